@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install, from Debian's archive, what building and testing chekt_events needs.
+# Idempotent: does nothing when every package is already there.  Run as root.
+set -euo pipefail
+
+packages=(
+  make gcc                      # the build
+  postgresql-15                 # the server (and pgcrypto, used by the tests)
+  postgresql-server-dev-15      # PGXS and server headers
+  libssl-dev                    # OpenSSL: HMAC-SHA256
+  libjansson-dev                # jansson: JSON parsing
+  openssl                       # the CLI, an independent signer in demo and tests
+  acl                           # setfacl: lets the postgres user reach a cluster under /root
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]}; run this script as root" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
