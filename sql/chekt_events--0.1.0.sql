@@ -139,7 +139,7 @@ BEGIN
   IF add_secret.app IS NULL OR add_secret.app = '' THEN
     RAISE EXCEPTION 'app name must not be null or empty'
       USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Pass the app name that deliveries carry, e.g. chekt.add_secret(''monitoring-centre'', :''secret'').';
+            HINT = 'Pass the name the app''s deliveries are posted under, the {app} of POST /webhooks/{app}.';
   END IF;
   IF add_secret.secret IS NULL THEN
     RAISE EXCEPTION 'secret must not be null'
@@ -222,8 +222,9 @@ BEGIN
   IF NOT EXISTS (SELECT FROM chekt.app_secrets s
                   WHERE s.app = secret_app
                     AND (s.expires_at IS NULL OR s.expires_at > retire_secret.retire_at)) THEN
-    RAISE WARNING 'app "%" has no secret left after %', secret_app, retire_secret.retire_at
-      USING DETAIL = 'Deliveries for this app received from then on will be refused as unknown_app.',
+    RAISE WARNING 'app "%" is left without an active secret', secret_app
+      USING DETAIL = format('Deliveries for this app received from %s on will be refused as unknown_app.',
+                            retire_secret.retire_at),
             HINT = 'Add the new secret with chekt.add_secret() before retiring the old one.';
   END IF;
 END

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Run every test of chekt_events on a throwaway PostgreSQL cluster.
+#
+# Installs what is missing (Debian packages), builds with -Wall -Wextra
+# -Werror, installs the extension, starts a private cluster under a temporary
+# directory, runs the pg_regress suite (sql/, expected/) and every
+# integration test (test/integration/*.sh), stops the cluster, and ends with
+# the line "N passed, N failed".  Exits non-zero if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+passed=0
+failed=0
+failures=()
+log_dir=$(mktemp -d /tmp/chekt-test-logs.XXXXXX)
+
+# Record the outcome of one test; show its log when it failed.
+record() {
+  local name=$1 status=$2 log=$3
+  if [ "$status" -eq 0 ]; then
+    passed=$((passed + 1))
+    printf 'ok      %s\n' "$name"
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+    printf 'FAILED  %s\n' "$name"
+    [ -s "$log" ] && sed 's/^/    | /' "$log" | tail -60
+  fi
+}
+
+finish() {
+  [ ${#failures[@]} -eq 0 ] || printf 'failed: %s\n' "${failures[*]}"
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+  exit
+}
+
+if ! bash scripts/install-deps.sh; then
+  record install-deps 1 /dev/null
+  finish
+fi
+
+# The build is a test too: it must be warning-free under -Werror.
+{ make clean && make && make install; } >"$log_dir/build.log" 2>&1
+record build $? "$log_dir/build.log"
+[ "$failed" -eq 0 ] || finish
+
+cluster=$(mktemp -d /tmp/chekt-test-cluster.XXXXXX)
+cleanup() {
+  bash scripts/pg-cluster.sh stop "$cluster" immediate >/dev/null 2>&1
+  rm -rf "$cluster" "$log_dir"
+}
+trap cleanup EXIT
+if ! bash scripts/pg-cluster.sh start "$cluster" fsync=off >"$log_dir/cluster.log" 2>&1; then
+  record start-cluster 1 "$log_dir/cluster.log"
+  finish
+fi
+eval "$(bash scripts/pg-cluster.sh env "$cluster")"
+export CHEKT_TEST_CLUSTER=$cluster
+
+# pg_regress: one test per sql/*.sql (install scripts aside).
+make installcheck >"$log_dir/regress.log" 2>&1
+regress_status=$?
+while read -r name result; do
+  if [ "$result" = ok ]; then
+    record "regress/$name" 0 /dev/null
+  else
+    record "regress/$name" 1 /dev/null
+  fi
+done < <(awk '/ \.\.\. / { for (i = 1; i < NF; i++) if ($(i + 1) == "...") print $i, $(i + 2) }' "$log_dir/regress.log")
+if [ "$regress_status" -ne 0 ]; then
+  [ -f regression.diffs ] && sed 's/^/    | /' regression.diffs | head -200
+  grep -q '\.\.\. FAILED' "$log_dir/regress.log" || record regress 1 "$log_dir/regress.log"
+fi
+
+# Integration tests: each script passes by exiting 0.
+shopt -s nullglob
+for t in test/integration/*.sh; do
+  name=integration/$(basename "$t" .sh)
+  ( cd "$root" && bash "$t" ) >"$log_dir/$(basename "$t").log" 2>&1
+  record "$name" $? "$log_dir/$(basename "$t").log"
+done
+
+finish

@@ -1,0 +1,47 @@
+--
+-- Every object of the extension explains itself and declares its behaviour:
+-- each table, view and column has a COMMENT (BI tools show them), and each
+-- function states its volatility, strictness and parallel safety
+--
+
+-- relations and columns without a comment: none expected
+SELECT c.oid::regclass AS relation, a.attname AS column_without_comment
+  FROM pg_class c
+  LEFT JOIN pg_attribute a
+    ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE c.relnamespace = 'chekt'::regnamespace
+   AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
+   AND (obj_description(c.oid, 'pg_class') IS NULL
+        OR (a.attnum IS NOT NULL AND col_description(c.oid, a.attnum) IS NULL))
+ ORDER BY c.oid::regclass::text, 2;
+
+-- functions without a comment: none expected
+SELECT p.oid::regprocedure AS function_without_comment
+  FROM pg_proc p
+ WHERE p.pronamespace = 'chekt'::regnamespace
+   AND obj_description(p.oid, 'pg_proc') IS NULL;
+
+-- SECURITY DEFINER only with a pinned search_path: none expected
+SELECT p.oid::regprocedure AS unsafe_security_definer
+  FROM pg_proc p
+ WHERE p.pronamespace = 'chekt'::regnamespace
+   AND p.prosecdef
+   AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false);
+
+-- the declared behaviour of every function (a reviewed contract)
+SELECT p.oid::regprocedure AS function,
+       CASE p.provolatile WHEN 'i' THEN 'immutable' WHEN 's' THEN 'stable' ELSE 'volatile' END AS volatility,
+       p.proisstrict AS strict,
+       CASE p.proparallel WHEN 's' THEN 'safe' WHEN 'r' THEN 'restricted' ELSE 'unsafe' END AS parallel,
+       p.prosecdef AS security_definer
+  FROM pg_proc p
+ WHERE p.pronamespace = 'chekt'::regnamespace
+ ORDER BY p.oid::regprocedure::text;
+
+-- every table holding configuration or user data is kept by pg_dump
+SELECT c.oid::regclass AS table_not_dumped
+  FROM pg_class c
+ WHERE c.relnamespace = 'chekt'::regnamespace
+   AND c.relkind IN ('r', 'S')
+   AND c.oid <> ALL (coalesce((SELECT e.extconfig FROM pg_extension e
+                                WHERE e.extname = 'chekt_events'), '{}'));
