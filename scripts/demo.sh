@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The main job: from a fresh Debian 12 machine (as root) to verified CHeKT
+# signatures in a private PostgreSQL.
+#
+# Installs what is missing, builds and installs the extension, starts a
+# private cluster under .demo/ in the project, creates the extension in a
+# database chekt_demo, registers a demo app with a fresh secret, signs each
+# of the 11 catalog payloads the way CHeKT does (with the openssl CLI, outside
+# the database), verifies them in PostgreSQL against the registered secret,
+# checks that a forged copy of each is refused, and prints the outcome.
+#
+#   scripts/demo.sh          stop the cluster at the end
+#   scripts/demo.sh --keep   leave it running and print how to connect
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+keep=false
+case ${1:-} in
+  --keep) keep=true ;;
+  "") ;;
+  *) echo "usage: $0 [--keep]" >&2; exit 2 ;;
+esac
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "installing what is missing"
+bash scripts/install-deps.sh
+
+step "building and installing chekt_events"
+build_log=$(mktemp)
+if ! { make clean && make && make install; } >"$build_log" 2>&1; then
+  tail -30 "$build_log" >&2
+  exit 1
+fi
+rm -f "$build_log"
+echo "installed into $(pg_config --sharedir)/extension"
+
+step "starting a private PostgreSQL cluster in .demo/"
+cluster=$PWD/.demo
+bash scripts/pg-cluster.sh start "$cluster"
+$keep || trap 'bash scripts/pg-cluster.sh stop "$cluster"' EXIT
+eval "$(bash scripts/pg-cluster.sh env "$cluster")"
+psql -X -q -v ON_ERROR_STOP=1 -d postgres <<'SQL'
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS chekt_demo;
+CREATE DATABASE chekt_demo;
+SQL
+export PGDATABASE=chekt_demo
+psql -X -q -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION chekt_events'
+echo "cluster on 127.0.0.1:$PGPORT, database chekt_demo, extension chekt_events $(psql -X -Atc "SELECT extversion FROM pg_extension WHERE extname = 'chekt_events'")"
+
+step "registering the demo app with a fresh secret"
+secret=$(openssl rand -base64 32)
+# (on standard input: psql interpolates :'secret' there, and it stays out of ps)
+psql -X -q -v ON_ERROR_STOP=1 -v secret="$secret" -At <<'SQL'
+SELECT 'secret ' || chekt.add_secret('demo-app', :'secret') || ' registered for app demo-app';
+SQL
+
+step "signing the 11 catalog payloads as CHeKT does, verifying them in PostgreSQL"
+deliveries=$(mktemp)
+trap 'rm -f "$deliveries"; $keep || bash scripts/pg-cluster.sh stop "$cluster"' EXIT
+key_hex=$(printf '%s' "$secret" | od -An -v -tx1 | tr -d ' \n')
+for f in test/fixtures/catalog/*.json; do
+  signed_at=$(date +%s)
+  digest=$( { printf '%s.' "$signed_at"; cat "$f"; } |
+            openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key_hex" | sed 's/^.*= //')
+  printf '%s\t%s\t%s\n' "$signed_at" "sha256=$digest" "$(base64 -w0 "$f")" >>"$deliveries"
+done
+
+psql -X -q -v ON_ERROR_STOP=1 <<SQL
+CREATE TABLE demo_delivery (signed_at text, signature text, body_b64 text);
+\copy demo_delivery FROM '$deliveries'
+CREATE VIEW demo_outcome AS
+SELECT d.body::json ->> 'type' AS event_type,
+       octet_length(d.body) AS body_bytes,
+       left(d.signature, 19) || '...' AS "X-CHeKT-Signature",
+       bool_or(chekt.verify_signature(s.secret, d.signed_at, d.body, d.signature)) AS verified,
+       NOT bool_or(chekt.verify_signature(s.secret, d.signed_at,
+                     replace(d.body, '"id": "', '"id": "x'), d.signature)) AS forgery_refused
+  FROM (SELECT signed_at, signature,
+               convert_from(decode(body_b64, 'base64'), 'UTF8') AS body
+          FROM demo_delivery) AS d
+ CROSS JOIN chekt.app_secrets s
+ WHERE s.app = 'demo-app'
+ GROUP BY 1, 2, 3;
+\pset footer off
+SELECT * FROM demo_outcome ORDER BY event_type;
+SQL
+
+good=$(psql -X -At -c "SELECT count(*) FILTER (WHERE verified AND forgery_refused) FROM demo_outcome")
+echo
+echo "$good of 11 catalog payloads verified against the registered secret, and their forged copies refused"
+if $keep; then
+  step "the cluster keeps running"
+  echo "connect:  $(bash scripts/pg-cluster.sh env "$cluster" | sed 's/^export //') psql"
+  echo "stop:     bash scripts/pg-cluster.sh stop $cluster"
+fi
+[ "$good" -eq 11 ]
