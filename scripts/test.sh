@@ -5,22 +5,34 @@
 # -Werror, installs the extension, starts a private cluster under a temporary
 # directory, runs the pg_regress suite (sql/, expected/) and every
 # integration test (test/integration/*.sh), stops the cluster, and ends with
-# the line "N passed, N failed".  Exits non-zero if anything failed.
+# the line "N passed, N failed" (", N skipped" after it when a test was
+# skipped).  Exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
 passed=0
 failed=0
+skipped=0
 failures=()
 log_dir=$(mktemp -d /tmp/chekt-test-logs.XXXXXX)
+cluster=
+cleanup() {
+  [ -n "$cluster" ] && bash scripts/pg-cluster.sh stop "$cluster" immediate >/dev/null 2>&1
+  rm -rf "$cluster" "$log_dir"
+}
+trap cleanup EXIT
 
-# Record the outcome of one test; show its log when it failed.
+# Record the outcome of one test from its exit status: 0 passed, 77 skipped,
+# anything else failed (then show the end of its log).
 record() {
   local name=$1 status=$2 log=$3
   if [ "$status" -eq 0 ]; then
     passed=$((passed + 1))
     printf 'ok      %s\n' "$name"
+  elif [ "$status" -eq 77 ]; then
+    skipped=$((skipped + 1))
+    printf 'skip    %s: %s\n' "$name" "$(tail -1 "$log")"
   else
     failed=$((failed + 1))
     failures+=("$name")
@@ -29,9 +41,14 @@ record() {
   fi
 }
 
+# Print the summary line and exit: non-zero if any test failed.
 finish() {
   [ ${#failures[@]} -eq 0 ] || printf 'failed: %s\n' "${failures[*]}"
-  echo "$passed passed, $failed failed"
+  if [ "$skipped" -gt 0 ]; then
+    echo "$passed passed, $failed failed, $skipped skipped"
+  else
+    echo "$passed passed, $failed failed"
+  fi
   [ "$failed" -eq 0 ]
   exit
 }
@@ -47,11 +64,6 @@ record build $? "$log_dir/build.log"
 [ "$failed" -eq 0 ] || finish
 
 cluster=$(mktemp -d /tmp/chekt-test-cluster.XXXXXX)
-cleanup() {
-  bash scripts/pg-cluster.sh stop "$cluster" immediate >/dev/null 2>&1
-  rm -rf "$cluster" "$log_dir"
-}
-trap cleanup EXIT
 if ! bash scripts/pg-cluster.sh start "$cluster" fsync=off >"$log_dir/cluster.log" 2>&1; then
   record start-cluster 1 "$log_dir/cluster.log"
   finish
