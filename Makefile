@@ -10,8 +10,17 @@ EXTVERSION := $(shell sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" $(EXTEN
 
 MODULE_big = chekt_events
 OBJS = \
+	src/authenticate.o \
+	src/batch.o \
+	src/catalog.o \
 	src/chekt_events.o \
 	src/hmac.o \
+	src/ingest.o \
+	src/outcome.o \
+	src/owner_spi.o \
+	src/parse.o \
+	src/rfc3339.o \
+	src/route.o \
 	src/secret.o \
 	src/signature.o
 
@@ -23,7 +32,11 @@ REGRESS = $(sort $(filter-out $(EXTENSION)--%,$(basename $(notdir $(wildcard sql
 REGRESS_OPTS = --load-extension=pgcrypto --load-extension=$(EXTENSION) --encoding=UTF8
 
 PG_CFLAGS = -Wall -Wextra -Werror
-SHLIB_LINK = -lcrypto
+# The server's headers are not -Wextra clean (unused parameters in inline
+# functions); as system headers they keep their warnings to themselves while
+# ours stay under the full set.
+PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
+SHLIB_LINK = -lcrypto -ljansson
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

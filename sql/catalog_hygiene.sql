@@ -38,10 +38,44 @@ SELECT p.oid::regprocedure AS function,
  WHERE p.pronamespace = 'chekt'::regnamespace
  ORDER BY p.oid::regprocedure::text;
 
--- every table holding configuration or user data is kept by pg_dump
+-- every table holding configuration or user data is kept by pg_dump; the
+-- only ones not kept are chekt.inbox (nothing stays in it) and the type
+-- catalog (reference data that CREATE EXTENSION and upgrade scripts write;
+-- dumping it too would make a restore insert every row twice)
 SELECT c.oid::regclass AS table_not_dumped
   FROM pg_class c
  WHERE c.relnamespace = 'chekt'::regnamespace
    AND c.relkind IN ('r', 'S')
    AND c.oid <> ALL (coalesce((SELECT e.extconfig FROM pg_extension e
                                 WHERE e.extname = 'chekt_events'), '{}'));
+
+-- every field of the type catalog has a column of the right type in its
+-- family table: none expected
+SELECT f.event_type, f.field, f.column_name, f.kind,
+       format_type(a.atttypid, a.atttypmod) AS column_type
+  FROM chekt.event_fields f
+  JOIN chekt.event_types t USING (event_type)
+  LEFT JOIN pg_attribute a
+    ON a.attrelid = format('chekt.%I', t.family || '_events')::regclass
+   AND a.attname = f.column_name AND NOT a.attisdropped
+ WHERE a.atttypid IS DISTINCT FROM
+       CASE f.kind WHEN 'string' THEN 'text'::regtype
+                   WHEN 'seconds' THEN 'integer'::regtype
+                   WHEN 'timestamp' THEN 'timestamptz'::regtype END;
+
+-- every family has a table, and every family table has no trigger and no
+-- foreign key (so that it can be distributed): none expected
+SELECT family, 'no table' AS problem
+  FROM chekt.event_families
+ WHERE to_regclass(format('chekt.%I', family || '_events')) IS NULL
+UNION ALL
+SELECT tgrelid::regclass::text, 'trigger ' || tgname
+  FROM pg_trigger
+ WHERE tgrelid IN (SELECT to_regclass(format('chekt.%I', family || '_events'))
+                     FROM chekt.event_families)
+UNION ALL
+SELECT conrelid::regclass::text, 'foreign key ' || conname
+  FROM pg_constraint
+ WHERE contype = 'f'
+   AND conrelid IN (SELECT to_regclass(format('chekt.%I', family || '_events'))
+                      FROM chekt.event_families);

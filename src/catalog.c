@@ -1,0 +1,167 @@
+/*-------------------------------------------------------------------------
+ *
+ * catalog.c
+ *	  The event type catalog, read from chekt.event_types and event_fields
+ *
+ * Which event types exist, which family table stores each, and how each
+ * data field is checked are rows in the catalog tables, so that a new CHeKT
+ * type or field is an upgrade script, not new C.  Ingest loads the catalog
+ * once per batch.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "utils/builtins.h"
+
+#include "catalog.h"
+
+/* One row per (type, field); types without fields appear once with NULLs */
+static const char *catalog_query =
+"SELECT t.event_type, t.family, f.field, f.column_name, f.kind, f.required"
+"  FROM chekt.event_types t"
+"  LEFT JOIN chekt.event_fields f ON f.event_type = t.event_type"
+" ORDER BY t.family, t.event_type, f.field";
+
+/* Map a kind name of chekt.event_fields.kind to the enum */
+static ChektFieldKind
+field_kind_from_name(const char *name)
+{
+	if (strcmp(name, "string") == 0)
+		return FIELD_STRING;
+	if (strcmp(name, "seconds") == 0)
+		return FIELD_SECONDS;
+	if (strcmp(name, "timestamp") == 0)
+		return FIELD_TIMESTAMP;
+	elog(ERROR, "unrecognized field kind \"%s\" in chekt.event_fields", name);
+	return FIELD_STRING;		/* keep compiler quiet */
+}
+
+/* Index of the family of that name, adding it if new */
+static int
+family_index(ChektCatalog *catalog, const char *name, int max_families)
+{
+	int			i;
+
+	for (i = 0; i < catalog->nfamilies; i++)
+		if (strcmp(catalog->families[i].name, name) == 0)
+			return i;
+	if (catalog->nfamilies >= max_families)
+		elog(ERROR, "more event families than catalog rows");
+	catalog->families[i].name = pstrdup(name);
+	catalog->families[i].ncolumns = 0;
+	catalog->families[i].columns = NULL;
+	catalog->families[i].kinds = NULL;
+	catalog->nfamilies++;
+	return i;
+}
+
+/*
+ * Index of a data column of a family, adding it if new.  Two types of one
+ * family may share a column only if they give it the same kind.
+ */
+static int
+column_index(ChektFamily *family, const char *column, ChektFieldKind kind,
+			 int max_columns)
+{
+	int			i;
+
+	for (i = 0; i < family->ncolumns; i++)
+		if (strcmp(family->columns[i], column) == 0)
+		{
+			if (family->kinds[i] != kind)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+						 errmsg("column \"%s\" of family \"%s\" has two kinds in chekt.event_fields",
+								column, family->name),
+						 errhint("Every field stored in one column must have the same kind.")));
+			return i;
+		}
+	if (family->ncolumns == 0)
+	{
+		family->columns = palloc(sizeof(char *) * max_columns);
+		family->kinds = palloc(sizeof(ChektFieldKind) * max_columns);
+	}
+	family->columns[i] = pstrdup(column);
+	family->kinds[i] = kind;
+	family->ncolumns++;
+	return i;
+}
+
+/*
+ * Load the catalog through SPI (the caller is connected) into memory
+ * context cxt.
+ */
+ChektCatalog *
+chekt_catalog_load(MemoryContext cxt)
+{
+	MemoryContext spi_cxt = CurrentMemoryContext;
+	ChektCatalog *catalog;
+	uint64		nrows;
+	uint64		row;
+	int			max;
+
+	if (SPI_execute(catalog_query, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the event type catalog");
+	nrows = SPI_processed;
+
+	/* no catalog has more types, families or columns than it has rows */
+	max = (int) nrows + 1;
+	MemoryContextSwitchTo(cxt);
+	catalog = palloc0(sizeof(ChektCatalog));
+	catalog->types = palloc0(sizeof(ChektEventType) * max);
+	catalog->families = palloc0(sizeof(ChektFamily) * max);
+
+	for (row = 0; row < nrows; row++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[row];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		char	   *type_name = SPI_getvalue(tuple, desc, 1);
+		char	   *family_name = SPI_getvalue(tuple, desc, 2);
+		char	   *field_name = SPI_getvalue(tuple, desc, 3);
+		ChektEventType *type;
+
+		if (catalog->ntypes == 0 ||
+			strcmp(catalog->types[catalog->ntypes - 1].name, type_name) != 0)
+		{
+			type = &catalog->types[catalog->ntypes++];
+			type->name = pstrdup(type_name);
+			type->family = family_index(catalog, family_name, max);
+			type->fields = palloc0(sizeof(ChektField) * max);
+		}
+		type = &catalog->types[catalog->ntypes - 1];
+
+		if (field_name != NULL)
+		{
+			ChektField *field = &type->fields[type->nfields++];
+			bool		isnull;
+
+			field->name = pstrdup(field_name);
+			field->kind = field_kind_from_name(SPI_getvalue(tuple, desc, 5));
+			field->required = DatumGetBool(SPI_getbinval(tuple, desc, 6, &isnull));
+			field->column = column_index(&catalog->families[type->family],
+										 SPI_getvalue(tuple, desc, 4),
+										 field->kind, max);
+		}
+	}
+	MemoryContextSwitchTo(spi_cxt);
+	SPI_freetuptable(SPI_tuptable);
+	return catalog;
+}
+
+/* The event type of that name, or NULL if the catalog has none */
+const ChektEventType *
+chekt_catalog_find_type(const ChektCatalog *catalog, const char *name, size_t len)
+{
+	int			i;
+
+	for (i = 0; i < catalog->ntypes; i++)
+	{
+		const char *candidate = catalog->types[i].name;
+
+		if (strlen(candidate) == len && memcmp(candidate, name, len) == 0)
+			return &catalog->types[i];
+	}
+	return NULL;
+}

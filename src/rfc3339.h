@@ -1,0 +1,15 @@
+/*-------------------------------------------------------------------------
+ *
+ * rfc3339.h
+ *	  Strict RFC 3339 timestamps
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CHEKT_RFC3339_H
+#define CHEKT_RFC3339_H
+
+#include "datatype/timestamp.h"
+
+extern bool chekt_parse_rfc3339(const char *s, size_t len, TimestampTz *result);
+
+#endif							/* CHEKT_RFC3339_H */
