@@ -134,7 +134,8 @@ static const char *upsert_events_sql =
 "INSERT INTO chekt.events AS e (event_id, event_type, created_at, received_at,"
 "    last_received_at, app, delivery_count, signed_at, signature, message_id,"
 "    headers, body)"
-" SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+" SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6),"
+"        unnest($7), unnest($8), unnest($9), unnest($10), unnest($11), unnest($12)"
 " ON CONFLICT (event_id) DO UPDATE"
 "   SET delivery_count = e.delivery_count + excluded.delivery_count,"
 "       last_received_at = greatest(e.last_received_at, excluded.last_received_at)"
@@ -356,10 +357,9 @@ family_insert_sql(const ChektFamily *family)
 					 quote_identifier(psprintf("%s_events", family->name)));
 	for (i = 0; i < family->ncolumns; i++)
 		appendStringInfo(&sql, ", %s", quote_identifier(family->columns[i]));
-	appendStringInfoString(&sql, ") SELECT * FROM unnest($1");
+	appendStringInfoString(&sql, ") SELECT unnest($1)");
 	for (i = 1; i < FAMILY_BASE_COLUMNS + family->ncolumns; i++)
-		appendStringInfo(&sql, ", $%d", i + 1);
-	appendStringInfoChar(&sql, ')');
+		appendStringInfo(&sql, ", unnest($%d)", i + 1);
 	return sql.data;
 }
 
@@ -416,7 +416,8 @@ static const Oid rejected_column_types[REJECTED_COLUMNS] = {
 static const char *insert_rejected_sql =
 "INSERT INTO chekt.rejected (app, received_at, signed_at, signature, body,"
 "    message_id, headers, reason, detail, event_id)"
-" SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+" SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6),"
+"        unnest($7), unnest($8), unnest($9), unnest($10)";
 
 #define RETRIED_COLUMNS 4
 static const Oid retried_column_types[RETRIED_COLUMNS] = {INT8OID, TEXTOID, TEXTOID, TEXTOID};

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Ingest benchmark: deliveries per second of COPY into chekt.inbox, beside
+# (same data, same cluster, same run) a COPY of the bodies into a bare
+# one-column jsonb table (no verification at all) and a COPY into a
+# PL/pgSQL + pgcrypto pipeline written as a user would (plpgsql_pipeline.sql).
+#
+#   bash bench/ingest/run.sh [DELIVERIES]      default 225000; ROUNDS=3
+#
+# Each figure is the median of ROUNDS rounds; tables are emptied and a
+# checkpoint taken before each timed COPY.  The machine is shared: read the
+# ratios, not the absolute numbers.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+n=${1:-225000}
+rounds=${ROUNDS:-3}
+
+bash scripts/install-deps.sh
+{ make && make install; } >/dev/null
+
+work=$(mktemp -d /tmp/chekt-bench.XXXXXX)
+chmod 755 "$work"
+cleanup() { bash scripts/pg-cluster.sh stop "$work/cluster" immediate >/dev/null 2>&1; rm -rf "$work"; }
+trap cleanup EXIT
+bash scripts/pg-cluster.sh start "$work/cluster" shared_buffers=1GB max_wal_size=8GB \
+  checkpoint_timeout=30min >/dev/null
+eval "$(bash scripts/pg-cluster.sh env "$work/cluster")"
+export PGDATABASE=bench
+createdb bench
+q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+q -c 'CREATE EXTENSION chekt_events' -c "SELECT chekt.add_secret('bench-app', 'bench-secret')" >/dev/null
+q -f bench/ingest/plpgsql_pipeline.sql >/dev/null
+q -c 'CREATE TABLE bench_jsonb (doc jsonb)'
+
+echo "generating about $n deliveries..."
+q -v n="$n" -v out="$work/deliveries.csv" -v out_bodies="$work/bodies.csv" -f bench/ingest/generate.sql
+rows=$(wc -l <"$work/deliveries.csv")
+body_rows=$(wc -l <"$work/bodies.csv")
+
+# Seconds (with nanoseconds) a \copy takes
+time_copy() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  q -c "\\copy $1 FROM '$2' WITH (FORMAT csv)"
+  t1=$(date +%s.%N)
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
+}
+reset_tables() {
+  q -c "TRUNCATE bench_jsonb, chekt.events, chekt.rejected, chekt.alarm_events, chekt.device_events,
+                 chekt.snapshot_events, chekt.verification_events, chekt.partition_events, chekt.relay_events,
+                 bench_plpgsql.events, bench_plpgsql.rejected, bench_plpgsql.alarm_events,
+                 bench_plpgsql.device_events, bench_plpgsql.snapshot_events, bench_plpgsql.verification_events,
+                 bench_plpgsql.partition_events, bench_plpgsql.relay_events" -c 'CHECKPOINT'
+}
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+inbox_cols='chekt.inbox (app, received_at, signed_at, signature, body)'
+plpgsql_cols='bench_plpgsql.inbox (app, received_at, signed_at, signature, body)'
+: >"$work/jsonb" ; : >"$work/chekt" ; : >"$work/plpgsql"
+for r in $(seq 1 "$rounds"); do
+  reset_tables >/dev/null
+  time_copy bench_jsonb "$work/bodies.csv" >>"$work/jsonb"
+  reset_tables >/dev/null
+  time_copy "$inbox_cols" "$work/deliveries.csv" >>"$work/chekt"
+  # what each pipeline stored (they must agree)
+  chekt_counts=$(q -At -c "SELECT (SELECT count(*) FROM chekt.events) || ' events, '
+                               || (SELECT count(*) FROM chekt.rejected) || ' refused'")
+  reset_tables >/dev/null
+  time_copy "$plpgsql_cols" "$work/deliveries.csv" >>"$work/plpgsql"
+  plpgsql_counts=$(q -At -c "SELECT (SELECT count(*) FROM bench_plpgsql.events) || ' events, '
+                                 || (SELECT count(*) FROM bench_plpgsql.rejected) || ' refused'")
+  echo "round $r of $rounds done"
+done
+
+jsonb_s=$(median <"$work/jsonb")
+chekt_s=$(median <"$work/chekt")
+plpgsql_s=$(median <"$work/plpgsql")
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+rate() { calc '%.0f' "$1 / $2"; }
+jsonb_rate=$(rate "$body_rows" "$jsonb_s")
+chekt_rate=$(rate "$rows" "$chekt_s")
+plpgsql_rate=$(rate "$rows" "$plpgsql_s")
+vs_jsonb=$(calc '%.2f' "$chekt_rate / $jsonb_rate")
+vs_plpgsql=$(calc '%.1f' "$chekt_rate / $plpgsql_rate")
+verdict() { if [ "$(calc '%d' "($1 >= $2)")" = 1 ]; then echo met; else echo MISSED; fi; }
+
+cat <<REPORT
+
+ingest benchmark: $rows deliveries (median of $rounds rounds, same data and cluster)
+  bare jsonb COPY (bodies only, $body_rows rows)  $jsonb_rate rows/s
+  chekt_events COPY into chekt.inbox          $chekt_rate rows/s   ($chekt_counts)
+  PL/pgSQL + pgcrypto pipeline               $plpgsql_rate rows/s   ($plpgsql_counts)
+  chekt_events / bare jsonb   = ${vs_jsonb}x   (goal >= 0.5x: $(verdict "$vs_jsonb" 0.5))
+  chekt_events / PL/pgSQL     = ${vs_plpgsql}x   (goal >= 5x: $(verdict "$vs_plpgsql" 5))
+REPORT
