@@ -22,7 +22,8 @@ OBJS = \
 	src/rfc3339.o \
 	src/route.o \
 	src/secret.o \
-	src/signature.o
+	src/signature.o \
+	src/writer.o
 
 EXTENSION_SCRIPT = sql/$(EXTENSION)--$(EXTVERSION).sql
 UPGRADE_SCRIPTS = $(wildcard sql/$(EXTENSION)--*--*.sql)

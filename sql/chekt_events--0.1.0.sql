@@ -447,8 +447,6 @@ CREATE TABLE chekt.events (
   body              text NOT NULL
 );
 
-CREATE INDEX events_created_at_idx ON chekt.events (created_at);
-
 COMMENT ON TABLE chekt.events IS
   'one row per distinct accepted event, keeping its first accepted delivery exactly as received (re-verifiable, re-parsable)';
 COMMENT ON COLUMN chekt.events.event_id IS 'the envelope''s id: CHeKT''s stable event id, the dedupe key';

@@ -35,8 +35,10 @@ chekt_batch_create(MemoryContext parent, Oid owner)
 	ChektBatch *batch = MemoryContextAllocZero(cxt, sizeof(ChektBatch));
 
 	batch->cxt = cxt;
+	/* keeps 4 MB between batches rather than give it back and fault it in */
 	batch->items_cxt = AllocSetContextCreate(cxt, "chekt_events batch deliveries",
-											 ALLOCSET_DEFAULT_SIZES);
+											 4 * 1024 * 1024, 4 * 1024 * 1024,
+											 ALLOCSET_DEFAULT_MAXSIZE);
 	batch->scratch_cxt = AllocSetContextCreate(cxt, "chekt_events delivery parsing",
 											   ALLOCSET_DEFAULT_SIZES);
 	batch->owner = owner;

@@ -24,14 +24,17 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "access/xact.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
 
 #include "route.h"
+#include "writer.h"
 
 /* The columns of one set-based statement, gathered row by row as arrays */
 typedef struct ArrayColumns
@@ -126,108 +129,97 @@ event_id_run_end(const ChektBatchItem *items, const int *order, int n, int start
 }
 
 #define EVENT_COLUMNS 12
+static const char *const event_columns[EVENT_COLUMNS] = {
+	"event_id", "event_type", "created_at", "received_at", "last_received_at",
+	"app", "delivery_count", "signed_at", "signature", "message_id",
+	"headers", "body"
+};
 static const Oid event_column_types[EVENT_COLUMNS] = {
 	TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID,
 	INT4OID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID
 };
-static const char *upsert_events_sql =
-"INSERT INTO chekt.events AS e (event_id, event_type, created_at, received_at,"
-"    last_received_at, app, delivery_count, signed_at, signature, message_id,"
-"    headers, body)"
-" SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6),"
-"        unnest($7), unnest($8), unnest($9), unnest($10), unnest($11), unnest($12)"
-" ON CONFLICT (event_id) DO UPDATE"
-"   SET delivery_count = e.delivery_count + excluded.delivery_count,"
-"       last_received_at = greatest(e.last_received_at, excluded.last_received_at)"
-" WHERE e.body = excluded.body"
-" RETURNING e.event_id, e.xmax = 0";
 
 /*
- * Insert or count the first delivery of each event id (the batch's
- * deliveries with that id and body count with it).  Settles the items it
- * can: accepted or duplicate.
+ * The chekt.events row of the run of order[] from start (one event id): its
+ * first delivery, counting the run's pending deliveries with the same body.
  */
 static void
-upsert_events(ChektBatch *batch, const int *order, int n)
+event_row(const ChektBatchItem *items, const int *order, int start, int end,
+		  Datum *values, bool *nulls)
 {
-	ChektBatchItem *items = batch->items;
-	ArrayColumns *columns = columns_begin(EVENT_COLUMNS, event_column_types);
-	int		   *run_start = palloc(sizeof(int) * n);
-	int		   *run_end = palloc(sizeof(int) * n);
-	int			nruns = 0;
-	int			start;
-	uint64		r;
+	const ChektBatchItem *first = &items[order[start]];
+	const ChektDelivery *d = &first->delivery;
+	TimestampTz last_received = d->received_at;
+	int32		count = 0;
+	int			j;
 
-	for (start = 0; start < n; start = run_end[nruns++])
-	{
-		ChektBatchItem *first = &items[order[start]];
-		TimestampTz last_received = first->delivery.received_at;
-		int32		count = 0;
-		int			j;
-
-		run_start[nruns] = start;
-		run_end[nruns] = event_id_run_end(items, order, n, start);
-		for (j = start; j < run_end[nruns]; j++)
-			if (same_body(&items[order[j]], first))
-			{
-				count++;
-				last_received = Max(last_received, items[order[j]].delivery.received_at);
-			}
-
-		column_add_text(columns, 0, cstring_to_text(first->event.event_id));
-		column_add_text(columns, 1, cstring_to_text(first->event.type->name));
-		column_add(columns, 2, TimestampTzGetDatum(first->event.created_at), false);
-		column_add(columns, 3, TimestampTzGetDatum(first->delivery.received_at), false);
-		column_add(columns, 4, TimestampTzGetDatum(last_received), false);
-		column_add_text(columns, 5, first->delivery.app);
-		column_add(columns, 6, Int32GetDatum(count), false);
-		column_add_text(columns, 7, first->delivery.signed_at);
-		column_add_text(columns, 8, first->delivery.signature);
-		column_add_text(columns, 9, first->delivery.message_id);
-		column_add_text(columns, 10, first->delivery.headers);
-		column_add_text(columns, 11, first->delivery.body);
-	}
-	columns_execute(columns, upsert_events_sql, SPI_OK_INSERT_RETURNING);
-
-	/* each returned id was inserted, or known with the same body */
-	for (r = 0; r < SPI_processed; r++)
-	{
-		char	   *event_id = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
-		bool		isnull;
-		bool		inserted = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[r],
-														  SPI_tuptable->tupdesc, 2, &isnull));
-		int			lo = 0;
-		int			hi = nruns - 1;
-
-		while (lo <= hi)
+	for (j = start; j < end; j++)
+		if (items[order[j]].outcome == OUTCOME_PENDING && same_body(&items[order[j]], first))
 		{
-			int			mid = (lo + hi) / 2;
-			ChektBatchItem *first = &items[order[run_start[mid]]];
-			int			c = strcmp(event_id, first->event.event_id);
+			count++;
+			last_received = Max(last_received, items[order[j]].delivery.received_at);
+		}
 
-			if (c == 0)
-			{
-				int			j;
+	values[0] = PointerGetDatum(cstring_to_text(first->event.event_id));
+	values[1] = PointerGetDatum(cstring_to_text(first->event.type->name));
+	values[2] = TimestampTzGetDatum(first->event.created_at);
+	values[3] = TimestampTzGetDatum(d->received_at);
+	values[4] = TimestampTzGetDatum(last_received);
+	values[5] = PointerGetDatum(d->app);
+	values[6] = Int32GetDatum(count);
+	values[7] = PointerGetDatum(d->signed_at);
+	values[8] = PointerGetDatum(d->signature);
+	values[9] = PointerGetDatum(d->message_id);
+	values[10] = PointerGetDatum(d->headers);
+	values[11] = PointerGetDatum(d->body);
+	memset(nulls, false, sizeof(bool) * EVENT_COLUMNS);
+	nulls[7] = d->signed_at == NULL;
+	nulls[8] = d->signature == NULL;
+	nulls[9] = d->message_id == NULL;
+	nulls[10] = d->headers == NULL;
+}
 
-				for (j = run_start[mid]; j < run_end[mid]; j++)
-					if (same_body(&items[order[j]], first))
-						items[order[j]].outcome =
-							(inserted && j == run_start[mid]) ? OUTCOME_ACCEPTED : OUTCOME_DUPLICATE;
-				break;
-			}
-			if (c < 0)
-				hi = mid - 1;
-			else
-				lo = mid + 1;
+/*
+ * Settle a run whose first delivery was stored as a new event: it is
+ * accepted, the same body again is a duplicate, another body id_conflict.
+ */
+static void
+settle_new_event(ChektBatchItem *items, const int *order, int start, int end)
+{
+	ChektBatchItem *first = &items[order[start]];
+	int			j;
+
+	for (j = start; j < end; j++)
+	{
+		ChektBatchItem *item = &items[order[j]];
+
+		if (item->outcome != OUTCOME_PENDING)
+			continue;
+		if (j == start)
+			item->outcome = OUTCOME_ACCEPTED;
+		else if (same_body(item, first))
+			item->outcome = OUTCOME_DUPLICATE;
+		else
+		{
+			item->outcome = OUTCOME_ID_CONFLICT;
+			item->detail = psprintf("event \"%s\" was accepted before with a different body; chekt.events keeps the accepted one",
+									first->event.event_id);
 		}
 	}
-	SPI_freetuptable(SPI_tuptable);
 }
 
 static const Oid stored_body_types[1] = {TEXTOID};
+/*
+ * The stored body of each id, by position in $1.  A scalar subquery is one
+ * index probe per id whatever the planner thinks of the table's size; most
+ * ids are new, and a probe that finds nothing reads no table page.
+ */
 static const char *stored_bodies_sql =
-"SELECT event_id, body FROM chekt.events"
-" WHERE event_id = ANY ($1) ORDER BY event_id COLLATE \"C\"";
+"SELECT s.n, s.body"
+"  FROM (SELECT i.n, (SELECT e.body FROM chekt.events AS e"
+"                      WHERE e.event_id = i.event_id) AS body"
+"          FROM unnest($1) WITH ORDINALITY AS i (event_id, n)) AS s"
+" WHERE s.body IS NOT NULL";
 
 #define COUNT_COLUMNS 3
 static const Oid count_column_types[COUNT_COLUMNS] = {TEXTOID, INT4OID, TIMESTAMPTZOID};
@@ -239,8 +231,9 @@ static const char *count_duplicates_sql =
 " WHERE e.event_id = d.event_id";
 
 /*
- * Settle the items upsert_events() left open against the body stored for
- * their event id: the same body is a duplicate, another is id_conflict.
+ * Settle the pending deliveries whose event id chekt.events already holds,
+ * against the stored body: the same body is a duplicate (counted), another
+ * is id_conflict.  Deliveries of ids not stored stay pending.
  */
 static void
 settle_against_stored(ChektBatch *batch, const int *order, int n)
@@ -248,56 +241,49 @@ settle_against_stored(ChektBatch *batch, const int *order, int n)
 	ChektBatchItem *items = batch->items;
 	ArrayColumns *ids = columns_begin(1, stored_body_types);
 	ArrayColumns *counts = columns_begin(COUNT_COLUMNS, count_column_types);
+	int		   *run_starts = palloc(sizeof(int) * n);
+	int			nruns = 0;
 	SPITupleTable *stored;
-	uint64		nstored;
-	bool		any_open = false;
+	uint64		r;
 	bool		any_counted = false;
 	int			start;
+	int			end;
 
-	for (start = 0; start < n; start = event_id_run_end(items, order, n, start))
+	/* the ids of the runs still pending; $1[k] is run_starts[k - 1] */
+	for (start = 0; start < n; start = end)
 	{
-		int			j;
-
-		for (j = start; j < event_id_run_end(items, order, n, start); j++)
-			if (items[order[j]].outcome == OUTCOME_PENDING)
-			{
-				column_add_text(ids, 0, cstring_to_text(items[order[j]].event.event_id));
-				any_open = true;
-				break;
-			}
+		end = event_id_run_end(items, order, n, start);
+		if (items[order[start]].outcome == OUTCOME_PENDING)
+		{
+			column_add_text(ids, 0, cstring_to_text(items[order[start]].event.event_id));
+			run_starts[nruns++] = start;
+		}
 	}
-	if (!any_open)
+	if (nruns == 0)
 		return;
 	columns_execute(ids, stored_bodies_sql, SPI_OK_SELECT);
 	stored = SPI_tuptable;
-	nstored = SPI_processed;
 
-	for (start = 0; start < n; start = event_id_run_end(items, order, n, start))
+	for (r = 0; r < SPI_processed; r++)
 	{
-		int			end = event_id_run_end(items, order, n, start);
-		const char *event_id = items[order[start]].event.event_id;
-		text	   *stored_body = NULL;
+		bool		isnull;
+		int64		k = DatumGetInt64(SPI_getbinval(stored->vals[r], stored->tupdesc, 1, &isnull));
+		text	   *stored_body = DatumGetTextPP(SPI_getbinval(stored->vals[r], stored->tupdesc, 2, &isnull));
+		const char *event_id;
 		int32		duplicates = 0;
 		TimestampTz last_received = 0;
-		uint64		r;
 		int			j;
 
-		for (r = 0; r < nstored && stored_body == NULL; r++)
-			if (strcmp(SPI_getvalue(stored->vals[r], stored->tupdesc, 1), event_id) == 0)
-			{
-				bool		isnull;
-
-				stored_body = DatumGetTextPP(SPI_getbinval(stored->vals[r], stored->tupdesc, 2, &isnull));
-			}
-
+		start = run_starts[k - 1];
+		end = event_id_run_end(items, order, n, start);
+		event_id = items[order[start]].event.event_id;
 		for (j = start; j < end; j++)
 		{
 			ChektBatchItem *item = &items[order[j]];
 
 			if (item->outcome != OUTCOME_PENDING)
 				continue;
-			if (stored_body != NULL &&
-				VARSIZE_ANY_EXHDR(stored_body) == VARSIZE(item->delivery.body) - VARHDRSZ &&
+			if (VARSIZE_ANY_EXHDR(stored_body) == VARSIZE(item->delivery.body) - VARHDRSZ &&
 				memcmp(VARDATA_ANY(stored_body), VARDATA(item->delivery.body),
 					   VARSIZE_ANY_EXHDR(stored_body)) == 0)
 			{
@@ -325,6 +311,132 @@ settle_against_stored(ChektBatch *batch, const int *order, int n)
 		columns_execute(counts, count_duplicates_sql, SPI_OK_UPDATE);
 }
 
+/*
+ * Store the first delivery of each new event id (pending after
+ * settle_against_stored) in chekt.events, straight into the table, inside a
+ * subtransaction.  Returns false, having stored nothing, if another
+ * transaction stored one of those ids since they were looked up (a unique
+ * violation); any other error is raised.
+ */
+static bool
+insert_new_events(ChektBatch *batch, const int *order, int n)
+{
+	ChektBatchItem *items = batch->items;
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool stored = false;
+	int			start;
+	int			end;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		ChektWriter *writer = NULL;
+		Datum		values[EVENT_COLUMNS];
+		bool		nulls[EVENT_COLUMNS];
+
+		for (start = 0; start < n; start = end)
+		{
+			end = event_id_run_end(items, order, n, start);
+			if (items[order[start]].outcome != OUTCOME_PENDING)
+				continue;
+			if (writer == NULL)
+				writer = chekt_writer_begin("events", EVENT_COLUMNS, event_columns,
+											event_column_types);
+			event_row(items, order, start, end, values, nulls);
+			chekt_writer_add(writer, values, nulls);
+		}
+		if (writer != NULL)
+			chekt_writer_finish(writer);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		stored = true;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *error;
+
+		MemoryContextSwitchTo(cxt);
+		error = CopyErrorData();
+		if (error->sqlerrcode != ERRCODE_UNIQUE_VIOLATION)
+			PG_RE_THROW();
+		FlushErrorState();
+		FreeErrorData(error);
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_END_TRY();
+
+	if (stored)
+		for (start = 0; start < n; start = end)
+		{
+			end = event_id_run_end(items, order, n, start);
+			settle_new_event(items, order, start, end);
+		}
+	return stored;
+}
+
+static const char *upsert_events_sql =
+"INSERT INTO chekt.events AS e (event_id, event_type, created_at, received_at,"
+"    last_received_at, app, delivery_count, signed_at, signature, message_id,"
+"    headers, body)"
+" SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6),"
+"        unnest($7), unnest($8), unnest($9), unnest($10), unnest($11), unnest($12)"
+" ON CONFLICT (event_id) DO UPDATE"
+"   SET delivery_count = e.delivery_count + excluded.delivery_count,"
+"       last_received_at = greatest(e.last_received_at, excluded.last_received_at)"
+" WHERE e.body = excluded.body"
+" RETURNING e.event_id, e.xmax = 0";
+
+/*
+ * The way for a batch that raced another writer: store or count the first
+ * delivery of each pending event id with INSERT ... ON CONFLICT, which waits
+ * for the other writer and sees what it stored.  Settles the runs whose
+ * first delivery it inserted; the rest are left to settle_against_stored().
+ */
+static void
+upsert_events(ChektBatch *batch, const int *order, int n)
+{
+	ChektBatchItem *items = batch->items;
+	ArrayColumns *columns = columns_begin(EVENT_COLUMNS, event_column_types);
+	Datum		values[EVENT_COLUMNS];
+	bool		nulls[EVENT_COLUMNS];
+	int			start;
+	int			end;
+	int			c;
+	uint64		r;
+
+	for (start = 0; start < n; start = end)
+	{
+		end = event_id_run_end(items, order, n, start);
+		if (items[order[start]].outcome != OUTCOME_PENDING)
+			continue;
+		event_row(items, order, start, end, values, nulls);
+		for (c = 0; c < EVENT_COLUMNS; c++)
+			column_add(columns, c, values[c], nulls[c]);
+	}
+	columns_execute(columns, upsert_events_sql, SPI_OK_INSERT_RETURNING);
+
+	for (r = 0; r < SPI_processed; r++)
+	{
+		char	   *event_id = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
+		bool		isnull;
+
+		if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull)))
+			continue;			/* counted as a duplicate: settled below */
+		for (start = 0; start < n; start = end)
+		{
+			end = event_id_run_end(items, order, n, start);
+			if (strcmp(items[order[start]].event.event_id, event_id) == 0)
+				settle_new_event(items, order, start, end);
+		}
+	}
+	SPI_freetuptable(SPI_tuptable);
+}
+
 /* The element type of a family column of a kind */
 static Oid
 kind_type(ChektFieldKind kind)
@@ -344,24 +456,9 @@ kind_type(ChektFieldKind kind)
 
 /* Columns every family table starts with */
 #define FAMILY_BASE_COLUMNS 4
-
-/* INSERT ... SELECT FROM unnest(...) into a family's table */
-static char *
-family_insert_sql(const ChektFamily *family)
-{
-	StringInfoData sql;
-	int			i;
-
-	initStringInfo(&sql);
-	appendStringInfo(&sql, "INSERT INTO chekt.%s (event_id, event_type, created_at, received_at",
-					 quote_identifier(psprintf("%s_events", family->name)));
-	for (i = 0; i < family->ncolumns; i++)
-		appendStringInfo(&sql, ", %s", quote_identifier(family->columns[i]));
-	appendStringInfoString(&sql, ") SELECT unnest($1)");
-	for (i = 1; i < FAMILY_BASE_COLUMNS + family->ncolumns; i++)
-		appendStringInfo(&sql, ", unnest($%d)", i + 1);
-	return sql.data;
-}
+static const char *const family_base_columns[FAMILY_BASE_COLUMNS] = {
+	"event_id", "event_type", "created_at", "received_at"
+};
 
 /* One row per accepted event in its family's table */
 static void
@@ -374,19 +471,24 @@ insert_family_rows(ChektBatch *batch)
 	{
 		const ChektFamily *family = &catalog->families[f];
 		int			ncolumns = FAMILY_BASE_COLUMNS + family->ncolumns;
+		const char **columns = palloc(sizeof(char *) * ncolumns);
 		Oid		   *types = palloc(sizeof(Oid) * ncolumns);
-		ArrayColumns *columns;
-		bool		any = false;
+		Datum	   *values = palloc(sizeof(Datum) * ncolumns);
+		bool	   *nulls = palloc0(sizeof(bool) * ncolumns);
+		ChektWriter *writer = NULL;
 		int			i;
 		int			c;
 
+		memcpy(columns, family_base_columns, sizeof(family_base_columns));
 		types[0] = TEXTOID;
 		types[1] = TEXTOID;
 		types[2] = TIMESTAMPTZOID;
 		types[3] = TIMESTAMPTZOID;
 		for (c = 0; c < family->ncolumns; c++)
+		{
+			columns[FAMILY_BASE_COLUMNS + c] = family->columns[c];
 			types[FAMILY_BASE_COLUMNS + c] = kind_type(family->kinds[c]);
-		columns = columns_begin(ncolumns, types);
+		}
 
 		for (i = 0; i < batch->nitems; i++)
 		{
@@ -394,30 +496,31 @@ insert_family_rows(ChektBatch *batch)
 
 			if (item->outcome != OUTCOME_ACCEPTED || item->event.type->family != f)
 				continue;
-			column_add_text(columns, 0, cstring_to_text(item->event.event_id));
-			column_add_text(columns, 1, cstring_to_text(item->event.type->name));
-			column_add(columns, 2, TimestampTzGetDatum(item->event.created_at), false);
-			column_add(columns, 3, TimestampTzGetDatum(item->delivery.received_at), false);
-			for (c = 0; c < family->ncolumns; c++)
-				column_add(columns, FAMILY_BASE_COLUMNS + c,
-						   item->event.values[c], item->event.nulls[c]);
-			any = true;
+			if (writer == NULL)
+				writer = chekt_writer_begin(psprintf("%s_events", family->name),
+											ncolumns, columns, types);
+			values[0] = PointerGetDatum(cstring_to_text(item->event.event_id));
+			values[1] = PointerGetDatum(cstring_to_text(item->event.type->name));
+			values[2] = TimestampTzGetDatum(item->event.created_at);
+			values[3] = TimestampTzGetDatum(item->delivery.received_at);
+			memcpy(values + FAMILY_BASE_COLUMNS, item->event.values, sizeof(Datum) * family->ncolumns);
+			memcpy(nulls + FAMILY_BASE_COLUMNS, item->event.nulls, sizeof(bool) * family->ncolumns);
+			chekt_writer_add(writer, values, nulls);
 		}
-		if (any)
-			columns_execute(columns, family_insert_sql(family), SPI_OK_INSERT);
+		if (writer != NULL)
+			chekt_writer_finish(writer);
 	}
 }
 
 #define REJECTED_COLUMNS 10
+static const char *const rejected_columns[REJECTED_COLUMNS] = {
+	"app", "received_at", "signed_at", "signature", "body", "message_id",
+	"headers", "reason", "detail", "event_id"
+};
 static const Oid rejected_column_types[REJECTED_COLUMNS] = {
 	TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID,
 	TEXTOID, TEXTOID, TEXTOID
 };
-static const char *insert_rejected_sql =
-"INSERT INTO chekt.rejected (app, received_at, signed_at, signature, body,"
-"    message_id, headers, reason, detail, event_id)"
-" SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6),"
-"        unnest($7), unnest($8), unnest($9), unnest($10)";
 
 #define RETRIED_COLUMNS 4
 static const Oid retried_column_types[RETRIED_COLUMNS] = {INT8OID, TEXTOID, TEXTOID, TEXTOID};
@@ -439,10 +542,9 @@ static const char *delete_passed_sql =
 static void
 write_quarantine(ChektBatch *batch)
 {
-	ArrayColumns *rejected = columns_begin(REJECTED_COLUMNS, rejected_column_types);
+	ChektWriter *rejected = NULL;
 	ArrayColumns *retried = columns_begin(RETRIED_COLUMNS, retried_column_types);
 	ArrayColumns *passed = columns_begin(1, passed_column_types);
-	int			nrejected = 0;
 	int			nretried = 0;
 	int			npassed = 0;
 	int			i;
@@ -475,21 +577,28 @@ write_quarantine(ChektBatch *batch)
 			nretried++;
 			continue;
 		}
-		column_add_text(rejected, 0, d->app);
-		column_add(rejected, 1, TimestampTzGetDatum(d->received_at), false);
-		column_add_text(rejected, 2, d->signed_at);
-		column_add_text(rejected, 3, d->signature);
-		column_add_text(rejected, 4, d->body);
-		column_add_text(rejected, 5, d->message_id);
-		column_add_text(rejected, 6, d->headers);
-		column_add_text(rejected, 7, reason);
-		column_add_text(rejected, 8, cstring_to_text(item->detail));
-		column_add_text(rejected, 9, event_id);
-		nrejected++;
+		{
+			Datum		values[REJECTED_COLUMNS] = {
+				PointerGetDatum(d->app), TimestampTzGetDatum(d->received_at),
+				PointerGetDatum(d->signed_at), PointerGetDatum(d->signature),
+				PointerGetDatum(d->body), PointerGetDatum(d->message_id),
+				PointerGetDatum(d->headers), PointerGetDatum(reason),
+				PointerGetDatum(cstring_to_text(item->detail)), PointerGetDatum(event_id)
+			};
+			bool		nulls[REJECTED_COLUMNS] = {
+				false, false, d->signed_at == NULL, d->signature == NULL, false,
+				d->message_id == NULL, d->headers == NULL, false, false, event_id == NULL
+			};
+
+			if (rejected == NULL)
+				rejected = chekt_writer_begin("rejected", REJECTED_COLUMNS,
+											  rejected_columns, rejected_column_types);
+			chekt_writer_add(rejected, values, nulls);
+		}
 	}
 
-	if (nrejected > 0)
-		columns_execute(rejected, insert_rejected_sql, SPI_OK_INSERT);
+	if (rejected != NULL)
+		chekt_writer_finish(rejected);
 	if (nretried > 0)
 		columns_execute(retried, update_retried_sql, SPI_OK_UPDATE);
 	if (npassed > 0)
@@ -517,9 +626,21 @@ chekt_route_batch(ChektBatch *batch)
 	if (npending > 0)
 	{
 		qsort_arg(order, npending, sizeof(int), compare_event_ids, batch->items);
-		upsert_events(batch, order, npending);
 		settle_against_stored(batch, order, npending);
+		if (!insert_new_events(batch, order, npending))
+		{
+			upsert_events(batch, order, npending);
+			settle_against_stored(batch, order, npending);
+		}
 		insert_family_rows(batch);
 	}
+
+	/* can't happen: an event the upsert neither stored nor found */
+	for (i = 0; i < batch->nitems; i++)
+		if (batch->items[i].outcome == OUTCOME_PENDING)
+		{
+			batch->items[i].outcome = OUTCOME_ID_CONFLICT;
+			batch->items[i].detail = pstrdup("the event could neither be stored nor found in chekt.events");
+		}
 	write_quarantine(batch);
 }

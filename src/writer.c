@@ -1,0 +1,314 @@
+/*-------------------------------------------------------------------------
+ *
+ * writer.c
+ *	  Writing many rows into one table of the extension at once
+ *
+ * Two ways, chosen per table when a writer begins:
+ *
+ *	multi-insert	for a plain local heap table without triggers whose
+ *					every stored column the writer fills: rows go straight
+ *					to table_multi_insert() and the table's indexes, the
+ *					way COPY writes them, checking constraints and
+ *					computing generated columns.  No executor per row, one
+ *					WAL record per page rather than per row.
+ *	SQL				for anything else (a table distributed by Citus, one a
+ *					user partitioned, gave a trigger or a column with a
+ *					default): one INSERT ... SELECT unnest($1), ... with
+ *					the rows as arrays, which every table takes.
+ *
+ * The caller holds an SPI session as the inbox owner (owner_spi.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/heapam.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/executor.h"
+#include "executor/nodeModifyTable.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "nodes/makefuncs.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "writer.h"
+
+/* Rows the multi-insert way sends to the table at a time */
+#define WRITER_SLOTS 1000
+
+struct ChektWriter
+{
+	char	   *table;
+	int			ncolumns;
+	const char *const *columns;
+	const Oid  *types;
+	bool		multi_insert;
+	uint64		nrows;
+
+	/* the multi-insert way */
+	Relation	rel;
+	TupleDesc	slot_desc;		/* the table's, not reference-counted */
+	EState	   *estate;
+	ResultRelInfo *rri;
+	BulkInsertState bistate;
+	AttrNumber *attnums;		/* column i goes to attribute attnums[i] */
+	TupleTableSlot **slots;
+	int			nslots;
+
+	/* the SQL way */
+	ArrayBuildState **arrays;
+};
+
+/* Is the table one that Citus distributes (its rows live elsewhere)? */
+static bool
+distributed_by_citus(Oid relid)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1] = {ObjectIdGetDatum(relid)};
+
+	if (!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
+		return false;
+	if (SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1",
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_dist_partition");
+	return SPI_processed > 0;
+}
+
+/*
+ * Can rows go straight into rel?  Only a plain heap table without triggers
+ * or forced row security, whose every stored column is one the writer
+ * fills (generated columns aside), and which Citus does not distribute.
+ */
+static bool
+can_multi_insert(ChektWriter *writer, Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			filled = 0;
+	int			stored = 0;
+	int			i;
+	int			c;
+
+	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->trigdesc != NULL ||
+		rel->rd_rel->relforcerowsecurity || rel->rd_tableam != GetHeapamTableAmRoutine())
+		return false;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped || att->attgenerated)
+			continue;
+		stored++;
+		for (c = 0; c < writer->ncolumns; c++)
+			if (strcmp(NameStr(att->attname), writer->columns[c]) == 0)
+			{
+				if (att->atttypid != writer->types[c])
+					return false;
+				writer->attnums[c] = att->attnum;
+				filled++;
+			}
+	}
+	return filled == stored && filled == writer->ncolumns &&
+		!distributed_by_citus(RelationGetRelid(rel));
+}
+
+/* Set up the executor state a multi-insert into rel needs, as COPY does */
+static void
+begin_multi_insert(ChektWriter *writer, Relation rel)
+{
+	RangeTblEntry *rte = makeNode(RangeTblEntry);
+	int			i;
+
+	rte->rtekind = RTE_RELATION;
+	rte->relid = RelationGetRelid(rel);
+	rte->relkind = rel->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+	rte->requiredPerms = ACL_INSERT;
+
+	writer->rel = rel;
+	writer->estate = CreateExecutorState();
+	ExecInitRangeTable(writer->estate, list_make1(rte));
+	writer->rri = makeNode(ResultRelInfo);
+	ExecInitResultRelation(writer->estate, writer->rri, 1);
+	ExecOpenIndices(writer->rri, false);
+	writer->bistate = GetBulkInsertState();
+
+	/*
+	 * The slots share a copy of the table's descriptor that no resource
+	 * owner tracks: a thousand pins of the relation's own would cost a
+	 * search each to release.
+	 */
+	writer->slot_desc = CreateTupleDescCopy(RelationGetDescr(rel));
+	writer->slots = palloc(sizeof(TupleTableSlot *) * WRITER_SLOTS);
+	for (i = 0; i < WRITER_SLOTS; i++)
+		writer->slots[i] = NULL;
+}
+
+/*
+ * Start writing rows of the given columns (of the given types) into
+ * chekt.<table>.
+ */
+ChektWriter *
+chekt_writer_begin(const char *table, int ncolumns, const char *const *columns,
+				   const Oid *types)
+{
+	ChektWriter *writer = palloc0(sizeof(ChektWriter));
+	Oid			relid = get_relname_relid(table, get_namespace_oid("chekt", false));
+	Relation	rel;
+	int			c;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"chekt.%s\" does not exist", table),
+				 errhint("The event type catalog names a family without a table; add the table, or reinstall the extension.")));
+
+	writer->table = pstrdup(table);
+	writer->ncolumns = ncolumns;
+	writer->columns = columns;
+	writer->types = types;
+	writer->attnums = palloc0(sizeof(AttrNumber) * ncolumns);
+
+	rel = table_open(relid, RowExclusiveLock);
+	writer->multi_insert = can_multi_insert(writer, rel);
+	if (writer->multi_insert)
+		begin_multi_insert(writer, rel);
+	else
+	{
+		table_close(rel, NoLock);
+		writer->arrays = palloc(sizeof(ArrayBuildState *) * ncolumns);
+		for (c = 0; c < ncolumns; c++)
+			writer->arrays[c] = initArrayResult(types[c], CurrentMemoryContext, false);
+	}
+	return writer;
+}
+
+/* Send the gathered slots to the table and its indexes */
+static void
+flush_slots(ChektWriter *writer)
+{
+	EState	   *estate = writer->estate;
+	int			i;
+
+	if (writer->nslots == 0)
+		return;
+	table_multi_insert(writer->rel, writer->slots, writer->nslots,
+					   GetCurrentCommandId(true), 0, writer->bistate);
+	for (i = 0; i < writer->nslots; i++)
+	{
+		if (writer->rri->ri_NumIndices > 0)
+			list_free(ExecInsertIndexTuples(writer->rri, writer->slots[i], estate,
+											false, false, NULL, NIL));
+		ExecClearTuple(writer->slots[i]);
+		ResetPerTupleExprContext(estate);
+	}
+	writer->nslots = 0;
+}
+
+/*
+ * Add a row.  values and nulls follow the writer's columns; by-reference
+ * values must stay valid until chekt_writer_finish().
+ */
+void
+chekt_writer_add(ChektWriter *writer, const Datum *values, const bool *nulls)
+{
+	int			c;
+
+	writer->nrows++;
+	if (!writer->multi_insert)
+	{
+		for (c = 0; c < writer->ncolumns; c++)
+			accumArrayResult(writer->arrays[c], values[c], nulls[c],
+							 writer->types[c], CurrentMemoryContext);
+		return;
+	}
+
+	{
+		TupleTableSlot *slot;
+		TupleConstr *constr = RelationGetDescr(writer->rel)->constr;
+
+		if (writer->slots[writer->nslots] == NULL)
+			writer->slots[writer->nslots] =
+				MakeSingleTupleTableSlot(writer->slot_desc,
+										 table_slot_callbacks(writer->rel));
+		slot = writer->slots[writer->nslots];
+		ExecClearTuple(slot);
+		memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
+		for (c = 0; c < writer->ncolumns; c++)
+		{
+			slot->tts_values[writer->attnums[c] - 1] = values[c];
+			slot->tts_isnull[writer->attnums[c] - 1] = nulls[c];
+		}
+		ExecStoreVirtualTuple(slot);
+		if (constr != NULL && constr->has_generated_stored)
+			ExecComputeStoredGenerated(writer->rri, writer->estate, slot, CMD_INSERT);
+		if (constr != NULL)
+			ExecConstraints(writer->rri, slot, writer->estate);
+		if (++writer->nslots == WRITER_SLOTS)
+			flush_slots(writer);
+	}
+}
+
+/* INSERT INTO chekt.<table> (columns) SELECT unnest($1), unnest($2), ... */
+static void
+insert_as_sql(ChektWriter *writer)
+{
+	StringInfoData sql;
+	Oid		   *argtypes = palloc(sizeof(Oid) * writer->ncolumns);
+	Datum	   *args = palloc(sizeof(Datum) * writer->ncolumns);
+	int			rc;
+	int			c;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "INSERT INTO chekt.%s (", quote_identifier(writer->table));
+	for (c = 0; c < writer->ncolumns; c++)
+		appendStringInfo(&sql, "%s%s", c > 0 ? ", " : "", quote_identifier(writer->columns[c]));
+	appendStringInfoString(&sql, ") SELECT ");
+	for (c = 0; c < writer->ncolumns; c++)
+	{
+		appendStringInfo(&sql, "%sunnest($%d)", c > 0 ? ", " : "", c + 1);
+		argtypes[c] = get_array_type(writer->types[c]);
+		args[c] = makeArrayResult(writer->arrays[c], CurrentMemoryContext);
+	}
+	rc = SPI_execute_with_args(sql.data, writer->ncolumns, argtypes, args, NULL,
+							   false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "inserting into chekt.%s failed: %s", writer->table,
+			 SPI_result_code_string(rc));
+}
+
+/* Write what is left and release the writer; returns the rows written */
+uint64
+chekt_writer_finish(ChektWriter *writer)
+{
+	uint64		nrows = writer->nrows;
+
+	if (writer->multi_insert)
+	{
+		int			i;
+
+		flush_slots(writer);
+		FreeBulkInsertState(writer->bistate);
+		for (i = 0; i < WRITER_SLOTS && writer->slots[i] != NULL; i++)
+			ExecDropSingleTupleTableSlot(writer->slots[i]);
+		ExecResetTupleTable(writer->estate->es_tupleTable, false);
+		ExecCloseResultRelations(writer->estate);	/* and their indexes */
+		ExecCloseRangeTableRelations(writer->estate);
+		FreeExecutorState(writer->estate);
+		table_close(writer->rel, NoLock);
+		/* later queries of this transaction see the rows */
+		CommandCounterIncrement();
+	}
+	else if (nrows > 0)
+		insert_as_sql(writer);
+	pfree(writer);
+	return nrows;
+}
