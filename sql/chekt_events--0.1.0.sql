@@ -418,7 +418,7 @@ CREATE TABLE chekt.inbox (
   signed_at    text,
   signature    text,
   body         text NOT NULL,
-  message_id   text,
+  message_id   text COLLATE "C",
   headers      jsonb
 );
 
@@ -433,7 +433,7 @@ COMMENT ON COLUMN chekt.inbox.message_id IS 'the webhook-id header of the Standa
 COMMENT ON COLUMN chekt.inbox.headers IS 'other delivery headers worth keeping (e.g. X-CHeKT-* tracing headers), as a JSON object';
 
 CREATE TABLE chekt.events (
-  event_id          text PRIMARY KEY,
+  event_id          text COLLATE "C" PRIMARY KEY,
   event_type        text NOT NULL,
   created_at        timestamptz NOT NULL,
   received_at       timestamptz NOT NULL,
@@ -442,7 +442,7 @@ CREATE TABLE chekt.events (
   delivery_count    integer NOT NULL DEFAULT 1,
   signed_at         text,
   signature         text,
-  message_id        text,
+  message_id        text COLLATE "C",
   headers           jsonb,
   body              text NOT NULL
 );
@@ -469,11 +469,11 @@ CREATE TABLE chekt.rejected (
   signed_at     text,
   signature     text,
   body          text NOT NULL,
-  message_id    text,
+  message_id    text COLLATE "C",
   headers       jsonb,
   reason        text NOT NULL,
   detail        text NOT NULL,
-  event_id      text,
+  event_id      text COLLATE "C",
   rejected_at   timestamptz NOT NULL DEFAULT now(),
   retried_at    timestamptz,
   retries       integer NOT NULL DEFAULT 0
@@ -502,26 +502,27 @@ COMMENT ON COLUMN chekt.rejected.retries IS 'how often chekt.retry_rejected() tr
 -------------------------------------------------------------------------------
 -- Family tables: one per event family, one column per data field
 --
--- Written only by plain INSERT ... SELECT from ingest; no triggers and no
--- foreign keys, so that each can be distributed (Citus) by its own key,
--- which leads its primary key.
+-- Written only by ingest; no triggers and no foreign keys, so that each can
+-- be distributed (Citus) by its own key, which leads its primary key.  Ids
+-- compare byte by byte (COLLATE "C") everywhere: one collation for every
+-- join and distribution key, and no linguistic sorting on the ingest path.
 -------------------------------------------------------------------------------
 
 CREATE TABLE chekt.alarm_events (
-  event_id        text NOT NULL,
+  event_id        text COLLATE "C" NOT NULL,
   event_type      text NOT NULL,
   created_at      timestamptz NOT NULL,
   received_at     timestamptz NOT NULL,
-  alarm_id        text NOT NULL,
-  site_id         text,
-  device_id       text,
+  alarm_id        text COLLATE "C" NOT NULL,
+  site_id         text COLLATE "C",
+  device_id       text COLLATE "C",
   priority        text,
   trigger         text,
   location        text,
   snapshot_url    text,
-  operator_id     text,
+  operator_id     text COLLATE "C",
   reason          text,
-  responder_id    text,
+  responder_id    text COLLATE "C",
   responder_type  text,
   eta_seconds     integer,
   tracking_url    text,
@@ -552,12 +553,12 @@ COMMENT ON COLUMN chekt.alarm_events.resolution IS 'alarm.resolved: outcome (han
 COMMENT ON COLUMN chekt.alarm_events.notes IS 'alarm.resolved: free-text notes';
 
 CREATE TABLE chekt.device_events (
-  event_id          text NOT NULL,
+  event_id          text COLLATE "C" NOT NULL,
   event_type        text NOT NULL,
   created_at        timestamptz NOT NULL,
   received_at       timestamptz NOT NULL,
-  device_id         text NOT NULL,
-  site_id           text,
+  device_id         text COLLATE "C" NOT NULL,
+  site_id           text COLLATE "C",
   previous_status   text,
   downtime_seconds  integer,
   last_seen_at      timestamptz,
@@ -576,13 +577,13 @@ COMMENT ON COLUMN chekt.device_events.downtime_seconds IS 'device.online: how lo
 COMMENT ON COLUMN chekt.device_events.last_seen_at IS 'device.offline: when the device was last seen';
 
 CREATE TABLE chekt.snapshot_events (
-  event_id     text NOT NULL,
+  event_id     text COLLATE "C" NOT NULL,
   event_type   text NOT NULL,
   created_at   timestamptz NOT NULL,
   received_at  timestamptz NOT NULL,
-  snapshot_id  text NOT NULL,
-  device_id    text,
-  alarm_id     text,
+  snapshot_id  text COLLATE "C" NOT NULL,
+  device_id    text COLLATE "C",
+  alarm_id     text COLLATE "C",
   url          text,
   expires_at   timestamptz,
   PRIMARY KEY (snapshot_id, event_id)
@@ -600,11 +601,11 @@ COMMENT ON COLUMN chekt.snapshot_events.url IS 'where to fetch it (expires 24 ho
 COMMENT ON COLUMN chekt.snapshot_events.expires_at IS 'when the URL expires';
 
 CREATE TABLE chekt.verification_events (
-  event_id          text NOT NULL,
+  event_id          text COLLATE "C" NOT NULL,
   event_type        text NOT NULL,
   created_at        timestamptz NOT NULL,
   received_at       timestamptz NOT NULL,
-  alarm_id          text NOT NULL,
+  alarm_id          text COLLATE "C" NOT NULL,
   requested_by      text,
   deadline_seconds  integer,
   PRIMARY KEY (alarm_id, event_id)
@@ -620,15 +621,15 @@ COMMENT ON COLUMN chekt.verification_events.requested_by IS 'who asked, e.g. ope
 COMMENT ON COLUMN chekt.verification_events.deadline_seconds IS 'seconds until CHeKT escalates';
 
 CREATE TABLE chekt.partition_events (
-  event_id      text NOT NULL,
+  event_id      text COLLATE "C" NOT NULL,
   event_type    text NOT NULL,
   created_at    timestamptz NOT NULL,
   received_at   timestamptz NOT NULL,
-  partition_id  text NOT NULL,
-  site_id       text,
+  partition_id  text COLLATE "C" NOT NULL,
+  site_id       text COLLATE "C",
   mode          text,
   initiated_by  text,
-  operator_id   text,
+  operator_id   text COLLATE "C",
   PRIMARY KEY (partition_id, event_id)
 );
 
@@ -644,15 +645,15 @@ COMMENT ON COLUMN chekt.partition_events.initiated_by IS 'the payload''s "by": u
 COMMENT ON COLUMN chekt.partition_events.operator_id IS 'partition.disarmed: the operator, when disarmed manually';
 
 CREATE TABLE chekt.relay_events (
-  event_id          text NOT NULL,
+  event_id          text COLLATE "C" NOT NULL,
   event_type        text NOT NULL,
   created_at        timestamptz NOT NULL,
   received_at       timestamptz NOT NULL,
-  relay_id          text NOT NULL,
-  device_id         text,
+  relay_id          text COLLATE "C" NOT NULL,
+  device_id         text COLLATE "C",
   duration_seconds  integer,
   trigger           text,
-  alarm_id          text GENERATED ALWAYS AS
+  alarm_id          text COLLATE "C" GENERATED ALWAYS AS
                       (CASE WHEN starts_with(trigger, 'alarm.created:')
                             THEN nullif(substr(trigger, 15), '') END) STORED,
   PRIMARY KEY (relay_id, event_id)
