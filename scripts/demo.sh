@@ -7,7 +7,9 @@
 # database chekt_demo, registers a demo app with a fresh secret, signs each
 # of the 11 catalog payloads the way CHeKT does (with the openssl CLI, outside
 # the database), verifies them in PostgreSQL against the registered secret,
-# checks that a forged copy of each is refused, and prints the outcome.
+# checks that a forged copy of each is refused, then ingests them through
+# chekt.inbox by COPY (with a retry, a forgery and a malformed delivery) and
+# prints where each landed.
 #
 #   scripts/demo.sh          stop the cluster at the end
 #   scripts/demo.sh --keep   leave it running and print how to connect
@@ -90,9 +92,56 @@ SQL
 good=$(psql -X -At -c "SELECT count(*) FILTER (WHERE verified AND forgery_refused) FROM demo_outcome")
 echo
 echo "$good of 11 catalog payloads verified against the registered secret, and their forged copies refused"
+
+step "ingesting them through chekt.inbox (COPY), with a duplicate, a forgery and a malformed one"
+psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
+CREATE TEMP TABLE stream AS
+SELECT 'demo-app' AS app, to_timestamp(signed_at::bigint) AS received_at, signed_at, signature,
+       convert_from(decode(body_b64, 'base64'), 'UTF8') AS body
+  FROM demo_delivery;
+-- CHeKT retries one delivery (same event, re-signed a minute later)
+INSERT INTO stream
+SELECT t.app, t.received_at + interval '1 minute', (t.signed_at::bigint + 60)::text,
+       'sha256=' || chekt.sign(s.secret, (t.signed_at::bigint + 60)::text, t.body), t.body
+  FROM stream t, chekt.app_secrets s
+ WHERE s.app = 'demo-app' AND t.body LIKE '%"alarm.created"%';
+-- someone without the secret tries to inject an alarm
+INSERT INTO stream
+SELECT app, received_at, signed_at, 'sha256=' || repeat('0', 64), replace(body, 'A-10293', 'A-66666')
+  FROM stream WHERE body LIKE '%"alarm.resolved"%';
+-- an authentic delivery whose body was cut short
+INSERT INTO stream
+SELECT t.app, t.received_at, t.signed_at, 'sha256=' || chekt.sign(s.secret, t.signed_at, left(t.body, 50)),
+       left(t.body, 50)
+  FROM stream t, chekt.app_secrets s
+ WHERE s.app = 'demo-app' AND t.body LIKE '%"device.online"%';
+\copy (SELECT app, received_at, signed_at, signature, body FROM stream ORDER BY received_at) TO '/tmp/chekt-demo-stream.csv' WITH (FORMAT csv)
+\copy chekt.inbox (app, received_at, signed_at, signature, body) FROM '/tmp/chekt-demo-stream.csv' WITH (FORMAT csv)
+\! rm -f /tmp/chekt-demo-stream.csv
+\pset footer off
+\echo
+\echo 'accepted events, one row each in its family table:'
+SELECT e.event_type, e.event_id, e.created_at, e.delivery_count,
+       CASE split_part(e.event_type, '.', 1)
+         WHEN 'alarm' THEN (SELECT format('alarm %s', alarm_id) FROM chekt.alarm_events a WHERE a.event_id = e.event_id)
+         WHEN 'device' THEN (SELECT format('device %s', device_id) FROM chekt.device_events d WHERE d.event_id = e.event_id)
+         WHEN 'snapshot' THEN (SELECT format('snapshot %s', snapshot_id) FROM chekt.snapshot_events s WHERE s.event_id = e.event_id)
+         WHEN 'verification' THEN (SELECT format('alarm %s', alarm_id) FROM chekt.verification_events v WHERE v.event_id = e.event_id)
+         WHEN 'partition' THEN (SELECT format('partition %s by %s', partition_id, initiated_by) FROM chekt.partition_events p WHERE p.event_id = e.event_id)
+         WHEN 'relay' THEN (SELECT format('relay %s for alarm %s', relay_id, alarm_id) FROM chekt.relay_events r WHERE r.event_id = e.event_id)
+       END AS typed_row
+  FROM chekt.events e
+ ORDER BY e.created_at, e.event_id;
+\echo 'quarantine:'
+SELECT reason, event_id, detail FROM chekt.rejected ORDER BY rejected_id;
+SQL
+stored=$(psql -X -At -c "SELECT (SELECT count(*) FROM chekt.events) || ' events, '
+                                || (SELECT sum(delivery_count) FROM chekt.events) || ' deliveries counted, '
+                                || (SELECT count(*) FROM chekt.rejected) || ' quarantined'")
+echo "14 deliveries in, $stored"
 if $keep; then
   step "the cluster keeps running"
   echo "connect:  $(bash scripts/pg-cluster.sh env "$cluster" | sed 's/^export //') psql"
   echo "stop:     bash scripts/pg-cluster.sh stop $cluster"
 fi
-[ "$good" -eq 11 ]
+[ "$good" -eq 11 ] && [ "$stored" = "11 events, 12 deliveries counted, 2 quarantined" ]
