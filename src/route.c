@@ -23,14 +23,26 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
+#include "catalog/pg_collation_d.h"
 #include "catalog/pg_type.h"
+#include "executor/tuptable.h"
+#include "access/genam.h"
+#include "access/relscan.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "parser/parse_relation.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/resowner.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "route.h"
@@ -208,19 +220,6 @@ settle_new_event(ChektBatchItem *items, const int *order, int start, int end)
 	}
 }
 
-static const Oid stored_body_types[1] = {TEXTOID};
-/*
- * The stored body of each id, by position in $1.  A scalar subquery is one
- * index probe per id whatever the planner thinks of the table's size; most
- * ids are new, and a probe that finds nothing reads no table page.
- */
-static const char *stored_bodies_sql =
-"SELECT s.n, s.body"
-"  FROM (SELECT i.n, (SELECT e.body FROM chekt.events AS e"
-"                      WHERE e.event_id = i.event_id) AS body"
-"          FROM unnest($1) WITH ORDINALITY AS i (event_id, n)) AS s"
-" WHERE s.body IS NOT NULL";
-
 #define COUNT_COLUMNS 3
 static const Oid count_column_types[COUNT_COLUMNS] = {TEXTOID, INT4OID, TIMESTAMPTZOID};
 static const char *count_duplicates_sql =
@@ -234,49 +233,49 @@ static const char *count_duplicates_sql =
  * Settle the pending deliveries whose event id chekt.events already holds,
  * against the stored body: the same body is a duplicate (counted), another
  * is id_conflict.  Deliveries of ids not stored stay pending.
+ *
+ * Each id is looked up in the primary key directly, under a snapshot taken
+ * now (what a new query would see): most ids are new, and a lookup that
+ * finds nothing reads no table page.
  */
 static void
 settle_against_stored(ChektBatch *batch, const int *order, int n)
 {
 	ChektBatchItem *items = batch->items;
-	ArrayColumns *ids = columns_begin(1, stored_body_types);
 	ArrayColumns *counts = columns_begin(COUNT_COLUMNS, count_column_types);
-	int		   *run_starts = palloc(sizeof(int) * n);
-	int			nruns = 0;
-	SPITupleTable *stored;
-	uint64		r;
+	Relation	events = table_open(get_relname_relid("events", get_namespace_oid("chekt", false)),
+									AccessShareLock);
+	Relation	pkey = index_open(RelationGetPrimaryKeyIndex(events), AccessShareLock);
+	AttrNumber	body_attnum = attnameAttNum(events, "body", false);
+	Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	TupleTableSlot *slot = table_slot_create(events, NULL);
+	IndexScanDesc scan = index_beginscan(events, pkey, snapshot, 1, 0);
 	bool		any_counted = false;
 	int			start;
 	int			end;
 
-	/* the ids of the runs still pending; $1[k] is run_starts[k - 1] */
 	for (start = 0; start < n; start = end)
 	{
-		end = event_id_run_end(items, order, n, start);
-		if (items[order[start]].outcome == OUTCOME_PENDING)
-		{
-			column_add_text(ids, 0, cstring_to_text(items[order[start]].event.event_id));
-			run_starts[nruns++] = start;
-		}
-	}
-	if (nruns == 0)
-		return;
-	columns_execute(ids, stored_bodies_sql, SPI_OK_SELECT);
-	stored = SPI_tuptable;
-
-	for (r = 0; r < SPI_processed; r++)
-	{
+		const char *event_id = items[order[start]].event.event_id;
+		ScanKeyData key;
+		text	   *stored_body;
 		bool		isnull;
-		int64		k = DatumGetInt64(SPI_getbinval(stored->vals[r], stored->tupdesc, 1, &isnull));
-		text	   *stored_body = DatumGetTextPP(SPI_getbinval(stored->vals[r], stored->tupdesc, 2, &isnull));
-		const char *event_id;
 		int32		duplicates = 0;
 		TimestampTz last_received = 0;
 		int			j;
 
-		start = run_starts[k - 1];
 		end = event_id_run_end(items, order, n, start);
-		event_id = items[order[start]].event.event_id;
+		if (items[order[start]].outcome != OUTCOME_PENDING)
+			continue;
+
+		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ,
+					PointerGetDatum(cstring_to_text(event_id)));
+		key.sk_collation = C_COLLATION_OID;
+		index_rescan(scan, &key, 1, NULL, 0);
+		if (!index_getnext_slot(scan, ForwardScanDirection, slot))
+			continue;
+		stored_body = DatumGetTextPP(slot_getattr(slot, body_attnum, &isnull));
+
 		for (j = start; j < end; j++)
 		{
 			ChektBatchItem *item = &items[order[j]];
@@ -298,6 +297,7 @@ settle_against_stored(ChektBatch *batch, const int *order, int n)
 										event_id);
 			}
 		}
+		ExecClearTuple(slot);
 		if (duplicates > 0)
 		{
 			column_add_text(counts, 0, cstring_to_text(event_id));
@@ -306,7 +306,11 @@ settle_against_stored(ChektBatch *batch, const int *order, int n)
 			any_counted = true;
 		}
 	}
-	SPI_freetuptable(stored);
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	UnregisterSnapshot(snapshot);
+	index_close(pkey, AccessShareLock);
+	table_close(events, AccessShareLock);
 	if (any_counted)
 		columns_execute(counts, count_duplicates_sql, SPI_OK_UPDATE);
 }
