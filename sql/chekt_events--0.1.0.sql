@@ -711,6 +711,10 @@ CREATE TRIGGER inbox_receive BEFORE INSERT ON chekt.inbox
   FOR EACH ROW EXECUTE FUNCTION chekt.inbox_receive();
 CREATE TRIGGER inbox_flush AFTER INSERT ON chekt.inbox
   FOR EACH STATEMENT EXECUTE FUNCTION chekt.inbox_flush();
+-- also under session_replication_role = replica (logical replication apply,
+-- restore tools): an inbox row must never stay unverified
+ALTER TABLE chekt.inbox ENABLE ALWAYS TRIGGER inbox_receive;
+ALTER TABLE chekt.inbox ENABLE ALWAYS TRIGGER inbox_flush;
 
 CREATE FUNCTION chekt.ingest(app text, signed_at text, signature text, body text,
                              received_at timestamptz DEFAULT now(),

@@ -64,6 +64,15 @@ SELECT chekt.ingest('feeder-app', ts, sig, b) AS second_delivery FROM signed WHE
 RESET search_path;
 SELECT event_id, delivery_count FROM chekt.events WHERE event_id = 'evt_feed_2';
 
+-- under session_replication_role = replica (where ordinary triggers stay
+-- silent) an inbox row is still verified, not kept
+SET session_replication_role = replica;
+INSERT INTO chekt.inbox (app, signed_at, signature, body)
+SELECT 'feeder-app', ts, sig, replace(b, 'evt_feed_', 'evt_replica_') FROM signed WHERE i = 1;
+RESET session_replication_role;
+SELECT (SELECT count(*) FROM chekt.inbox) AS left_in_inbox,
+       (SELECT count(*) FROM chekt.rejected WHERE body LIKE '%evt_replica_%') AS refused_as_forged;
+
 -- clean up
 DROP SCHEMA regress_trap CASCADE;
 TRUNCATE chekt.events, chekt.rejected, chekt.device_events;

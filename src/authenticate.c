@@ -26,6 +26,7 @@
 #include "utils/timestamp.h"
 
 #include "authenticate.h"
+#include "rfc3339.h"
 #include "signature.h"
 
 /* What ingest knows of one app */
@@ -168,27 +169,6 @@ bytes_of(text *t)
 	return b;
 }
 
-/* Parse a timestamp header of Unix seconds; false if it is not one */
-static bool
-parse_unix_seconds(text *t, int64 *seconds)
-{
-	const char *s = VARDATA_ANY(t);
-	size_t		len = VARSIZE_ANY_EXHDR(t);
-	int64		v = 0;
-	size_t		i;
-
-	if (len == 0 || len > 15)
-		return false;
-	for (i = 0; i < len; i++)
-	{
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
-	*seconds = v;
-	return true;
-}
-
 /*
  * Authenticate a delivery.  Returns OUTCOME_PENDING if it may be parsed, or
  * the reason to refuse it with *detail (palloc'd) saying why.
@@ -256,7 +236,8 @@ chekt_authenticate(ChektAuthCache *cache, const ChektDelivery *delivery,
 		return OUTCOME_BAD_SIGNATURE;
 	}
 
-	if (!parse_unix_seconds(delivery->signed_at, &signed_seconds))
+	if (!chekt_parse_decimal(VARDATA_ANY(delivery->signed_at),
+							 VARSIZE_ANY_EXHDR(delivery->signed_at), &signed_seconds))
 	{
 		*detail = pstrdup("the signed timestamp header is not a number of Unix seconds");
 		return OUTCOME_STALE_SIGNATURE;

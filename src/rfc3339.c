@@ -21,20 +21,37 @@
 
 #include "rfc3339.h"
 
-/* Parse n decimal digits at s into *value; false if any is not a digit */
-static bool
-parse_digits(const char *s, int n, int *value)
+/*
+ * Parse exactly len decimal digits at s (at most 18, so that any fits) into
+ * *value; false if there are none, too many, or any is not a digit.
+ */
+bool
+chekt_parse_decimal(const char *s, size_t len, int64 *value)
 {
-	int			v = 0;
-	int			i;
+	int64		v = 0;
+	size_t		i;
 
-	for (i = 0; i < n; i++)
+	if (len == 0 || len > 18)
+		return false;
+	for (i = 0; i < len; i++)
 	{
 		if (s[i] < '0' || s[i] > '9')
 			return false;
 		v = v * 10 + (s[i] - '0');
 	}
 	*value = v;
+	return true;
+}
+
+/* Parse n decimal digits at s into *value; false if any is not a digit */
+static bool
+parse_digits(const char *s, int n, int *value)
+{
+	int64		v;
+
+	if (!chekt_parse_decimal(s, n, &v))
+		return false;
+	*value = (int) v;
 	return true;
 }
 

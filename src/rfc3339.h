@@ -10,6 +10,7 @@
 
 #include "datatype/timestamp.h"
 
+extern bool chekt_parse_decimal(const char *s, size_t len, int64 *value);
 extern bool chekt_parse_rfc3339(const char *s, size_t len, TimestampTz *result);
 
 #endif							/* CHEKT_RFC3339_H */

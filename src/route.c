@@ -245,14 +245,26 @@ settle_against_stored(ChektBatch *batch, const int *order, int n)
 	ArrayColumns *counts = columns_begin(COUNT_COLUMNS, count_column_types);
 	Relation	events = table_open(get_relname_relid("events", get_namespace_oid("chekt", false)),
 									AccessShareLock);
-	Relation	pkey = index_open(RelationGetPrimaryKeyIndex(events), AccessShareLock);
+	Oid			pkey_oid = RelationGetPrimaryKeyIndex(events);
+	Relation	pkey;
 	AttrNumber	body_attnum = attnameAttNum(events, "body", false);
-	Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
-	TupleTableSlot *slot = table_slot_create(events, NULL);
-	IndexScanDesc scan = index_beginscan(events, pkey, snapshot, 1, 0);
+	Snapshot	snapshot;
+	TupleTableSlot *slot;
+	IndexScanDesc scan;
 	bool		any_counted = false;
 	int			start;
 	int			end;
+
+	if (!OidIsValid(pkey_oid))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+				 errmsg("relation \"chekt.events\" has no primary key"),
+				 errdetail("Ingest deduplicates events by their primary key, event_id."),
+				 errhint("ALTER TABLE chekt.events ADD PRIMARY KEY (event_id);")));
+	pkey = index_open(pkey_oid, AccessShareLock);
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	slot = table_slot_create(events, NULL);
+	scan = index_beginscan(events, pkey, snapshot, 1, 0);
 
 	for (start = 0; start < n; start = end)
 	{
