@@ -1,9 +1,12 @@
 # chekt_events: PGXS build of the extension.
 #
-# The version lives only in chekt_events.control (default_version); the
-# install script for that version is sql/chekt_events--<version>.sql and every
-# upgrade script is sql/chekt_events--<from>--<to>.sql.  Every other file in
-# sql/ is a pg_regress test with its expected output in expected/.
+# The version lives only in chekt_events.control (default_version).  The
+# scripts are sql/chekt_events--0.1.0.sql (the first release, installed as
+# is) and one upgrade script per release after it,
+# sql/chekt_events--<from>--<to>.sql; CREATE EXTENSION reaches the default
+# version by running the install script and then the upgrade chain, so no
+# release's schema is written twice.  Every other file in sql/ is a
+# pg_regress test with its expected output in expected/.
 
 EXTENSION = chekt_events
 EXTVERSION := $(shell sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" $(EXTENSION).control)
@@ -25,9 +28,7 @@ OBJS = \
 	src/signature.o \
 	src/writer.o
 
-EXTENSION_SCRIPT = sql/$(EXTENSION)--$(EXTVERSION).sql
-UPGRADE_SCRIPTS = $(wildcard sql/$(EXTENSION)--*--*.sql)
-DATA = $(EXTENSION_SCRIPT) $(UPGRADE_SCRIPTS)
+DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 
 REGRESS = $(sort $(filter-out $(EXTENSION)--%,$(basename $(notdir $(wildcard sql/*.sql)))))
 REGRESS_OPTS = --load-extension=pgcrypto --load-extension=$(EXTENSION) --encoding=UTF8
@@ -46,6 +47,6 @@ include $(PGXS)
 ifeq ($(EXTVERSION),)
 $(error default_version not found in $(EXTENSION).control)
 endif
-ifeq ($(wildcard $(EXTENSION_SCRIPT)),)
-$(error $(EXTENSION_SCRIPT) is missing: default_version in $(EXTENSION).control names a version without an install script)
+ifeq ($(wildcard sql/$(EXTENSION)--$(EXTVERSION).sql sql/$(EXTENSION)--*--$(EXTVERSION).sql),)
+$(error no script reaches version $(EXTVERSION), the default_version of $(EXTENSION).control)
 endif

@@ -1,0 +1,173 @@
+--
+-- Asking the events: alarm_timeline(), device_downtime(), and the views BI
+-- tools read, on streams with duplicates, gaps and out-of-order delivery
+--
+
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO';
+SELECT chekt.add_secret('centre', 'centre-secret') > 0 AS added;
+
+-- deliver an event, signed, received 5 s after it was created (or at a given time)
+CREATE FUNCTION pg_temp.ev(id text, type text, created timestamptz, data text,
+                           received timestamptz DEFAULT NULL)
+RETURNS text LANGUAGE sql AS $$
+  SELECT chekt.ingest('centre', extract(epoch FROM r)::bigint::text,
+                      chekt.sign('centre-secret', extract(epoch FROM r)::bigint::text, b), b, r)
+    FROM (SELECT format('{"id":"%s","type":"%s","created_at":"%s","data":%s}', id, type,
+                        to_char(created AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), data) AS b,
+                 coalesce(received, created + interval '5 seconds') AS r) AS d
+$$;
+
+--
+-- alarm A-1: the catalog's lifecycle, delivered in reverse order, resolved
+-- before created, some events twice
+--
+SELECT pg_temp.ev('a1-res', 'alarm.resolved', '2026-05-26 10:27:48+00', '{"alarm_id":"A-1","resolution":"false-positive","notes":"Cleaning crew"}', '2026-05-26 10:28:00+00') AS resolved,
+       pg_temp.ev('a1-disp', 'alarm.dispatched', '2026-05-26 10:23:02+00', '{"alarm_id":"A-1","responder_id":"rsp_8x2k","responder_type":"guard","eta_seconds":240,"tracking_url":"https://dispatch.chekt.com/d/1"}', '2026-05-26 10:28:01+00') AS dispatched,
+       pg_temp.ev('a1-ack', 'alarm.acknowledged', '2026-05-26 10:22:15+00', '{"alarm_id":"A-1","operator_id":"op_jsmith","reason":"AI verified"}', '2026-05-26 10:28:02+00') AS acknowledged,
+       pg_temp.ev('a1-ver', 'verification.requested', '2026-05-26 10:21:40+00', '{"alarm_id":"A-1","requested_by":"operator","deadline_seconds":90}', '2026-05-26 10:28:03+00') AS verification,
+       pg_temp.ev('a1-rel', 'relay.activated', '2026-05-26 10:21:36+00', '{"relay_id":"rel_4kj","device_id":"dev_1","duration_seconds":30,"trigger":"alarm.created:A-1"}', '2026-05-26 10:28:04+00') AS relay,
+       pg_temp.ev('a1-snap', 'snapshot.created', '2026-05-26 10:21:34+00', '{"snapshot_id":"snap_1","device_id":"dev_1","alarm_id":"A-1","url":"https://media.chekt.com/snap/1"}', '2026-05-26 10:28:05+00') AS snapshot,
+       pg_temp.ev('a1-new', 'alarm.created', '2026-05-26 10:21:34+00', '{"alarm_id":"A-1","site_id":"site_n","device_id":"dev_1","priority":"HIGH","trigger":"motion","location":"Main Entrance"}', '2026-05-26 10:28:06+00') AS created;
+-- CHeKT's retries: the same events again, later
+SELECT pg_temp.ev('a1-ack', 'alarm.acknowledged', '2026-05-26 10:22:15+00', '{"alarm_id":"A-1","operator_id":"op_jsmith","reason":"AI verified"}', '2026-05-26 10:29:00+00') AS ack_again,
+       pg_temp.ev('a1-new', 'alarm.created', '2026-05-26 10:21:34+00', '{"alarm_id":"A-1","site_id":"site_n","device_id":"dev_1","priority":"HIGH","trigger":"motion","location":"Main Entrance"}', '2026-05-26 10:29:01+00') AS created_again;
+-- a second acknowledgement by someone else, later: the first one counts
+SELECT pg_temp.ev('a1-ack2', 'alarm.acknowledged', '2026-05-26 10:24:00+00', '{"alarm_id":"A-1","operator_id":"op_late"}') AS second_ack;
+-- a relay triggered by a schedule, a snapshot of another alarm: not A-1's
+SELECT pg_temp.ev('rel-sched', 'relay.activated', '2026-05-26 10:22:00+00', '{"relay_id":"rel_4kj","trigger":"schedule"}') AS other_relay,
+       pg_temp.ev('snap-other', 'snapshot.created', '2026-05-26 10:22:00+00', '{"snapshot_id":"snap_2","alarm_id":"A-2"}') AS other_snapshot;
+
+-- the timeline: time order, ties (10:21:34) in lifecycle order
+SELECT * FROM chekt.alarm_timeline('A-1');
+
+-- alarm A-2: alarm.created never arrived
+SELECT pg_temp.ev('a2-ack', 'alarm.acknowledged', '2026-05-26 11:00:10+00', '{"alarm_id":"A-2","operator_id":"op_x"}') AS ack,
+       pg_temp.ev('a2-res', 'alarm.resolved', '2026-05-26 11:05:00+00', '{"alarm_id":"A-2","resolution":"handled"}') AS resolved;
+SELECT * FROM chekt.alarm_timeline('A-2');
+SELECT count(*) AS unknown_alarm_events FROM chekt.alarm_timeline('A-404');
+SELECT count(*) AS null_alarm_events FROM chekt.alarm_timeline(NULL);
+
+-- alarm A-3: open, and A-4 resolved (handled) on another site and day
+SELECT pg_temp.ev('a3-new', 'alarm.created', '2026-05-26 23:59:00+00', '{"alarm_id":"A-3","site_id":"site_n"}') AS a3,
+       pg_temp.ev('a4-new', 'alarm.created', '2026-05-27 00:01:00+00', '{"alarm_id":"A-4","site_id":"site_s","priority":"LOW"}') AS a4,
+       pg_temp.ev('a4-ack', 'alarm.acknowledged', '2026-05-27 00:02:30+00', '{"alarm_id":"A-4"}') AS a4_ack,
+       pg_temp.ev('a4-res', 'alarm.resolved', '2026-05-27 00:10:00+00', '{"alarm_id":"A-4","resolution":"handled"}') AS a4_res;
+
+\x on
+SELECT * FROM chekt.alarm_lifecycle ORDER BY alarm_id;
+\x off
+
+--
+-- devices
+--
+-- cam-a: offline (last seen a minute before) then online: one outage
+SELECT pg_temp.ev('da-off', 'device.offline', '2026-05-26 07:58:49+00', '{"device_id":"cam-a","site_id":"site_n","last_seen_at":"2026-05-26T07:58:48Z"}') AS a1,
+       pg_temp.ev('da-on', 'device.online', '2026-05-26 08:01:11+00', '{"device_id":"cam-a","site_id":"site_n","previous_status":"offline","downtime_seconds":142}') AS a2;
+-- cam-b: online delivered before its offline (out of order), offline without last_seen_at
+SELECT pg_temp.ev('db-on', 'device.online', '2026-05-26 09:10:00+00', '{"device_id":"cam-b","site_id":"site_n","downtime_seconds":600}', '2026-05-26 09:10:05+00') AS b_online_first,
+       pg_temp.ev('db-off', 'device.offline', '2026-05-26 09:00:00+00', '{"device_id":"cam-b","site_id":"site_n"}', '2026-05-26 09:10:06+00') AS b_offline_late;
+-- cam-c: an online with no offline before it: counted back by downtime_seconds;
+-- then two offlines in a row and an online: one outage from the first
+SELECT pg_temp.ev('dc-on1', 'device.online', '2026-05-26 10:00:00+00', '{"device_id":"cam-c","site_id":"site_s","downtime_seconds":300}') AS c1,
+       pg_temp.ev('dc-off1', 'device.offline', '2026-05-26 12:00:00+00', '{"device_id":"cam-c","site_id":"site_s","last_seen_at":"2026-05-26T11:59:00Z"}') AS c2,
+       pg_temp.ev('dc-off2', 'device.offline', '2026-05-26 12:05:00+00', '{"device_id":"cam-c","site_id":"site_s","last_seen_at":"2026-05-26T12:04:00Z"}') AS c3,
+       pg_temp.ev('dc-on2', 'device.online', '2026-05-26 12:30:00+00', '{"device_id":"cam-c","site_id":"site_s"}') AS c4;
+-- cam-d: online without offline and without downtime_seconds: no outage;
+-- then another online claiming 2 hours down, but the previous online was
+-- 10 minutes earlier: counted from it
+SELECT pg_temp.ev('dd-on1', 'device.online', '2026-05-26 13:00:00+00', '{"device_id":"cam-d","site_id":"site_s"}') AS d1,
+       pg_temp.ev('dd-on2', 'device.online', '2026-05-26 13:10:00+00', '{"device_id":"cam-d","site_id":"site_s","downtime_seconds":7200}') AS d2;
+-- cam-e: offline across UTC midnight, back the next day; cam-f: offline, never back
+SELECT pg_temp.ev('de-off', 'device.offline', '2026-05-26 23:30:00+00', '{"device_id":"cam-e","site_id":"site_n","last_seen_at":"2026-05-26T23:30:00Z"}') AS e1,
+       pg_temp.ev('de-on', 'device.online', '2026-05-27 00:45:00+00', '{"device_id":"cam-e","site_id":"site_n"}') AS e2,
+       pg_temp.ev('df-off', 'device.offline', '2026-05-27 06:00:00+00', '{"device_id":"cam-f","site_id":"site_s","last_seen_at":"2026-05-27T05:59:00Z"}') AS f1;
+-- a duplicate and a late retry change nothing
+SELECT pg_temp.ev('da-on', 'device.online', '2026-05-26 08:01:11+00', '{"device_id":"cam-a","site_id":"site_n","previous_status":"offline","downtime_seconds":142}', '2026-05-26 09:00:00+00') AS retry;
+
+SELECT device_id, site_id, offline_at, online_at,
+       CASE WHEN ongoing THEN NULL ELSE downtime_s END AS downtime_s, ongoing
+  FROM chekt.device_outages ORDER BY device_id, offline_at;
+SELECT downtime_s > 0 AS ongoing_downtime_counts_until_now
+  FROM chekt.device_outages WHERE ongoing;
+
+-- one device, one window: only the part inside the window counts
+SELECT * FROM chekt.device_downtime('cam-c', '2026-05-26 12:10:00+00', '2026-05-26 13:00:00+00');
+SELECT * FROM chekt.device_downtime('cam-e', '2026-05-27 00:00:00+00', '2026-05-28 00:00:00+00');
+-- every device, one day
+SELECT device_id, offline_at, online_at, in_window_s, ongoing
+  FROM chekt.device_downtime(NULL, '2026-05-26 00:00:00+00', '2026-05-27 00:00:00+00');
+SELECT count(*) AS outages_of_unknown_device FROM chekt.device_downtime('cam-404', '-infinity', 'infinity');
+\set SHOW_CONTEXT never
+SELECT * FROM chekt.device_downtime('cam-a', '2026-05-27', '2026-05-26');
+\set SHOW_CONTEXT errors
+
+SELECT * FROM chekt.device_status ORDER BY device_id;
+
+--
+-- partitions: armed, disarmed, armed again; the last word counts, in event
+-- time, whatever the order of arrival
+--
+SELECT pg_temp.ev('p1-arm2', 'partition.armed', '2026-05-26 22:00:00+00', '{"partition_id":"p_abc","site_id":"site_n","mode":"away","by":"schedule"}') AS arm_late_first,
+       pg_temp.ev('p1-arm1', 'partition.armed', '2026-05-25 22:00:00+00', '{"partition_id":"p_abc","site_id":"site_n","mode":"stay","by":"remote"}') AS arm,
+       pg_temp.ev('p1-dis', 'partition.disarmed', '2026-05-26 06:30:11+00', '{"partition_id":"p_abc","site_id":"site_n","by":"user","operator_id":"op_jsmith"}') AS disarm,
+       pg_temp.ev('p2-dis', 'partition.disarmed', '2026-05-26 07:00:00+00', '{"partition_id":"p_def","site_id":"site_s","by":"user","operator_id":"op_x"}') AS other;
+SELECT * FROM chekt.partition_status ORDER BY partition_id;
+
+--
+-- the daily summary per site, in UTC days
+--
+SELECT * FROM chekt.site_daily_summary WHERE day < '2026-05-28' ORDER BY day, site_id;
+
+--
+-- BI rules: durations are double precision seconds, counts bigint, no
+-- numeric, interval, enum, domain, array or composite column in any view
+--
+SELECT c.relname AS view, a.attname AS column_name, format_type(a.atttypid, a.atttypmod) AS type
+  FROM pg_attribute a
+  JOIN pg_class c ON c.oid = a.attrelid
+  JOIN pg_type t ON t.oid = a.atttypid
+ WHERE c.relnamespace = 'chekt'::regnamespace AND c.relkind = 'v' AND a.attnum > 0
+   AND (t.typtype IN ('e', 'd', 'c') OR t.typcategory = 'A'
+        OR a.atttypid IN ('numeric'::regtype, 'interval'::regtype, 'timestamp'::regtype)
+        OR (a.attname LIKE '%\_s' AND a.atttypid <> 'double precision'::regtype)
+        OR (a.attname IN ('alarms', 'resolved_alarms', 'false_positives') AND a.atttypid <> 'bigint'::regtype));
+SELECT c.relname AS view, c.reloptions
+  FROM pg_class c
+ WHERE c.relnamespace = 'chekt'::regnamespace AND c.relkind = 'v'
+ ORDER BY 1;
+
+--
+-- one statement gives a role exactly the analytic surface
+--
+CREATE ROLE regress_chekt_analyst;
+SELECT chekt.grant_analyst('regress_chekt_analyst');
+SET ROLE regress_chekt_analyst;
+SELECT count(*) AS alarms FROM chekt.alarm_lifecycle;
+SELECT count(*) AS timeline FROM chekt.alarm_timeline('A-1');
+SELECT count(*) AS outages FROM chekt.device_downtime(NULL, '-infinity', 'infinity');
+SELECT count(*) AS family_rows FROM chekt.alarm_events;
+SELECT secret FROM chekt.app_secrets;
+SELECT body FROM chekt.events;
+SELECT body FROM chekt.rejected;
+INSERT INTO chekt.inbox (app, body) VALUES ('centre', '{}');
+DELETE FROM chekt.alarm_events;
+SELECT chekt.retry_rejected();
+RESET ROLE;
+-- views respect row-level security the user adds (security_invoker)
+ALTER TABLE chekt.alarm_events ENABLE ROW LEVEL SECURITY;
+CREATE POLICY regress_site_n ON chekt.alarm_events FOR SELECT TO regress_chekt_analyst
+  USING (alarm_id IN ('A-1', 'A-3'));
+SET ROLE regress_chekt_analyst;
+SELECT alarm_id FROM chekt.alarm_lifecycle ORDER BY 1;
+RESET ROLE;
+DROP POLICY regress_site_n ON chekt.alarm_events;
+ALTER TABLE chekt.alarm_events DISABLE ROW LEVEL SECURITY;
+SELECT chekt.revoke_analyst('regress_chekt_analyst');
+DROP ROLE regress_chekt_analyst;
+
+-- clean up
+TRUNCATE chekt.events, chekt.rejected, chekt.alarm_events, chekt.device_events,
+         chekt.snapshot_events, chekt.verification_events, chekt.partition_events,
+         chekt.relay_events;
+DELETE FROM chekt.apps;
