@@ -11,6 +11,9 @@ packages=(
   libjansson-dev                # jansson: JSON parsing
   openssl                       # the CLI, an independent signer in demo and tests
   acl                           # setfacl: lets the postgres user reach a cluster under /root
+  default-jdk-headless          # java: the JDBC metadata check of the BI surface (test/bi)
+  libpostgresql-jdbc-java       # pgjdbc, as BI tools use it
+  unixodbc odbc-postgresql      # isql and psqlODBC, the ODBC check
 )
 
 missing=()

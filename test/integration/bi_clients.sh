@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Real BI clients read the analytic surface: pgjdbc's DatabaseMetaData lists
+# the views with their column types and descriptions (test/bi), and an ODBC
+# query through psqlODBC returns the right answers, both as a role given
+# read access by the one documented call, chekt.grant_analyst().
+. "$(dirname "$0")/../lib/common.sh"
+
+jar=/usr/share/java/postgresql.jar
+driver=/usr/lib/x86_64-linux-gnu/odbc/psqlodbcw.so
+[ -f "$jar" ] && [ -f "$driver" ] && command -v java >/dev/null && command -v isql >/dev/null ||
+  fail "BI client packages missing (scripts/install-deps.sh installs them)"
+
+work=$(mktemp -d)
+drop_reader() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -c "DROP ROLE IF EXISTS chekt_bi_reader"; }
+trap 'rm -rf "$work"; drop_test_databases; drop_reader' EXIT
+fresh_db chekt_bi
+sql chekt_bi >/dev/null <<'SQL'
+SELECT chekt.add_secret('bi-app', 'bi-secret');
+SELECT chekt.ingest('bi-app', extract(epoch FROM r)::bigint::text,
+                    chekt.sign('bi-secret', extract(epoch FROM r)::bigint::text, b), b, r)
+  FROM (VALUES
+    ('{"id":"e1","type":"alarm.created","created_at":"2026-05-26T10:21:34Z","data":{"alarm_id":"A-1","site_id":"S-1"}}', timestamptz '2026-05-26 10:21:40+00'),
+    ('{"id":"e2","type":"alarm.acknowledged","created_at":"2026-05-26T10:22:15Z","data":{"alarm_id":"A-1","operator_id":"op"}}', '2026-05-26 10:22:20+00'),
+    ('{"id":"e3","type":"alarm.resolved","created_at":"2026-05-26T10:27:48Z","data":{"alarm_id":"A-1","resolution":"false-positive"}}', '2026-05-26 10:27:50+00'),
+    ('{"id":"e4","type":"alarm.created","created_at":"2026-05-26T11:00:00Z","data":{"alarm_id":"A-2","site_id":"S-1"}}', '2026-05-26 11:00:05+00'),
+    ('{"id":"e5","type":"device.offline","created_at":"2026-05-26T07:58:49Z","data":{"device_id":"cam-1","site_id":"S-1","last_seen_at":"2026-05-26T07:58:48Z"}}', '2026-05-26 07:58:50+00'),
+    ('{"id":"e6","type":"device.online","created_at":"2026-05-26T08:01:11Z","data":{"device_id":"cam-1","site_id":"S-1"}}', '2026-05-26 08:01:12+00')
+  ) AS d (b, r);
+SQL
+drop_reader
+sql postgres -c "CREATE ROLE chekt_bi_reader LOGIN" >/dev/null
+sql chekt_bi -c "SELECT chekt.grant_analyst('chekt_bi_reader')" >/dev/null
+
+echo "== JDBC (Debian's pgjdbc)"
+java -cp "$jar" test/bi/BiMetadataCheck.java \
+  "jdbc:postgresql://127.0.0.1:$PGPORT/chekt_bi?user=chekt_bi_reader" >"$work/jdbc.txt" 2>&1
+status=$?
+cat "$work/jdbc.txt"
+[ $status -eq 0 ] || fail "pgjdbc found problems"
+grep -q 'resolved alarm A-1: acknowledged after 41.0 s, false positive true' "$work/jdbc.txt" ||
+  fail "pgjdbc did not read the lifecycle"
+
+echo "== ODBC (psqlODBC through unixODBC)"
+cat >"$work/odbcinst.ini" <<INI
+[PostgreSQL Unicode]
+Driver = $driver
+INI
+cat >"$work/odbc.ini" <<INI
+[chekt]
+Driver = PostgreSQL Unicode
+Servername = 127.0.0.1
+Port = $PGPORT
+Database = chekt_bi
+Username = chekt_bi_reader
+INI
+echo "SELECT alarm_id, state, time_to_acknowledge_s, is_false_positive FROM chekt.alarm_lifecycle ORDER BY alarm_id
+SELECT device_id, downtime_s, ongoing FROM chekt.device_outages
+SELECT count(*) FROM chekt.app_secrets" |
+  ODBCSYSINI="$work" ODBCINI="$work/odbc.ini" isql -b -v -d'|' chekt >"$work/odbc.txt" 2>&1
+cat "$work/odbc.txt"
+grep -q '^A-1|resolved|41|1$' "$work/odbc.txt" || fail "ODBC did not read A-1's lifecycle"
+grep -q '^A-2|open||$' "$work/odbc.txt" || fail "ODBC did not read A-2's lifecycle"
+grep -q '^cam-1|143|0$' "$work/odbc.txt" || fail "ODBC did not read the outage"
+grep -q 'permission denied for table app_secrets' "$work/odbc.txt" || fail "the analyst read secrets over ODBC"
+echo "pgjdbc and psqlODBC read the views; the analyst cannot read secrets"
