@@ -15,26 +15,24 @@ CREATE INDEX snapshot_events_alarm_id_idx ON chekt.snapshot_events (alarm_id)
   WHERE alarm_id IS NOT NULL;
 CREATE INDEX relay_events_alarm_id_idx ON chekt.relay_events (alarm_id)
   WHERE alarm_id IS NOT NULL;
-CREATE INDEX alarm_events_created_at_idx ON chekt.alarm_events (created_at);
+-- alarms by site and time, and by time alone (alarm_lifecycle filters)
+CREATE INDEX alarm_events_created_site_idx ON chekt.alarm_events (site_id, created_at)
+  WHERE event_type = 'alarm.created';
+CREATE INDEX alarm_events_created_at_idx ON chekt.alarm_events (created_at)
+  WHERE event_type = 'alarm.created';
 
 -------------------------------------------------------------------------------
 -- Alarms
 -------------------------------------------------------------------------------
 
 CREATE VIEW chekt.alarm_lifecycle WITH (security_invoker = true) AS
-WITH first_of_kind AS (
-  -- the first event of each kind per alarm wins (by event time, then id)
-  SELECT DISTINCT ON (alarm_id, event_type) *
-    FROM chekt.alarm_events
-   ORDER BY alarm_id, event_type, created_at, event_id
-)
 SELECT a.alarm_id,
-       c.site_id,
-       c.device_id,
-       c.priority,
-       c.trigger,
-       c.location,
-       c.created_at,
+       a.site_id,
+       a.device_id,
+       a.priority,
+       a.trigger,
+       a.location,
+       a.created_at,
        k.created_at AS acknowledged_at,
        k.operator_id AS acknowledged_by,
        d.created_at AS dispatched_at,
@@ -42,19 +40,37 @@ SELECT a.alarm_id,
        d.eta_seconds,
        r.created_at AS resolved_at,
        r.resolution,
-       extract(epoch FROM k.created_at - c.created_at)::double precision AS time_to_acknowledge_s,
-       extract(epoch FROM d.created_at - c.created_at)::double precision AS time_to_dispatch_s,
-       extract(epoch FROM r.created_at - c.created_at)::double precision AS time_to_resolve_s,
-       CASE WHEN r.alarm_id IS NOT NULL THEN 'resolved'
-            WHEN d.alarm_id IS NOT NULL THEN 'dispatched'
-            WHEN k.alarm_id IS NOT NULL THEN 'acknowledged'
+       extract(epoch FROM k.created_at - a.created_at)::double precision AS time_to_acknowledge_s,
+       extract(epoch FROM d.created_at - a.created_at)::double precision AS time_to_dispatch_s,
+       extract(epoch FROM r.created_at - a.created_at)::double precision AS time_to_resolve_s,
+       CASE WHEN r.created_at IS NOT NULL THEN 'resolved'
+            WHEN d.created_at IS NOT NULL THEN 'dispatched'
+            WHEN k.created_at IS NOT NULL THEN 'acknowledged'
             ELSE 'open' END AS state,
        r.resolution = 'false-positive' AS is_false_positive
-  FROM (SELECT DISTINCT alarm_id FROM chekt.alarm_events) AS a
-  LEFT JOIN first_of_kind AS c ON c.alarm_id = a.alarm_id AND c.event_type = 'alarm.created'
-  LEFT JOIN first_of_kind AS k ON k.alarm_id = a.alarm_id AND k.event_type = 'alarm.acknowledged'
-  LEFT JOIN first_of_kind AS d ON d.alarm_id = a.alarm_id AND d.event_type = 'alarm.dispatched'
-  LEFT JOIN first_of_kind AS r ON r.alarm_id = a.alarm_id AND r.event_type = 'alarm.resolved';
+  FROM (-- each alarm's first alarm.created (a filter on its site or time
+        -- reaches the index), and the alarms whose alarm.created never came
+        SELECT c.alarm_id, c.site_id, c.device_id, c.priority, c.trigger, c.location, c.created_at
+          FROM chekt.alarm_events c
+         WHERE c.event_type = 'alarm.created'
+           AND NOT EXISTS (SELECT FROM chekt.alarm_events e
+                            WHERE e.alarm_id = c.alarm_id AND e.event_type = 'alarm.created'
+                              AND (e.created_at, e.event_id) < (c.created_at, c.event_id))
+        UNION ALL
+        SELECT x.alarm_id, NULL, NULL, NULL, NULL, NULL, NULL
+          FROM (SELECT DISTINCT alarm_id FROM chekt.alarm_events) AS x
+         WHERE NOT EXISTS (SELECT FROM chekt.alarm_events e
+                            WHERE e.alarm_id = x.alarm_id AND e.event_type = 'alarm.created')) AS a
+  -- the first event of each other kind wins
+  LEFT JOIN LATERAL (SELECT e.created_at, e.operator_id FROM chekt.alarm_events e
+                      WHERE e.alarm_id = a.alarm_id AND e.event_type = 'alarm.acknowledged'
+                      ORDER BY e.created_at, e.event_id LIMIT 1) AS k ON true
+  LEFT JOIN LATERAL (SELECT e.created_at, e.responder_type, e.eta_seconds FROM chekt.alarm_events e
+                      WHERE e.alarm_id = a.alarm_id AND e.event_type = 'alarm.dispatched'
+                      ORDER BY e.created_at, e.event_id LIMIT 1) AS d ON true
+  LEFT JOIN LATERAL (SELECT e.created_at, e.resolution FROM chekt.alarm_events e
+                      WHERE e.alarm_id = a.alarm_id AND e.event_type = 'alarm.resolved'
+                      ORDER BY e.created_at, e.event_id LIMIT 1) AS r ON true;
 
 COMMENT ON VIEW chekt.alarm_lifecycle IS
   'one row per alarm: where and how it started, who acknowledged, dispatched and resolved it, how fast; the first event of each kind wins';
