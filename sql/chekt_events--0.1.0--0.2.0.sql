@@ -346,46 +346,49 @@ COMMENT ON COLUMN chekt.site_daily_summary.downtime_s IS 'seconds of device down
 -- The analytic surface, and who may read it
 -------------------------------------------------------------------------------
 
-CREATE FUNCTION chekt.grant_analyst(analyst regrole)
+CREATE FUNCTION chekt.analyst_privileges(analyst regrole, give boolean)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  -- the analytic surface, listed once
+  relations text := 'chekt.alarm_lifecycle, chekt.device_outages, chekt.device_status,
+                     chekt.partition_status, chekt.site_daily_summary,
+                     chekt.alarm_events, chekt.device_events, chekt.snapshot_events,
+                     chekt.verification_events, chekt.partition_events, chekt.relay_events,
+                     chekt.event_families, chekt.event_types, chekt.event_fields';
+  functions text := 'chekt.alarm_timeline(text), chekt.device_downtime(text, timestamptz, timestamptz)';
 BEGIN
-  EXECUTE format('GRANT USAGE ON SCHEMA chekt TO %s', analyst);
-  EXECUTE format('GRANT SELECT ON chekt.alarm_lifecycle, chekt.device_outages, chekt.device_status,
-                                  chekt.partition_status, chekt.site_daily_summary,
-                                  chekt.alarm_events, chekt.device_events, chekt.snapshot_events,
-                                  chekt.verification_events, chekt.partition_events, chekt.relay_events,
-                                  chekt.event_families, chekt.event_types, chekt.event_fields
-                  TO %s', analyst);
-  EXECUTE format('GRANT EXECUTE ON FUNCTION chekt.alarm_timeline(text),
-                                            chekt.device_downtime(text, timestamptz, timestamptz)
-                  TO %s', analyst);
+  IF give THEN
+    EXECUTE format('GRANT USAGE ON SCHEMA chekt TO %s', analyst);
+    EXECUTE format('GRANT SELECT ON %s TO %s', relations, analyst);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %s', functions, analyst);
+  ELSE
+    EXECUTE format('REVOKE SELECT ON %s FROM %s', relations, analyst);
+    EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM %s', functions, analyst);
+    EXECUTE format('REVOKE USAGE ON SCHEMA chekt FROM %s', analyst);
+  END IF;
 END
 $$;
+
+COMMENT ON FUNCTION chekt.analyst_privileges(regrole, boolean) IS
+  'gives (true) or takes back (false) read access to the analytic surface; called by grant_analyst() and revoke_analyst()';
+
+CREATE FUNCTION chekt.grant_analyst(analyst regrole)
+RETURNS void
+LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT chekt.analyst_privileges(analyst, true) $$;
 
 COMMENT ON FUNCTION chekt.grant_analyst(regrole) IS
   'lets a role read the analytic surface (the views, the family tables, the type catalog, alarm_timeline() and device_downtime()): no secrets, no raw deliveries, no quarantine, no writes';
 
 CREATE FUNCTION chekt.revoke_analyst(analyst regrole)
 RETURNS void
-LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  EXECUTE format('REVOKE SELECT ON chekt.alarm_lifecycle, chekt.device_outages, chekt.device_status,
-                                   chekt.partition_status, chekt.site_daily_summary,
-                                   chekt.alarm_events, chekt.device_events, chekt.snapshot_events,
-                                   chekt.verification_events, chekt.partition_events, chekt.relay_events,
-                                   chekt.event_families, chekt.event_types, chekt.event_fields
-                  FROM %s', analyst);
-  EXECUTE format('REVOKE EXECUTE ON FUNCTION chekt.alarm_timeline(text),
-                                             chekt.device_downtime(text, timestamptz, timestamptz)
-                  FROM %s', analyst);
-  EXECUTE format('REVOKE USAGE ON SCHEMA chekt FROM %s', analyst);
-END
-$$;
+AS $$ SELECT chekt.analyst_privileges(analyst, false) $$;
 
 COMMENT ON FUNCTION chekt.revoke_analyst(regrole) IS 'takes back what chekt.grant_analyst() gave';
 
@@ -394,5 +397,6 @@ REVOKE ALL ON chekt.alarm_lifecycle, chekt.device_outages, chekt.device_status,
   FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION chekt.alarm_timeline(text),
                            chekt.device_downtime(text, timestamptz, timestamptz),
-                           chekt.grant_analyst(regrole), chekt.revoke_analyst(regrole)
+                           chekt.grant_analyst(regrole), chekt.revoke_analyst(regrole),
+                           chekt.analyst_privileges(regrole, boolean)
   FROM PUBLIC;

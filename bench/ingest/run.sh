@@ -9,26 +9,9 @@
 # Each figure is the median of ROUNDS rounds; tables are emptied and a
 # checkpoint taken before each timed COPY.  The machine is shared: read the
 # ratios, not the absolute numbers.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
 n=${1:-225000}
 rounds=${ROUNDS:-3}
-
-bash scripts/install-deps.sh
-{ make && make install; } >/dev/null
-
-work=$(mktemp -d /tmp/chekt-bench.XXXXXX)
-chmod 755 "$work"
-cleanup() { bash scripts/pg-cluster.sh stop "$work/cluster" immediate >/dev/null 2>&1; rm -rf "$work"; }
-trap cleanup EXIT
-bash scripts/pg-cluster.sh start "$work/cluster" shared_buffers=1GB max_wal_size=8GB \
-  checkpoint_timeout=30min >/dev/null
-eval "$(bash scripts/pg-cluster.sh env "$work/cluster")"
-export PGDATABASE=bench
-createdb bench
-q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-
-q -c 'CREATE EXTENSION chekt_events' -c "SELECT chekt.add_secret('bench-app', 'bench-secret')" >/dev/null
+. "$(dirname "$0")/../lib/setup.sh" shared_buffers=1GB max_wal_size=8GB checkpoint_timeout=30min
 q -f bench/ingest/plpgsql_pipeline.sql >/dev/null
 q -c 'CREATE TABLE bench_jsonb (doc jsonb)'
 

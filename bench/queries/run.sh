@@ -12,25 +12,9 @@
 # each, default 10): alarm_timeline(), one device's downtime over 30 days;
 # and, median of 5, the fleet's downtime for one week and alarm_lifecycle
 # for one site over one month.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
 n=${1:-225000}
 duration=${DURATION:-10}
-
-bash scripts/install-deps.sh
-{ make && make install; } >/dev/null
-
-work=$(mktemp -d /tmp/chekt-bench-queries.XXXXXX)
-chmod 755 "$work"
-cleanup() { bash scripts/pg-cluster.sh stop "$work/cluster" immediate >/dev/null 2>&1; rm -rf "$work"; }
-trap cleanup EXIT
-bash scripts/pg-cluster.sh start "$work/cluster" shared_buffers=2GB max_wal_size=16GB \
-  checkpoint_timeout=60min work_mem=64MB >/dev/null
-eval "$(bash scripts/pg-cluster.sh env "$work/cluster")"
-export PGDATABASE=bench
-createdb bench
-q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-q -c 'CREATE EXTENSION chekt_events' -c "SELECT chekt.add_secret('bench-app', 'bench-secret')" >/dev/null
+. "$(dirname "$0")/../lib/setup.sh" shared_buffers=2GB max_wal_size=16GB checkpoint_timeout=60min work_mem=64MB
 
 echo "generating about $n deliveries..."
 q -v n="$n" -v out="$work/deliveries.csv" -v out_bodies="$work/bodies.csv" -f bench/ingest/generate.sql
