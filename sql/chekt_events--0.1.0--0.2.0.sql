@@ -154,45 +154,93 @@ COMMENT ON FUNCTION chekt.alarm_timeline(text) IS
 -- Devices
 -------------------------------------------------------------------------------
 
+-- a device's events in time order, to find its onlines around a window
+CREATE INDEX device_events_device_time_idx ON chekt.device_events (device_id, created_at);
+
+CREATE FUNCTION chekt.device_outages_between(device text, from_ts timestamptz, to_ts timestamptz)
+RETURNS TABLE (device_id text, site_id text, offline_at timestamptz, online_at timestamptz,
+               downtime_s double precision, ongoing boolean)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+  WITH RECURSIVE walk (device_id) AS (
+    -- every device, by a loose scan of the (device_id, created_at) index
+    (SELECT e.device_id FROM chekt.device_events e WHERE device IS NULL ORDER BY e.device_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT e.device_id FROM chekt.device_events e
+             WHERE e.device_id > w.device_id ORDER BY e.device_id LIMIT 1)
+      FROM walk w WHERE w.device_id IS NOT NULL
+  ), devices AS (
+    SELECT device AS device_id WHERE device IS NOT NULL
+    UNION ALL
+    SELECT w.device_id FROM walk w WHERE w.device_id IS NOT NULL
+  ), bounds AS (
+    -- a device's last online at or before the window (which ends every
+    -- earlier outage) and its first online at or after it (which ends any
+    -- outage the window leaves open)
+    SELECT d.device_id,
+           coalesce((SELECT max(x.created_at) FROM chekt.device_events x
+                      WHERE x.device_id = d.device_id AND x.event_type = 'device.online'
+                        AND x.created_at <= from_ts), '-infinity') AS lower,
+           coalesce((SELECT min(x.created_at) FROM chekt.device_events x
+                      WHERE x.device_id = d.device_id AND x.event_type = 'device.online'
+                        AND x.created_at >= to_ts), 'infinity') AS upper
+      FROM devices d
+  ), events AS (
+    -- the events between them: all that outages overlapping the window are
+    -- made of
+    SELECT e.*
+      FROM bounds b,
+           LATERAL (SELECT * FROM chekt.device_events x
+                     WHERE x.device_id = b.device_id
+                       AND x.created_at BETWEEN b.lower AND b.upper) AS e
+  ), ordered AS (
+    -- in event time (an offline before an online at the same instant:
+    -- 'device.offline' sorts first), each numbered by how many onlines came
+    -- before it: an outage is the offlines of one number closed by the
+    -- online that takes the next
+    SELECT e.device_id, e.site_id, e.event_type, e.created_at, e.downtime_seconds,
+           CASE WHEN e.event_type = 'device.offline' THEN coalesce(e.last_seen_at, e.created_at) END AS offline_from,
+           coalesce(count(*) FILTER (WHERE e.event_type = 'device.online')
+                      OVER (PARTITION BY e.device_id
+                            ORDER BY e.created_at, e.event_type, e.event_id
+                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS outage
+      FROM events e
+  ), outage AS (
+    SELECT o.device_id, o.outage,
+           min(o.offline_from) AS offline_from,
+           max(o.created_at) FILTER (WHERE o.event_type = 'device.online') AS online_at,
+           max(o.downtime_seconds) FILTER (WHERE o.event_type = 'device.online') AS downtime_seconds,
+           (array_agg(o.site_id ORDER BY o.created_at DESC) FILTER (WHERE o.site_id IS NOT NULL))[1] AS site_id
+      FROM ordered o
+     GROUP BY o.device_id, o.outage
+  ), bounded AS (
+    -- an online without an offline before it: the outage began
+    -- downtime_seconds earlier, but not before the previous online
+    SELECT t.device_id, t.site_id, t.online_at,
+           coalesce(t.offline_from,
+                    CASE WHEN t.downtime_seconds IS NOT NULL
+                         THEN greatest(t.online_at - t.downtime_seconds * interval '1 second',
+                                       lag(t.online_at) OVER (PARTITION BY t.device_id ORDER BY t.outage))
+                    END) AS offline_at
+      FROM outage t
+  )
+  SELECT b.device_id,
+         b.site_id,
+         b.offline_at,
+         b.online_at,
+         extract(epoch FROM coalesce(b.online_at, now()) - b.offline_at)::double precision,
+         b.online_at IS NULL
+    FROM bounded b
+   WHERE b.offline_at IS NOT NULL
+     AND b.offline_at < to_ts
+     AND (b.online_at IS NULL OR b.online_at > from_ts);
+END;
+
+COMMENT ON FUNCTION chekt.device_outages_between(text, timestamptz, timestamptz) IS
+  'the outages of a device (NULL: of every device) that overlap the window, computed from the events around it; the one definition behind device_outages and device_downtime()';
+
 CREATE VIEW chekt.device_outages WITH (security_invoker = true) AS
-WITH ordered AS (
-  -- a device's events in event time (an offline before an online at the same
-  -- instant: 'device.offline' sorts first), each numbered by how many onlines came before it: an outage is
-  -- the offlines of one number closed by the online that takes the next
-  SELECT e.device_id, e.site_id, e.event_type, e.created_at, e.downtime_seconds,
-         CASE WHEN e.event_type = 'device.offline' THEN coalesce(e.last_seen_at, e.created_at) END AS offline_from,
-         coalesce(count(*) FILTER (WHERE e.event_type = 'device.online')
-                    OVER (PARTITION BY e.device_id
-                          ORDER BY e.created_at, e.event_type, e.event_id
-                          ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS outage
-    FROM chekt.device_events e
-), outage AS (
-  SELECT device_id, outage,
-         min(offline_from) AS offline_from,
-         max(created_at) FILTER (WHERE event_type = 'device.online') AS online_at,
-         max(downtime_seconds) FILTER (WHERE event_type = 'device.online') AS downtime_seconds,
-         (array_agg(site_id ORDER BY created_at DESC) FILTER (WHERE site_id IS NOT NULL))[1] AS site_id
-    FROM ordered
-   GROUP BY device_id, outage
-), bounded AS (
-  -- an online without an offline before it: the outage began downtime_seconds
-  -- earlier, but not before the previous online
-  SELECT device_id, site_id, online_at,
-         coalesce(offline_from,
-                  CASE WHEN downtime_seconds IS NOT NULL
-                       THEN greatest(online_at - downtime_seconds * interval '1 second',
-                                     lag(online_at) OVER (PARTITION BY device_id ORDER BY outage))
-                  END) AS offline_at
-    FROM outage
-)
-SELECT device_id,
-       site_id,
-       offline_at,
-       online_at,
-       extract(epoch FROM coalesce(online_at, now()) - offline_at)::double precision AS downtime_s,
-       online_at IS NULL AS ongoing
-  FROM bounded
- WHERE offline_at IS NOT NULL;
+SELECT * FROM chekt.device_outages_between(NULL, '-infinity', 'infinity');
 
 COMMENT ON VIEW chekt.device_outages IS
   'every outage of every device: from the offline event''s last_seen_at (else its created_at) to the next device.online; an online without an offline before it counts back downtime_seconds; an offline with no online after it is ongoing';
@@ -217,30 +265,13 @@ BEGIN
             HINT = 'Pass, for example, now() - interval ''30 days'' and now(); pass NULL as device for every device.';
   END IF;
 
-  -- two queries rather than (device IS NULL OR device_id = device), so that
-  -- one device's filter reaches into the view under any plan
-  IF device IS NOT NULL THEN
-    RETURN QUERY
-    SELECT o.device_id, o.site_id, o.offline_at, o.online_at, o.downtime_s,
-           greatest(extract(epoch FROM least(coalesce(o.online_at, now()), to_ts)
-                                     - greatest(o.offline_at, from_ts)), 0)::double precision,
-           o.ongoing
-      FROM chekt.device_outages o
-     WHERE o.device_id = device
-       AND o.offline_at < to_ts
-       AND (o.online_at IS NULL OR o.online_at > from_ts)
-     ORDER BY o.offline_at;
-  ELSE
-    RETURN QUERY
-    SELECT o.device_id, o.site_id, o.offline_at, o.online_at, o.downtime_s,
-           greatest(extract(epoch FROM least(coalesce(o.online_at, now()), to_ts)
-                                     - greatest(o.offline_at, from_ts)), 0)::double precision,
-           o.ongoing
-      FROM chekt.device_outages o
-     WHERE o.offline_at < to_ts
-       AND (o.online_at IS NULL OR o.online_at > from_ts)
-     ORDER BY o.device_id, o.offline_at;
-  END IF;
+  RETURN QUERY
+  SELECT o.device_id, o.site_id, o.offline_at, o.online_at, o.downtime_s,
+         greatest(extract(epoch FROM least(coalesce(o.online_at, now()), to_ts)
+                                   - greatest(o.offline_at, from_ts)), 0)::double precision,
+         o.ongoing
+    FROM chekt.device_outages_between(device, from_ts, to_ts) o
+   ORDER BY o.device_id, o.offline_at;
 END
 $$;
 
@@ -358,7 +389,8 @@ DECLARE
                      chekt.alarm_events, chekt.device_events, chekt.snapshot_events,
                      chekt.verification_events, chekt.partition_events, chekt.relay_events,
                      chekt.event_families, chekt.event_types, chekt.event_fields';
-  functions text := 'chekt.alarm_timeline(text), chekt.device_downtime(text, timestamptz, timestamptz)';
+  functions text := 'chekt.alarm_timeline(text), chekt.device_downtime(text, timestamptz, timestamptz),
+                     chekt.device_outages_between(text, timestamptz, timestamptz)';
 BEGIN
   IF give THEN
     EXECUTE format('GRANT USAGE ON SCHEMA chekt TO %s', analyst);
@@ -397,6 +429,7 @@ REVOKE ALL ON chekt.alarm_lifecycle, chekt.device_outages, chekt.device_status,
   FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION chekt.alarm_timeline(text),
                            chekt.device_downtime(text, timestamptz, timestamptz),
+                           chekt.device_outages_between(text, timestamptz, timestamptz),
                            chekt.grant_analyst(regrole), chekt.revoke_analyst(regrole),
                            chekt.analyst_privileges(regrole, boolean)
   FROM PUBLIC;
