@@ -8,8 +8,9 @@
 # of the 11 catalog payloads the way CHeKT does (with the openssl CLI, outside
 # the database), verifies them in PostgreSQL against the registered secret,
 # checks that a forged copy of each is refused, then ingests them through
-# chekt.inbox by COPY (with a retry, a forgery and a malformed delivery) and
-# prints where each landed.
+# chekt.inbox by COPY (with a retry, a forgery and a malformed delivery),
+# prints where each landed, and asks the events (alarm timeline, lifecycle,
+# device downtime, partition state).
 #
 #   scripts/demo.sh          stop the cluster at the end
 #   scripts/demo.sh --keep   leave it running and print how to connect
@@ -139,6 +140,21 @@ stored=$(psql -X -At -c "SELECT (SELECT count(*) FROM chekt.events) || ' events,
                                 || (SELECT sum(delivery_count) FROM chekt.events) || ' deliveries counted, '
                                 || (SELECT count(*) FROM chekt.rejected) || ' quarantined'")
 echo "14 deliveries in, $stored"
+
+step "asking the events"
+psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
+\pset footer off
+\echo 'what happened to alarm A-10293:'
+SELECT at, event_type, actor, detail, since_created_s FROM chekt.alarm_timeline('A-10293');
+\echo 'its lifecycle:'
+SELECT alarm_id, site_id, state, time_to_acknowledge_s, time_to_dispatch_s, time_to_resolve_s, is_false_positive
+  FROM chekt.alarm_lifecycle;
+\echo 'device downtime on 2026-05-26 (UTC):'
+SELECT device_id, offline_at, online_at, in_window_s
+  FROM chekt.device_downtime(NULL, '2026-05-26 00:00+00', '2026-05-27 00:00+00');
+\echo 'partitions now:'
+SELECT partition_id, state, initiated_by, since FROM chekt.partition_status;
+SQL
 if $keep; then
   step "the cluster keeps running"
   echo "connect:  $(bash scripts/pg-cluster.sh env "$cluster" | sed 's/^export //') psql"
