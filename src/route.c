@@ -128,6 +128,30 @@ compare_event_ids(const void *a, const void *b, void *arg)
 	return c != 0 ? c : (ia > ib) - (ia < ib);
 }
 
+/*
+ * The start of the run of order[] (sorted by event id) holding event_id, or
+ * -1 if there is none
+ */
+static int
+find_event_id_run(const ChektBatchItem *items, const int *order, int n,
+				  const char *event_id)
+{
+	int			lo = 0;
+	int			hi = n;
+
+	/* the first position whose id is not below event_id */
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (strcmp(items[order[mid]].event.event_id, event_id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && strcmp(items[order[lo]].event.event_id, event_id) == 0 ? lo : -1;
+}
+
 /* The end (exclusive) of the run of order[] from start sharing one event id */
 static int
 event_id_run_end(const ChektBatchItem *items, const int *order, int n, int start)
@@ -436,19 +460,33 @@ upsert_events(ChektBatch *batch, const int *order, int n)
 	}
 	columns_execute(columns, upsert_events_sql, SPI_OK_INSERT_RETURNING);
 
+	/*
+	 * A returned id was inserted (its run is settled as a new event) or was
+	 * stored with the same body, in which case the upsert has counted the
+	 * run's deliveries with that body: they are duplicates, to be counted no
+	 * more.  Other bodies of the id stay pending for settle_against_stored().
+	 */
 	for (r = 0; r < SPI_processed; r++)
 	{
 		char	   *event_id = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
 		bool		isnull;
+		bool		inserted = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[r],
+														  SPI_tuptable->tupdesc, 2, &isnull));
+		int			j;
 
-		if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull)))
-			continue;			/* counted as a duplicate: settled below */
-		for (start = 0; start < n; start = end)
+		start = find_event_id_run(items, order, n, event_id);
+		if (start < 0)
+			elog(ERROR, "the upsert returned event id \"%s\" that the batch does not hold", event_id);
+		end = event_id_run_end(items, order, n, start);
+		if (inserted)
 		{
-			end = event_id_run_end(items, order, n, start);
-			if (strcmp(items[order[start]].event.event_id, event_id) == 0)
-				settle_new_event(items, order, start, end);
+			settle_new_event(items, order, start, end);
+			continue;
 		}
+		for (j = start; j < end; j++)
+			if (items[order[j]].outcome == OUTCOME_PENDING &&
+				same_body(&items[order[j]], &items[order[start]]))
+				items[order[j]].outcome = OUTCOME_DUPLICATE;
 	}
 	SPI_freetuptable(SPI_tuptable);
 }
