@@ -359,7 +359,7 @@ ingest_xact_callback(XactEvent event, pg_attribute_unused() void *arg)
 						(errcode(ERRCODE_TRIGGERED_ACTION_EXCEPTION),
 						 errmsg("deliveries inserted into chekt.inbox were not written"),
 						 errdetail("The statement-level trigger inbox_flush did not run."),
-						 errhint("ALTER TABLE chekt.inbox ENABLE TRIGGER inbox_flush;")));
+						 errhint("ALTER TABLE chekt.inbox ENABLE ALWAYS TRIGGER inbox_flush;")));
 			break;
 		default:
 			/* TopTransactionContext, and the batch with it, is going away */

@@ -1,0 +1,54 @@
+--
+-- Ingest and transactions: a statement that fails inside a savepoint leaves
+-- nothing behind; deliveries never stay unwritten at commit; inbox rows,
+-- chekt.ingest() and retries mix in one transaction
+--
+
+SET TimeZone = 'UTC';
+SELECT chekt.add_secret('tx', 'tx-secret') > 0 AS added;
+
+CREATE FUNCTION pg_temp.row(id text) RETURNS TABLE (app text, signed_at text, signature text, body text)
+LANGUAGE sql AS $$
+  SELECT 'tx', extract(epoch FROM now())::bigint::text,
+         chekt.sign('tx-secret', extract(epoch FROM now())::bigint::text, b), b
+    FROM (SELECT format('{"id":"%s","type":"device.offline","created_at":"2026-05-26T10:00:00Z","data":{"device_id":"d-%s"}}', id, id) AS b) AS x
+$$;
+
+-- a statement that fails after some of its rows were taken: rolled back
+-- with its savepoint, and its batch forgotten
+BEGIN;
+INSERT INTO chekt.inbox (app, signed_at, signature, body) SELECT * FROM pg_temp.row('tx-1');
+SAVEPOINT before_bad;
+INSERT INTO chekt.inbox (app, signed_at, signature, body)
+SELECT * FROM pg_temp.row('tx-2')
+UNION ALL
+SELECT NULL, NULL, NULL, '{}';
+ROLLBACK TO before_bad;
+INSERT INTO chekt.inbox (app, signed_at, signature, body) SELECT * FROM pg_temp.row('tx-3');
+SELECT chekt.ingest(app, signed_at, signature, body) FROM pg_temp.row('tx-4');
+COMMIT;
+SELECT event_id FROM chekt.events ORDER BY event_id;
+
+-- the whole transaction rolled back: nothing of it stays
+BEGIN;
+INSERT INTO chekt.inbox (app, signed_at, signature, body) SELECT * FROM pg_temp.row('tx-5');
+SELECT chekt.ingest(app, signed_at, signature, body) FROM pg_temp.row('tx-6');
+ROLLBACK;
+SELECT count(*) AS rolled_back_events FROM chekt.events WHERE event_id IN ('tx-5', 'tx-6');
+
+-- INSERT ... RETURNING returns nothing: the inbox keeps no row
+INSERT INTO chekt.inbox (app, signed_at, signature, body) SELECT * FROM pg_temp.row('tx-7') RETURNING *;
+SELECT count(*) AS in_inbox FROM chekt.inbox;
+
+-- with the statement trigger disabled, rows would stay unwritten: the commit
+-- refuses rather than lose them
+ALTER TABLE chekt.inbox DISABLE TRIGGER inbox_flush;
+BEGIN;
+INSERT INTO chekt.inbox (app, signed_at, signature, body) SELECT * FROM pg_temp.row('tx-8');
+COMMIT;
+ALTER TABLE chekt.inbox ENABLE ALWAYS TRIGGER inbox_flush;
+SELECT count(*) AS tx8_events FROM chekt.events WHERE event_id = 'tx-8';
+
+-- clean up
+TRUNCATE chekt.events, chekt.rejected, chekt.device_events;
+DELETE FROM chekt.apps;
