@@ -222,6 +222,33 @@ SELECT * FROM pg_temp.try('{"id":"evt_ok","type":"alarm.created","created_at":"2
 SELECT event_id, delivery_count, received_at, last_received_at FROM chekt.events WHERE event_id = 'evt_ok';
 SELECT count(*) AS alarm_rows FROM chekt.alarm_events WHERE event_id = 'evt_ok';
 
+--
+-- a Standard Webhooks sender: webhook-id, webhook-timestamp and
+-- webhook-signature, a whsec_ secret
+--
+SELECT chekt.add_secret('svix-app', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'standard_webhooks') > 0 AS added;
+CREATE TEMP TABLE sw AS
+SELECT '{"id":"evt_sw1","type":"relay.activated","created_at":"2026-05-26T10:21:36Z","data":{"relay_id":"rel_sw"}}'::text AS body;
+SELECT chekt.ingest('svix-app', '1779791400',
+                    'v1,bm90IHRoaXMgb25lIG5vdCB0aGlzIG9uZSBub3QgdGhpcw== ' ||
+                    chekt.sign_standard_webhook('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'msg_1', '1779791400', body),
+                    body, '2026-05-26 10:30:00+00', 'msg_1') AS signed_with_id
+  FROM sw;
+-- the same signature under another message id, and without one
+SELECT chekt.ingest('svix-app', '1779791400',
+                    chekt.sign_standard_webhook('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'msg_1', '1779791400', body),
+                    body, '2026-05-26 10:30:00+00', 'msg_2') AS other_id,
+       chekt.ingest('svix-app', '1779791400',
+                    chekt.sign_standard_webhook('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'msg_1', '1779791400', body),
+                    body, '2026-05-26 10:30:00+00') AS no_id,
+       -- a CHeKT-style signature means nothing to this app
+       chekt.ingest('svix-app', '1779791400', 'sha256=' || chekt.sign('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', '1779791400', body),
+                    body, '2026-05-26 10:30:00+00', 'msg_1') AS chekt_style
+  FROM sw;
+SELECT detail FROM chekt.rejected WHERE app = 'svix-app' ORDER BY rejected_id;
+SELECT event_id, message_id, relay_id FROM chekt.events JOIN chekt.relay_events USING (event_id)
+ WHERE event_id = 'evt_sw1';
+
 -- every reason code occurred, and every refused delivery is kept
 SELECT reason, count(*) FROM chekt.rejected GROUP BY reason ORDER BY reason;
 SELECT count(*) FILTER (WHERE event_id IS NOT NULL) AS with_event_id,
