@@ -435,7 +435,8 @@ static const char *upsert_events_sql =
  * The way for a batch that raced another writer: store or count the first
  * delivery of each pending event id with INSERT ... ON CONFLICT, which waits
  * for the other writer and sees what it stored.  Settles the runs whose
- * first delivery it inserted; the rest are left to settle_against_stored().
+ * first delivery it inserted and the duplicates it counted; other bodies of
+ * a stored id are left to settle_against_stored().
  */
 static void
 upsert_events(ChektBatch *batch, const int *order, int n)
