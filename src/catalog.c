@@ -127,6 +127,7 @@ chekt_catalog_load(MemoryContext cxt)
 		{
 			type = &catalog->types[catalog->ntypes++];
 			type->name = pstrdup(type_name);
+			type->name_text = cstring_to_text(type_name);
 			type->family = family_index(catalog, family_name, max);
 			type->fields = palloc0(sizeof(ChektField) * max);
 		}

@@ -38,6 +38,7 @@ typedef struct ChektFamily
 typedef struct ChektEventType
 {
 	char	   *name;
+	text	   *name_text;		/* the same, as a text datum */
 	int			family;			/* index into the catalog's families */
 	int			nfields;
 	ChektField *fields;

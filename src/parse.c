@@ -212,7 +212,10 @@ chekt_parse_event(const ChektCatalog *catalog, const char *body, size_t len,
 	}
 	id = json_object_get(root, "id");
 	if (json_is_string(id) && json_string_length(id) > 0)
+	{
 		event->event_id = MemoryContextStrdup(result_cxt, json_string_value(id));
+		event->event_id_text = (text *) DatumGetPointer(string_datum(id, result_cxt));
+	}
 	else
 	{
 		*detail = id == NULL ? pstrdup("id is missing") :

@@ -17,6 +17,7 @@
 typedef struct ChektEvent
 {
 	char	   *event_id;
+	text	   *event_id_text;	/* the same, as a text datum */
 	const ChektEventType *type;
 	TimestampTz created_at;
 	Datum	   *values;			/* one per column of the type's family */

@@ -107,13 +107,28 @@ columns_execute(ArrayColumns *columns, const char *sql, int expected)
 			 SPI_result_code_string(rc), sql);
 }
 
+/* Are two texts the same bytes? */
+static bool
+same_bytes(const text *a, const text *b)
+{
+	return VARSIZE_ANY_EXHDR(a) == VARSIZE_ANY_EXHDR(b) &&
+		memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0;
+}
+
 /* Are two deliveries' bodies the same bytes? */
 static bool
 same_body(const ChektBatchItem *a, const ChektBatchItem *b)
 {
-	return VARSIZE(a->delivery.body) == VARSIZE(b->delivery.body) &&
-		memcmp(VARDATA(a->delivery.body), VARDATA(b->delivery.body),
-			   VARSIZE(a->delivery.body) - VARHDRSZ) == 0;
+	return same_bytes(a->delivery.body, b->delivery.body);
+}
+
+/* Refuse a delivery whose event id was accepted with another body */
+static void
+refuse_as_id_conflict(ChektBatchItem *item)
+{
+	item->outcome = OUTCOME_ID_CONFLICT;
+	item->detail = psprintf("event \"%s\" was accepted before with a different body; chekt.events keeps the accepted one",
+							item->event.event_id);
 }
 
 /* qsort_arg order of item indexes: by event id, then by position in the batch */
@@ -196,8 +211,8 @@ event_row(const ChektBatchItem *items, const int *order, int start, int end,
 			last_received = Max(last_received, items[order[j]].delivery.received_at);
 		}
 
-	values[0] = PointerGetDatum(cstring_to_text(first->event.event_id));
-	values[1] = PointerGetDatum(cstring_to_text(first->event.type->name));
+	values[0] = PointerGetDatum(first->event.event_id_text);
+	values[1] = PointerGetDatum(first->event.type->name_text);
 	values[2] = TimestampTzGetDatum(first->event.created_at);
 	values[3] = TimestampTzGetDatum(d->received_at);
 	values[4] = TimestampTzGetDatum(last_received);
@@ -236,11 +251,7 @@ settle_new_event(ChektBatchItem *items, const int *order, int start, int end)
 		else if (same_body(item, first))
 			item->outcome = OUTCOME_DUPLICATE;
 		else
-		{
-			item->outcome = OUTCOME_ID_CONFLICT;
-			item->detail = psprintf("event \"%s\" was accepted before with a different body; chekt.events keeps the accepted one",
-									first->event.event_id);
-		}
+			refuse_as_id_conflict(item);
 	}
 }
 
@@ -292,7 +303,6 @@ settle_against_stored(ChektBatch *batch, const int *order, int n)
 
 	for (start = 0; start < n; start = end)
 	{
-		const char *event_id = items[order[start]].event.event_id;
 		ScanKeyData key;
 		text	   *stored_body;
 		bool		isnull;
@@ -305,7 +315,7 @@ settle_against_stored(ChektBatch *batch, const int *order, int n)
 			continue;
 
 		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ,
-					PointerGetDatum(cstring_to_text(event_id)));
+					PointerGetDatum(items[order[start]].event.event_id_text));
 		key.sk_collation = C_COLLATION_OID;
 		index_rescan(scan, &key, 1, NULL, 0);
 		if (!index_getnext_slot(scan, ForwardScanDirection, slot))
@@ -318,25 +328,19 @@ settle_against_stored(ChektBatch *batch, const int *order, int n)
 
 			if (item->outcome != OUTCOME_PENDING)
 				continue;
-			if (VARSIZE_ANY_EXHDR(stored_body) == VARSIZE(item->delivery.body) - VARHDRSZ &&
-				memcmp(VARDATA_ANY(stored_body), VARDATA(item->delivery.body),
-					   VARSIZE_ANY_EXHDR(stored_body)) == 0)
+			if (same_bytes(stored_body, item->delivery.body))
 			{
 				item->outcome = OUTCOME_DUPLICATE;
 				duplicates++;
 				last_received = Max(last_received, item->delivery.received_at);
 			}
 			else
-			{
-				item->outcome = OUTCOME_ID_CONFLICT;
-				item->detail = psprintf("event \"%s\" was accepted before with a different body; chekt.events keeps the accepted one",
-										event_id);
-			}
+				refuse_as_id_conflict(item);
 		}
 		ExecClearTuple(slot);
 		if (duplicates > 0)
 		{
-			column_add_text(counts, 0, cstring_to_text(event_id));
+			column_add_text(counts, 0, items[order[start]].event.event_id_text);
 			column_add(counts, 1, Int32GetDatum(duplicates), false);
 			column_add(counts, 2, TimestampTzGetDatum(last_received), false);
 			any_counted = true;
@@ -554,8 +558,8 @@ insert_family_rows(ChektBatch *batch)
 			if (writer == NULL)
 				writer = chekt_writer_begin(psprintf("%s_events", family->name),
 											ncolumns, columns, types);
-			values[0] = PointerGetDatum(cstring_to_text(item->event.event_id));
-			values[1] = PointerGetDatum(cstring_to_text(item->event.type->name));
+			values[0] = PointerGetDatum(item->event.event_id_text);
+			values[1] = PointerGetDatum(item->event.type->name_text);
 			values[2] = TimestampTzGetDatum(item->event.created_at);
 			values[3] = TimestampTzGetDatum(item->delivery.received_at);
 			memcpy(values + FAMILY_BASE_COLUMNS, item->event.values, sizeof(Datum) * family->ncolumns);
@@ -622,7 +626,7 @@ write_quarantine(ChektBatch *batch)
 		}
 
 		reason = cstring_to_text(chekt_outcome_name(item->outcome));
-		event_id = item->event.event_id ? cstring_to_text(item->event.event_id) : NULL;
+		event_id = item->event.event_id_text;
 		if (d->rejected_id != 0)
 		{
 			column_add(retried, 0, Int64GetDatum(d->rejected_id), false);
