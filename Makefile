@@ -20,6 +20,7 @@ OBJS = \
 	src/hmac.o \
 	src/ingest.o \
 	src/outcome.o \
+	src/outcome_log.o \
 	src/owner_spi.o \
 	src/parse.o \
 	src/rfc3339.o \

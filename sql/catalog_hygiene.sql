@@ -47,7 +47,8 @@ SELECT c.oid::regclass AS table_not_dumped
  WHERE c.relnamespace = 'chekt'::regnamespace
    AND c.relkind IN ('r', 'S')
    AND c.oid <> ALL (coalesce((SELECT e.extconfig FROM pg_extension e
-                                WHERE e.extname = 'chekt_events'), '{}'));
+                                WHERE e.extname = 'chekt_events'), '{}'))
+ ORDER BY 1::text;
 
 -- every field of the type catalog has a column of the right type in its
 -- family table: none expected

@@ -14,6 +14,7 @@
  */
 #include "postgres.h"
 
+#include "mb/pg_wchar.h"
 #include "utils/memutils.h"
 
 #include "batch.h"
@@ -88,6 +89,21 @@ copy_text(const text *t)
 	return copy;
 }
 
+/* Say where a body that is not text in the database encoding goes wrong */
+static char *
+describe_invalid_text(const text *body)
+{
+	const char *data = VARDATA_ANY(body);
+	int			len = VARSIZE_ANY_EXHDR(body);
+	int			valid = pg_encoding_verifymbstr(GetDatabaseEncoding(), data, len);
+
+	if (valid < len && data[valid] == '\0')
+		return psprintf("the body has a NUL byte at offset %d; it is kept as bytes in body_bytes",
+						valid);
+	return psprintf("the body is not valid %s: invalid byte sequence at offset %d; it is kept as bytes in body_bytes",
+					GetDatabaseEncodingName(), valid);
+}
+
 /* Judge a delivery of the batch: everything but what needs the tables */
 static void
 check_delivery(ChektBatch *batch, ChektBatchItem *item)
@@ -103,6 +119,13 @@ check_delivery(ChektBatch *batch, ChektBatchItem *item)
 		item->outcome = OUTCOME_OVERSIZE;
 		item->detail = psprintf("the body has %zu bytes; chekt.max_body_bytes allows %d",
 								body_len, chekt_max_body_bytes);
+		return;
+	}
+
+	if (item->delivery.body_is_bytes)
+	{
+		item->outcome = OUTCOME_MALFORMED_JSON;
+		item->detail = describe_invalid_text(item->delivery.body);
 		return;
 	}
 
@@ -147,6 +170,7 @@ chekt_batch_add(ChektBatch *batch, const ChektDelivery *delivery)
 	item->delivery.message_id = copy_text(delivery->message_id);
 	item->delivery.headers = delivery->headers == NULL ? NULL :
 		(Jsonb *) copy_text((text *) delivery->headers);
+	item->delivery.body_is_bytes = delivery->body_is_bytes;
 	item->delivery.rejected_id = delivery->rejected_id;
 	batch->bytes += VARSIZE_ANY_EXHDR(delivery->body);
 

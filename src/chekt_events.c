@@ -18,6 +18,7 @@
  *	route.c			set-based writes: events, family tables, quarantine
  *	owner_spi.c		ingest's own queries, run as the inbox owner
  *	outcome.c		outcome and reason codes
+ *	outcome_log.c	each delivery's outcome, for chekt.transaction_outcomes()
  *
  *-------------------------------------------------------------------------
  */
@@ -26,6 +27,7 @@
 #include "fmgr.h"
 
 #include "ingest.h"
+#include "outcome_log.h"
 #include "parse.h"
 
 PG_MODULE_MAGIC;
@@ -37,5 +39,7 @@ void
 _PG_init(void)
 {
 	chekt_parse_init();
+	/* before ingest reserves the "chekt." prefix, so a SET made earlier holds */
+	chekt_outcome_log_init();
 	chekt_ingest_init();
 }

@@ -21,9 +21,10 @@ typedef struct ChektDelivery
 	TimestampTz received_at;
 	text	   *signed_at;
 	text	   *signature;
-	text	   *body;
+	text	   *body;			/* as bytes if body_is_bytes */
 	text	   *message_id;
 	Jsonb	   *headers;
+	bool		body_is_bytes;	/* body is not text in the database encoding */
 	int64		rejected_id;	/* the chekt.rejected row it came from, or 0 */
 } ChektDelivery;
 

@@ -23,6 +23,7 @@
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -34,10 +35,12 @@
 
 #include "batch.h"
 #include "ingest.h"
+#include "outcome_log.h"
 
 /* The columns of chekt.inbox, in the order the delivery reader wants them */
 static const char *const inbox_columns[] = {
-	"app", "received_at", "signed_at", "signature", "body", "message_id", "headers"
+	"app", "received_at", "signed_at", "signature", "body", "message_id", "headers",
+	"body_bytes"
 };
 #define INBOX_COLUMNS lengthof(inbox_columns)
 
@@ -80,7 +83,10 @@ inbox_statement_for(Relation inbox)
 		for (i = 0; i < (int) INBOX_COLUMNS; i++)
 		{
 			st->attnums[i] = SPI_fnumber(RelationGetDescr(inbox), inbox_columns[i]);
-			if (st->attnums[i] <= 0)
+			/* body_bytes came with 0.3.0: the schema may not be updated yet */
+			if (st->attnums[i] <= 0 && strcmp(inbox_columns[i], "body_bytes") == 0)
+				st->attnums[i] = InvalidAttrNumber;
+			else if (st->attnums[i] <= 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_UNDEFINED_COLUMN),
 						 errmsg("column \"%s\" of relation \"chekt.inbox\" does not exist",
@@ -102,6 +108,19 @@ text_column(HeapTuple tuple, TupleDesc desc, int attnum)
 	return isnull ? NULL : DatumGetTextPP(value);
 }
 
+/*
+ * Take a body given as bytes: as text if it is valid in the database
+ * encoding (and so holds no NUL), else as bytes, to be quarantined as they
+ * came.  text and bytea share their layout.
+ */
+static void
+body_from_bytes(ChektDelivery *delivery, bytea *bytes)
+{
+	delivery->body = (text *) bytes;
+	delivery->body_is_bytes = !pg_verifymbstr(VARDATA_ANY(bytes),
+											  VARSIZE_ANY_EXHDR(bytes), true);
+}
+
 /* Read a row of chekt.inbox as a delivery */
 static void
 delivery_from_row(const InboxStatement *st, HeapTuple tuple, TupleDesc desc,
@@ -119,13 +138,34 @@ delivery_from_row(const InboxStatement *st, HeapTuple tuple, TupleDesc desc,
 	delivery->message_id = text_column(tuple, desc, st->attnums[5]);
 	value = heap_getattr(tuple, st->attnums[6], desc, &isnull);
 	delivery->headers = isnull ? NULL : DatumGetJsonbP(value);
+	isnull = true;
+	if (st->attnums[7] != InvalidAttrNumber)
+		value = heap_getattr(tuple, st->attnums[7], desc, &isnull);
 
 	/* NOT NULL constraints are checked after BEFORE triggers */
-	if (delivery->app == NULL || delivery->body == NULL)
+	if (delivery->app == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
-				 errmsg("%s of a row of chekt.inbox must not be null",
-						delivery->app == NULL ? "app" : "body")));
+				 errmsg("app of a row of chekt.inbox must not be null")));
+	if ((delivery->body == NULL) == isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("a row of chekt.inbox must have exactly one of body and body_bytes"),
+				 errhint("Give the request body as text in body, or as bytes in body_bytes when it may not be valid text.")));
+	if (!isnull)
+		body_from_bytes(delivery, DatumGetByteaPP(value));
+}
+
+/* Write the batch and log the outcome of each of its deliveries */
+static void
+write_and_log(ChektBatch *batch)
+{
+	int			i;
+
+	chekt_batch_write(batch);
+	for (i = 0; i < batch->nitems; i++)
+		chekt_outcome_log_add(batch->items[i].outcome,
+							  batch->items[i].event.event_id_text);
 }
 
 PG_FUNCTION_INFO_V1(chekt_inbox_receive);
@@ -155,7 +195,7 @@ chekt_inbox_receive(PG_FUNCTION_ARGS)
 	(void) chekt_batch_add(st->batch, &delivery);
 	if (chekt_batch_is_full(st->batch))
 	{
-		chekt_batch_write(st->batch);
+		write_and_log(st->batch);
 		chekt_batch_clear(st->batch);
 	}
 	chekt_batch_end_spi(st->batch);
@@ -182,7 +222,7 @@ chekt_inbox_flush(PG_FUNCTION_ARGS)
 
 	if (inbox_statement != NULL)
 	{
-		chekt_batch_write(inbox_statement->batch);
+		write_and_log(inbox_statement->batch);
 		chekt_batch_end_spi(inbox_statement->batch);
 		forget_inbox_statement();
 	}
@@ -233,7 +273,7 @@ chekt_ingest(PG_FUNCTION_ARGS)
 
 	batch = chekt_batch_create(CurrentMemoryContext, chekt_inbox_owner());
 	(void) chekt_batch_add(batch, &delivery);
-	chekt_batch_write(batch);
+	write_and_log(batch);
 	outcome = batch->items[0].outcome;
 	chekt_batch_end_spi(batch);
 	MemoryContextDelete(batch->cxt);
@@ -244,8 +284,10 @@ chekt_ingest(PG_FUNCTION_ARGS)
 /* Deliveries re-run per fetch from the quarantine */
 #define RETRY_FETCH 500
 
+/* %s is body_bytes, or NULL::bytea where the schema predates it (0.2.0) */
 static const char *quarantine_query =
-"SELECT rejected_id, app, received_at, signed_at, signature, body, message_id, headers"
+"SELECT rejected_id, app, received_at, signed_at, signature, body, message_id, headers,"
+"       %s"
 "  FROM chekt.rejected"
 " WHERE $1 IS NULL OR reason = $1"
 " ORDER BY rejected_id"
@@ -284,6 +326,7 @@ chekt_retry_rejected(PG_FUNCTION_ARGS)
 	char		nulls[1] = {' '};
 	ChektBatch *batch;
 	Portal		portal;
+	Oid			rejected;
 	int64		passed;
 
 	if (PG_ARGISNULL(0))
@@ -296,8 +339,12 @@ chekt_retry_rejected(PG_FUNCTION_ARGS)
 
 	batch = chekt_batch_create(CurrentMemoryContext, chekt_inbox_owner());
 	chekt_batch_spi(batch);
-	portal = SPI_cursor_open_with_args(NULL, quarantine_query, 1, argtypes, args,
-									   nulls, false, 0);
+	rejected = get_relname_relid("rejected", get_namespace_oid("chekt", false));
+	portal = SPI_cursor_open_with_args(NULL,
+									   psprintf(quarantine_query,
+												get_attnum(rejected, "body_bytes") == InvalidAttrNumber ?
+												"NULL::bytea" : "body_bytes"),
+									   1, argtypes, args, nulls, false, 0);
 	for (;;)
 	{
 		SPITupleTable *rows;
@@ -329,6 +376,9 @@ chekt_retry_rejected(PG_FUNCTION_ARGS)
 			delivery.message_id = text_column(tuple, desc, 7);
 			headers = SPI_getbinval(tuple, desc, 8, &isnull);
 			delivery.headers = isnull ? NULL : DatumGetJsonbP(headers);
+			if (delivery.body == NULL)
+				body_from_bytes(&delivery,
+								DatumGetByteaPP(SPI_getbinval(tuple, desc, 9, &isnull)));
 			(void) chekt_batch_add(batch, &delivery);
 		}
 		SPI_freetuptable(rows);

@@ -571,14 +571,14 @@ insert_family_rows(ChektBatch *batch)
 	}
 }
 
-#define REJECTED_COLUMNS 10
+#define REJECTED_COLUMNS 11
 static const char *const rejected_columns[REJECTED_COLUMNS] = {
 	"app", "received_at", "signed_at", "signature", "body", "message_id",
-	"headers", "reason", "detail", "event_id"
+	"headers", "reason", "detail", "event_id", "body_bytes"
 };
 static const Oid rejected_column_types[REJECTED_COLUMNS] = {
 	TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID,
-	TEXTOID, TEXTOID, TEXTOID
+	TEXTOID, TEXTOID, TEXTOID, BYTEAOID
 };
 
 #define RETRIED_COLUMNS 4
@@ -602,11 +602,20 @@ static void
 write_quarantine(ChektBatch *batch)
 {
 	ChektWriter *rejected = NULL;
+	int			nrejected_columns = REJECTED_COLUMNS - 1;
 	ArrayColumns *retried = columns_begin(RETRIED_COLUMNS, retried_column_types);
 	ArrayColumns *passed = columns_begin(1, passed_column_types);
 	int			nretried = 0;
 	int			npassed = 0;
 	int			i;
+
+	/*
+	 * body_bytes only when needed: the library may be newer than a schema
+	 * not yet updated (0.2.0 had no body_bytes, and no way to send bytes)
+	 */
+	for (i = 0; i < batch->nitems; i++)
+		if (batch->items[i].delivery.body_is_bytes)
+			nrejected_columns = REJECTED_COLUMNS;
 
 	for (i = 0; i < batch->nitems; i++)
 	{
@@ -642,15 +651,18 @@ write_quarantine(ChektBatch *batch)
 				PointerGetDatum(d->signed_at), PointerGetDatum(d->signature),
 				PointerGetDatum(d->body), PointerGetDatum(d->message_id),
 				PointerGetDatum(d->headers), PointerGetDatum(reason),
-				PointerGetDatum(cstring_to_text(item->detail)), PointerGetDatum(event_id)
+				PointerGetDatum(cstring_to_text(item->detail)), PointerGetDatum(event_id),
+				PointerGetDatum(d->body)
 			};
+			/* a body that is not text is kept in body_bytes */
 			bool		nulls[REJECTED_COLUMNS] = {
-				false, false, d->signed_at == NULL, d->signature == NULL, false,
-				d->message_id == NULL, d->headers == NULL, false, false, event_id == NULL
+				false, false, d->signed_at == NULL, d->signature == NULL, d->body_is_bytes,
+				d->message_id == NULL, d->headers == NULL, false, false, event_id == NULL,
+				!d->body_is_bytes
 			};
 
 			if (rejected == NULL)
-				rejected = chekt_writer_begin("rejected", REJECTED_COLUMNS,
+				rejected = chekt_writer_begin("rejected", nrejected_columns,
 											  rejected_columns, rejected_column_types);
 			chekt_writer_add(rejected, values, nulls);
 		}
