@@ -45,6 +45,22 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# chekt-ingest, the HTTP receiver, has its own PGXS Makefile (one PROGRAM
+# or MODULE_big per Makefile); all, install, uninstall and clean reach it.
+all: chekt-ingest/chekt-ingest
+chekt-ingest/chekt-ingest: $(wildcard chekt-ingest/*.c chekt-ingest/*.h) chekt-ingest/Makefile
+	$(MAKE) -C chekt-ingest PG_CONFIG=$(PG_CONFIG)
+install: install-chekt-ingest
+install-chekt-ingest: chekt-ingest/chekt-ingest
+	$(MAKE) -C chekt-ingest PG_CONFIG=$(PG_CONFIG) install
+uninstall: uninstall-chekt-ingest
+uninstall-chekt-ingest:
+	$(MAKE) -C chekt-ingest PG_CONFIG=$(PG_CONFIG) uninstall
+clean: clean-chekt-ingest
+clean-chekt-ingest:
+	$(MAKE) -C chekt-ingest PG_CONFIG=$(PG_CONFIG) clean
+.PHONY: install-chekt-ingest uninstall-chekt-ingest clean-chekt-ingest
+
 ifeq ($(EXTVERSION),)
 $(error default_version not found in $(EXTENSION).control)
 endif

@@ -9,6 +9,9 @@ packages=(
   postgresql-server-dev-15      # PGXS and server headers
   libssl-dev                    # OpenSSL: HMAC-SHA256
   libjansson-dev                # jansson: JSON parsing
+  libmicrohttpd-dev libpq-dev   # chekt-ingest: HTTP in, libpq COPY out
+  pkg-config                    # finds libmicrohttpd's flags
+  curl                          # HTTP client of the demo and the receiver tests
   openssl                       # the CLI, an independent signer in demo and tests
   acl                           # setfacl: lets the postgres user reach a cluster under /root
   default-jdk-headless          # java: the JDBC metadata check of the BI surface (test/bi)

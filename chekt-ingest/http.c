@@ -1,0 +1,591 @@
+/*-------------------------------------------------------------------------
+ *
+ * http.c
+ *	  The HTTP side: POST /webhooks/{app}, GET /healthz, GET /metrics
+ *
+ * libmicrohttpd parses HTTP; this file maps requests to deliveries and
+ * outcomes to status codes, and nothing more.  A webhook request is read
+ * whole (up to the body limit), queued for the pump, and its connection
+ * suspended until a writer has settled it; the writer resumes it and the
+ * answer names the outcome of its own row:
+ *
+ *	200  accepted, duplicate, or authentic but quarantined (malformed_json,
+ *		 invalid_envelope, unknown_type, invalid_payload, id_conflict,
+ *		 oversize): stored, and a retry would not change it
+ *	401  unknown_app, bad_signature, stale_signature: stored in quarantine;
+ *		 a retry after the secret is fixed heals it
+ *	400  no signature headers; a header or the app name is not UTF-8
+ *	404, 405  no such endpoint, or not its method
+ *	413  a body over the limit (refused before it is read)
+ *	503  not committed (database down, commit failed): retry later
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <ctype.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "http.h"
+#include "inbox_copy.h"
+#include "log.h"
+#include "metrics.h"
+#include "pump.h"
+
+#define WEBHOOK_PREFIX "/webhooks/"
+
+/* One request being served */
+typedef struct Request
+{
+	struct MHD_Connection *connection;
+	Delivery	delivery;		/* a webhook delivery, or a health probe */
+	size_t		body_cap;
+	bool		too_large;
+	bool		queued;			/* with the pump, connection suspended */
+	json_t	   *headers;		/* other X-CHeKT-* headers */
+	const char *bad_header;		/* a header that is not valid UTF-8 */
+} Request;
+
+static HttpConfig config;
+static struct MHD_Daemon *daemon_handle;
+static volatile int draining;
+
+/* Queue a response with a JSON body; counts it */
+static enum MHD_Result
+respond(struct MHD_Connection *connection, unsigned int status, json_t *body)
+{
+	char	   *text = json_dumps(body, JSON_COMPACT);
+	struct MHD_Response *response;
+	enum MHD_Result result;
+	char		retry_after[16];
+
+	json_decref(body);
+	if (text == NULL)
+		return MHD_NO;
+	response = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (response == NULL)
+	{
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+	{
+		snprintf(retry_after, sizeof(retry_after), "%d", config.retry_after);
+		MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER, retry_after);
+	}
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, "POST");
+	if (draining)
+		MHD_add_response_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
+	result = MHD_queue_response(connection, status, response);
+	MHD_destroy_response(response);
+	metrics_count_response(status);
+	return result;
+}
+
+/* Answer with {"outcome": outcome, "detail": detail} */
+static enum MHD_Result
+respond_outcome(struct MHD_Connection *connection, unsigned int status,
+				const char *outcome, const char *detail)
+{
+	json_t	   *body = json_pack("{s:s}", "outcome", outcome);
+
+	if (body != NULL && detail != NULL)
+		json_object_set_new(body, "detail", json_string(detail));
+	return respond(connection, status, body);
+}
+
+/* The status code that answers a stored delivery's outcome */
+static unsigned int
+status_for_outcome(const char *outcome)
+{
+	if (strcmp(outcome, "unknown_app") == 0 ||
+		strcmp(outcome, "bad_signature") == 0 ||
+		strcmp(outcome, "stale_signature") == 0)
+		return MHD_HTTP_UNAUTHORIZED;
+	/* accepted, duplicate, or authentic and quarantined for good */
+	return MHD_HTTP_OK;
+}
+
+/* Answer a settled webhook delivery */
+static enum MHD_Result
+answer_delivery(Request *r)
+{
+	Delivery   *d = &r->delivery;
+	json_t	   *body;
+
+	if (!d->committed)
+		return respond_outcome(r->connection, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+							   "the delivery was not stored; retry later");
+	body = json_pack("{s:s}", "outcome", d->outcome);
+	if (body != NULL && d->event_id[0] != '\0')
+		json_object_set_new(body, "event_id", json_string(d->event_id));
+	return respond(r->connection, status_for_outcome(d->outcome), body);
+}
+
+/* Answer a settled health probe */
+static enum MHD_Result
+answer_probe(Request *r)
+{
+	if (r->delivery.committed)
+		return respond(r->connection, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"));
+	return respond(r->connection, MHD_HTTP_SERVICE_UNAVAILABLE,
+				   json_pack("{s:s,s:s}", "status", "unavailable",
+							 "detail", r->delivery.error));
+}
+
+/* Called by a writer thread: the request can be answered */
+static void
+request_settled(Delivery *d)
+{
+	Request    *r = d->owner;
+
+	MHD_resume_connection(r->connection);
+}
+
+/* Free a request and what it holds */
+static void
+request_free(Request *r)
+{
+	free(r->delivery.app);
+	free(r->delivery.signed_at);
+	free(r->delivery.signature);
+	free(r->delivery.message_id);
+	free(r->delivery.headers_json);
+	free(r->delivery.body);
+	json_decref(r->headers);
+	free(r);
+}
+
+/* MHD_OPTION_NOTIFY_COMPLETED: the request is over, answered or not */
+static void
+request_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
+				  enum MHD_RequestTerminationCode code)
+{
+	Request    *r = *con_cls;
+
+	(void) cls;
+	(void) connection;
+	(void) code;
+	if (r == NULL)
+		return;
+	*con_cls = NULL;
+	request_free(r);
+	metrics_add_in_flight(-1);
+}
+
+/* A new request, counted as in flight */
+static Request *
+request_new(struct MHD_Connection *connection)
+{
+	Request    *r = calloc(1, sizeof(Request));
+
+	if (r == NULL)
+		return NULL;
+	r->connection = connection;
+	r->delivery.owner = r;
+	r->delivery.settled = request_settled;
+	metrics_add_in_flight(1);
+	return r;
+}
+
+/* Keep a copy of a header value; false if it is not valid UTF-8 */
+static bool
+keep_header(char **field, const char *value)
+{
+	if (!utf8_is_valid((const unsigned char *) value, strlen(value)))
+		return false;
+	free(*field);
+	*field = strdup(value);
+	return *field != NULL;
+}
+
+/* MHD_KeyValueIterator over the request headers */
+static enum MHD_Result
+take_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	Request    *r = cls;
+	Delivery   *d = &r->delivery;
+	char		name[128];
+	size_t		i;
+	bool		ok = true;
+
+	(void) kind;
+	if (value == NULL)
+		value = "";
+	for (i = 0; key[i] != '\0' && i < sizeof(name) - 1; i++)
+		name[i] = (char) tolower((unsigned char) key[i]);
+	name[i] = '\0';
+
+	if (strcmp(name, "x-chekt-timestamp") == 0)
+		ok = keep_header(&d->signed_at, value);
+	else if (strcmp(name, "x-chekt-signature") == 0)
+		ok = keep_header(&d->signature, value);
+	else if (strcmp(name, "webhook-id") == 0)
+		ok = keep_header(&d->message_id, value);
+	else if (strncmp(name, "x-chekt-", 8) == 0 || strncmp(name, "webhook-", 8) == 0)
+	{
+		const char *before;
+		char	   *joined;
+
+		if (!utf8_is_valid((const unsigned char *) value, strlen(value)) ||
+			!utf8_is_valid((const unsigned char *) name, strlen(name)))
+			ok = false;
+		else
+		{
+			if (r->headers == NULL)
+				r->headers = json_object();
+			/* a repeated header is one list, as HTTP defines it */
+			before = json_string_value(json_object_get(r->headers, name));
+			if (before != NULL && asprintf(&joined, "%s, %s", before, value) >= 0)
+			{
+				json_object_set_new(r->headers, name, json_string(joined));
+				free(joined);
+			}
+			else
+				json_object_set_new(r->headers, name, json_string(value));
+		}
+	}
+	if (!ok && r->bad_header == NULL)
+		r->bad_header = key;
+	return MHD_YES;
+}
+
+/*
+ * Take the signature headers.  The chekt scheme's pair wins; otherwise the
+ * Standard Webhooks trio (webhook-timestamp and webhook-signature kept in
+ * headers until now).  NULL if the headers are fine, else what is wrong.
+ */
+static const char *
+take_signature_headers(Request *r)
+{
+	Delivery   *d = &r->delivery;
+	const char *ts;
+	const char *sig;
+
+	MHD_get_connection_values(r->connection, MHD_HEADER_KIND, take_header, r);
+	if (r->bad_header != NULL)
+		return "a signature or X-CHeKT-* header is not valid UTF-8";
+	if (d->signed_at == NULL && d->signature == NULL && d->message_id != NULL && r->headers != NULL)
+	{
+		ts = json_string_value(json_object_get(r->headers, "webhook-timestamp"));
+		sig = json_string_value(json_object_get(r->headers, "webhook-signature"));
+		if (ts != NULL && sig != NULL)
+		{
+			d->signed_at = strdup(ts);
+			d->signature = strdup(sig);
+			json_object_del(r->headers, "webhook-timestamp");
+			json_object_del(r->headers, "webhook-signature");
+		}
+	}
+	if (r->headers != NULL)
+	{
+		/* Standard Webhooks headers are not X-CHeKT-* headers */
+		json_object_del(r->headers, "webhook-timestamp");
+		json_object_del(r->headers, "webhook-signature");
+		if (json_object_size(r->headers) > 0)
+			d->headers_json = json_dumps(r->headers, JSON_COMPACT | JSON_SORT_KEYS);
+	}
+	if (d->signed_at == NULL || d->signature == NULL)
+		return "the signature headers are missing: send X-CHeKT-Timestamp and X-CHeKT-Signature "
+			"(or webhook-id, webhook-timestamp and webhook-signature)";
+	return NULL;
+}
+
+/* The first call for a POST /webhooks/{app}: headers are in, body is not */
+static enum MHD_Result
+begin_webhook(struct MHD_Connection *connection, const char *app, void **con_cls)
+{
+	Request    *r;
+	const char *length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+													 MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *problem;
+	char		detail[128];
+
+	if (length != NULL && strtoull(length, NULL, 10) > config.max_body)
+	{
+		snprintf(detail, sizeof(detail), "the body has %s bytes; this receiver takes at most %zu",
+				 length, config.max_body);
+		return respond_outcome(connection, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", detail);
+	}
+	if (!utf8_is_valid((const unsigned char *) app, strlen(app)))
+		return respond_outcome(connection, MHD_HTTP_BAD_REQUEST, "bad_request",
+							   "the app name in the URL is not valid UTF-8");
+
+	r = request_new(connection);
+	if (r == NULL || (r->delivery.app = strdup(app)) == NULL)
+	{
+		if (r != NULL)
+			request_completed(NULL, connection, (void **) &r, MHD_REQUEST_TERMINATED_WITH_ERROR);
+		return MHD_NO;
+	}
+	*con_cls = r;
+	problem = take_signature_headers(r);
+	if (problem != NULL)
+		return respond_outcome(connection, MHD_HTTP_BAD_REQUEST, "bad_request", problem);
+	return MHD_YES;
+}
+
+/* Take a piece of the body, or drop it once the body is too large */
+static void
+take_body(Request *r, const char *data, size_t size)
+{
+	Delivery   *d = &r->delivery;
+
+	if (r->too_large)
+		return;
+	if (d->body_len + size > config.max_body)
+	{
+		r->too_large = true;
+		free(d->body);
+		d->body = NULL;
+		return;
+	}
+	if (d->body_len + size > r->body_cap)
+	{
+		size_t		cap = r->body_cap == 0 ? 4096 : r->body_cap;
+		unsigned char *body;
+
+		while (cap < d->body_len + size)
+			cap *= 2;
+		if (cap > config.max_body)
+			cap = config.max_body;
+		body = realloc(d->body, cap);
+		if (body == NULL)
+		{
+			r->too_large = true;	/* answered 413: it cannot be held */
+			return;
+		}
+		d->body = body;
+		r->body_cap = cap;
+	}
+	memcpy(d->body + d->body_len, data, size);
+	d->body_len += size;
+}
+
+/* Stamp the delivery with the time its body was in */
+static void
+stamp_received_at(Delivery *d)
+{
+	struct timespec now;
+	struct tm	tm;
+	size_t		len;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	len = strftime(d->received_at, sizeof(d->received_at), "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(d->received_at + len, sizeof(d->received_at) - len, ".%06ld+00",
+			 now.tv_nsec / 1000);
+}
+
+/* Suspend the connection and queue the request's delivery or probe */
+static enum MHD_Result
+queue_request(Request *r)
+{
+	r->queued = true;
+	MHD_suspend_connection(r->connection);
+	pump_submit(&r->delivery, false);
+	return MHD_YES;
+}
+
+/* GET /metrics */
+static enum MHD_Result
+serve_metrics(struct MHD_Connection *connection)
+{
+	size_t		len;
+	char	   *text = metrics_render(&len);
+	struct MHD_Response *response;
+	enum MHD_Result result;
+
+	if (text == NULL)
+		return MHD_NO;
+	response = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (response == NULL)
+	{
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
+							"text/plain; version=0.0.4; charset=utf-8");
+	result = MHD_queue_response(connection, MHD_HTTP_OK, response);
+	MHD_destroy_response(response);
+	metrics_count_response(MHD_HTTP_OK);
+	return result;
+}
+
+/* MHD_AccessHandlerCallback: every call for every request */
+static enum MHD_Result
+handle_request(void *cls, struct MHD_Connection *connection, const char *url,
+			   const char *method, const char *version, const char *upload_data,
+			   size_t *upload_data_size, void **con_cls)
+{
+	Request    *r = *con_cls;
+	bool		is_get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+		strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+
+	(void) cls;
+	(void) version;
+	if (r == NULL)
+	{
+		if (strncmp(url, WEBHOOK_PREFIX, strlen(WEBHOOK_PREFIX)) == 0 &&
+			url[strlen(WEBHOOK_PREFIX)] != '\0' &&
+			strchr(url + strlen(WEBHOOK_PREFIX), '/') == NULL)
+		{
+			if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+				return respond_outcome(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+									   "webhooks are delivered with POST");
+			return begin_webhook(connection, url + strlen(WEBHOOK_PREFIX), con_cls);
+		}
+		if (strcmp(url, "/healthz") == 0 || strcmp(url, "/metrics") == 0)
+		{
+			if (!is_get)
+				return respond_outcome(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+									   "use GET");
+			if (strcmp(url, "/metrics") == 0)
+				return serve_metrics(connection);
+			r = request_new(connection);
+			if (r == NULL)
+				return MHD_NO;
+			r->delivery.is_probe = true;
+			*con_cls = r;
+			return queue_request(r);
+		}
+		return respond_outcome(connection, MHD_HTTP_NOT_FOUND, "not_found",
+							   "webhooks are posted to /webhooks/{app}");
+	}
+
+	if (r->queued)
+		return r->delivery.is_probe ? answer_probe(r) : answer_delivery(r);
+	if (*upload_data_size > 0)
+	{
+		take_body(r, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	/* the whole body is in */
+	if (r->too_large)
+	{
+		char		detail[128];
+
+		snprintf(detail, sizeof(detail), "the body is over %zu bytes, the most this receiver takes",
+				 config.max_body);
+		return respond_outcome(connection, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", detail);
+	}
+	if (r->delivery.body == NULL)
+	{
+		/* an empty body is still a delivery: bytes of length zero */
+		r->delivery.body = malloc(1);
+		if (r->delivery.body == NULL)
+			return MHD_NO;
+	}
+	stamp_received_at(&r->delivery);
+	return queue_request(r);
+}
+
+/* MHD's own error messages, as log lines */
+static void log_mhd(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+static void
+log_mhd(void *cls, const char *fmt, va_list ap)
+{
+	char		text[512];
+	size_t		len;
+
+	(void) cls;
+	vsnprintf(text, sizeof(text), fmt, ap);
+	len = strlen(text);
+	while (len > 0 && text[len - 1] == '\n')
+		text[--len] = '\0';
+	log_warning("http: %s", text);
+}
+
+/* Start serving; false (after saying why) if that fails */
+bool
+http_start(const HttpConfig *c)
+{
+	struct addrinfo hints;
+	struct addrinfo *address;
+	char		host[256];
+	const char *colon;
+	const char *port;
+	unsigned int flags;
+	int			rc;
+
+	config = *c;
+	colon = strrchr(config.listen, ':');
+	if (colon == NULL || colon == config.listen || colon[1] == '\0' ||
+		(size_t) (colon - config.listen) >= sizeof(host))
+	{
+		log_error("--listen \"%s\" is not HOST:PORT (e.g. 127.0.0.1:8080 or [::1]:8080)",
+				  config.listen);
+		return false;
+	}
+	port = colon + 1;
+	if (config.listen[0] == '[' && colon[-1] == ']')
+		snprintf(host, sizeof(host), "%.*s", (int) (colon - config.listen - 2), config.listen + 1);
+	else
+		snprintf(host, sizeof(host), "%.*s", (int) (colon - config.listen), config.listen);
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	rc = getaddrinfo(host, port, &hints, &address);
+	if (rc != 0)
+	{
+		log_error("cannot listen on \"%s\": %s", config.listen, gai_strerror(rc));
+		return false;
+	}
+
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+		MHD_USE_ERROR_LOG;
+	if (address->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	daemon_handle = MHD_start_daemon(flags, 0, NULL, NULL, handle_request, NULL,
+									 MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
+									 MHD_OPTION_SOCK_ADDR, address->ai_addr,
+									 MHD_OPTION_THREAD_POOL_SIZE, (unsigned int) config.threads,
+									 MHD_OPTION_CONNECTION_LIMIT, config.max_connections,
+									 MHD_OPTION_CONNECTION_TIMEOUT, config.client_timeout,
+									 MHD_OPTION_CONNECTION_MEMORY_LIMIT, config.max_header,
+									 MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+									 MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
+									 MHD_OPTION_END);
+	freeaddrinfo(address);
+	if (daemon_handle == NULL)
+	{
+		log_error("cannot listen on %s (in use, or not an address of this machine?)",
+				  config.listen);
+		return false;
+	}
+	return true;
+}
+
+/* Stop taking connections; those open are served, then closed */
+void
+http_stop_accepting(void)
+{
+	MHD_socket	listener;
+
+	draining = 1;
+	listener = MHD_quiesce_daemon(daemon_handle);
+	if (listener != MHD_INVALID_SOCKET)
+		close(listener);
+}
+
+/* Stop serving (every request must be settled) */
+void
+http_stop(void)
+{
+	MHD_stop_daemon(daemon_handle);
+	daemon_handle = NULL;
+}

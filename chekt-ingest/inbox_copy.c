@@ -1,0 +1,384 @@
+/*-------------------------------------------------------------------------
+ *
+ * inbox_copy.c
+ *	  One batch of deliveries, one COPY into chekt.inbox, one transaction
+ *
+ * The whole of the receiver's database protocol:
+ *
+ *	BEGIN;
+ *	COPY chekt.inbox (app, received_at, ..., body_bytes, ...) FROM STDIN;
+ *	SELECT outcome, event_id FROM chekt.transaction_outcomes() ORDER BY ordinal;
+ *	COMMIT;
+ *
+ * The n-th outcome is the n-th row's (chekt.log_outcomes is on for the
+ * session).  A batch counts as stored only when COMMIT says so.  Bodies go
+ * as bytes (body_bytes), so that one which is not valid UTF-8 cannot fail
+ * the COPY: the extension judges and keeps it.  The text columns get only
+ * valid UTF-8, which the HTTP side checks before a delivery is queued.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inbox_copy.h"
+
+static const char *copy_sql =
+"COPY chekt.inbox (app, received_at, signed_at, signature, body_bytes, message_id, headers)"
+" FROM STDIN";
+
+static const char *outcomes_sql =
+"SELECT outcome, coalesce(event_id, '') FROM chekt.transaction_outcomes() ORDER BY ordinal";
+
+/* A growing buffer of COPY text */
+typedef struct CopyBuffer
+{
+	char	   *data;
+	size_t		len;
+	size_t		cap;
+} CopyBuffer;
+
+/* Make room for more bytes; false when out of memory */
+static bool
+buffer_reserve(CopyBuffer *buf, size_t more)
+{
+	if (buf->len + more > buf->cap)
+	{
+		size_t		cap = buf->cap == 0 ? 65536 : buf->cap;
+		char	   *data;
+
+		while (cap < buf->len + more)
+			cap *= 2;
+		data = realloc(buf->data, cap);
+		if (data == NULL)
+			return false;
+		buf->data = data;
+		buf->cap = cap;
+	}
+	return true;
+}
+
+/* Append a text field in COPY text format; NULL is \N */
+static bool
+append_text(CopyBuffer *buf, const char *s, char terminator)
+{
+	if (!buffer_reserve(buf, s == NULL ? 3 : strlen(s) * 2 + 1))
+		return false;
+	if (s == NULL)
+	{
+		memcpy(buf->data + buf->len, "\\N", 2);
+		buf->len += 2;
+	}
+	else
+		for (; *s != '\0'; s++)
+		{
+			char		c = *s;
+
+			switch (c)
+			{
+				case '\\':
+				case '\t':
+				case '\n':
+				case '\r':
+					buf->data[buf->len++] = '\\';
+					c = c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : '\\';
+					break;
+				default:
+					break;
+			}
+			buf->data[buf->len++] = c;
+		}
+	buf->data[buf->len++] = terminator;
+	return true;
+}
+
+/* Append bytes as a bytea field in COPY text format: \\x and hex */
+static bool
+append_bytes(CopyBuffer *buf, const unsigned char *bytes, size_t len, char terminator)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t		i;
+
+	if (!buffer_reserve(buf, len * 2 + 4))
+		return false;
+	memcpy(buf->data + buf->len, "\\\\x", 3);
+	buf->len += 3;
+	for (i = 0; i < len; i++)
+	{
+		buf->data[buf->len++] = hex[bytes[i] >> 4];
+		buf->data[buf->len++] = hex[bytes[i] & 15];
+	}
+	buf->data[buf->len++] = terminator;
+	return true;
+}
+
+/* Append a delivery as one row */
+static bool
+append_row(CopyBuffer *buf, const Delivery *d)
+{
+	return append_text(buf, d->app, '\t') &&
+		append_text(buf, d->received_at, '\t') &&
+		append_text(buf, d->signed_at, '\t') &&
+		append_text(buf, d->signature, '\t') &&
+		append_bytes(buf, d->body, d->body_len, '\t') &&
+		append_text(buf, d->message_id, '\t') &&
+		append_text(buf, d->headers_json, '\n');
+}
+
+static void set_error(char *error, size_t errlen, const char *fmt,...)
+			__attribute__((format(printf, 3, 4)));
+
+/* Put a message into error, without libpq's trailing newline */
+static void
+set_error(char *error, size_t errlen, const char *fmt,...)
+{
+	va_list		ap;
+	size_t		len;
+
+	va_start(ap, fmt);
+	vsnprintf(error, errlen, fmt, ap);
+	va_end(ap);
+	len = strlen(error);
+	while (len > 0 && (error[len - 1] == '\n' || error[len - 1] == ' '))
+		error[--len] = '\0';
+	for (; len > 0; len--)
+		if (error[len - 1] == '\n')
+			error[len - 1] = ' ';
+}
+
+/* Run a statement that returns no rows; false (and why) if it failed */
+static bool
+run(PGconn *conn, const char *sql, char *error, size_t errlen)
+{
+	PGresult   *res = PQexec(conn, sql);
+	bool		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+	if (!ok)
+		set_error(error, errlen, "%s", PQerrorMessage(conn));
+	PQclear(res);
+	return ok;
+}
+
+/*
+ * Connect to the database and get the session ready: outcomes logged, and
+ * an extension that logs them.  NULL (and why) if that cannot be done.
+ */
+PGconn *
+inbox_connect(const char *conninfo, char *error, size_t errlen)
+{
+	/* the caller's conninfo (and PG* variables) win over these defaults */
+	const char *keywords[] = {"connect_timeout", "fallback_application_name", "dbname",
+	"client_encoding", NULL};
+	const char *values[] = {"5", "chekt-ingest", conninfo, "UTF8", NULL};
+	PGconn	   *conn = PQconnectdbParams(keywords, values, 1);
+	PGresult   *res;
+
+	if (conn == NULL)
+	{
+		set_error(error, errlen, "out of memory");
+		return NULL;
+	}
+	if (PQstatus(conn) != CONNECTION_OK)
+	{
+		set_error(error, errlen, "%s", PQerrorMessage(conn));
+		PQfinish(conn);
+		return NULL;
+	}
+	res = PQexec(conn,
+				 "SELECT to_regprocedure('chekt.transaction_outcomes()') IS NOT NULL,"
+				 "       (SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'chekt_events')");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		set_error(error, errlen, "%s", PQerrorMessage(conn));
+	else if (PQgetisnull(res, 0, 1))
+		set_error(error, errlen,
+				  "extension chekt_events is not installed in database \"%s\"; run CREATE EXTENSION chekt_events there",
+				  PQdb(conn));
+	else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+		set_error(error, errlen,
+				  "database \"%s\" has chekt_events %s, which cannot report each row's outcome; run ALTER EXTENSION chekt_events UPDATE there",
+				  PQdb(conn), PQgetvalue(res, 0, 1));
+	else
+	{
+		PQclear(res);
+		if (run(conn, "SET chekt.log_outcomes = on", error, errlen))
+			return conn;
+		PQfinish(conn);
+		return NULL;
+	}
+	PQclear(res);
+	PQfinish(conn);
+	return NULL;
+}
+
+/* Send the batch's rows through COPY; false (and why) if that failed */
+static bool
+copy_rows(PGconn *conn, Delivery **batch, int n, char *error, size_t errlen)
+{
+	CopyBuffer	buf = {NULL, 0, 0};
+	PGresult   *res;
+	bool		ok = true;
+	int			i;
+
+	for (i = 0; i < n && ok; i++)
+		ok = append_row(&buf, batch[i]);
+	if (!ok)
+	{
+		free(buf.data);
+		set_error(error, errlen, "out of memory for a batch of %d deliveries", n);
+		return false;
+	}
+
+	res = PQexec(conn, copy_sql);
+	if (PQresultStatus(res) != PGRES_COPY_IN)
+	{
+		set_error(error, errlen, "%s", PQerrorMessage(conn));
+		PQclear(res);
+		free(buf.data);
+		return false;
+	}
+	PQclear(res);
+	ok = PQputCopyData(conn, buf.data, (int) buf.len) == 1 &&
+		PQputCopyEnd(conn, NULL) == 1;
+	free(buf.data);
+	if (!ok)
+		set_error(error, errlen, "%s", PQerrorMessage(conn));
+
+	/* the COPY's result, and whatever follows it until NULL */
+	while ((res = PQgetResult(conn)) != NULL)
+	{
+		if (ok && PQresultStatus(res) != PGRES_COMMAND_OK)
+		{
+			set_error(error, errlen, "%s", PQerrorMessage(conn));
+			ok = false;
+		}
+		PQclear(res);
+	}
+	return ok;
+}
+
+/* Read each row's outcome; false (and why) unless there is one per row */
+static bool
+read_outcomes(PGconn *conn, Delivery **batch, int n, char *error, size_t errlen)
+{
+	PGresult   *res = PQexec(conn, outcomes_sql);
+	int			i;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		set_error(error, errlen, "%s", PQerrorMessage(conn));
+		PQclear(res);
+		return false;
+	}
+	if (PQntuples(res) != n)
+	{
+		set_error(error, errlen,
+				  "chekt.transaction_outcomes() listed %d outcomes for %d rows; is chekt.log_outcomes forced off?",
+				  PQntuples(res), n);
+		PQclear(res);
+		return false;
+	}
+	for (i = 0; i < n; i++)
+	{
+		snprintf(batch[i]->outcome, sizeof(batch[i]->outcome), "%s", PQgetvalue(res, i, 0));
+		snprintf(batch[i]->event_id, sizeof(batch[i]->event_id), "%s", PQgetvalue(res, i, 1));
+	}
+	PQclear(res);
+	return true;
+}
+
+/*
+ * Store a batch in one transaction.  True when it committed: every
+ * delivery then holds its outcome.  False (and why) otherwise: nothing of
+ * the batch is stored, or at least nothing is known to be.
+ */
+bool
+inbox_copy_batch(PGconn *conn, Delivery **batch, int n, char *error, size_t errlen)
+{
+	PGresult   *res;
+	bool		committed;
+	int			i;
+
+	if (!run(conn, "BEGIN", error, errlen))
+		return false;
+	if (!copy_rows(conn, batch, n, error, errlen) ||
+		!read_outcomes(conn, batch, n, error, errlen))
+	{
+		if (PQstatus(conn) == CONNECTION_OK)
+		{
+			res = PQexec(conn, "ROLLBACK");
+			PQclear(res);
+		}
+		return false;
+	}
+
+	/* an aborted transaction "commits" as ROLLBACK */
+	res = PQexec(conn, "COMMIT");
+	committed = PQresultStatus(res) == PGRES_COMMAND_OK &&
+		strcmp(PQcmdStatus(res), "COMMIT") == 0;
+	if (!committed)
+		set_error(error, errlen, "COMMIT failed: %s", PQerrorMessage(conn));
+	PQclear(res);
+	for (i = 0; i < n; i++)
+		batch[i]->committed = committed;
+	return committed;
+}
+
+/* Does the database answer a query? */
+bool
+inbox_probe(PGconn *conn, char *error, size_t errlen)
+{
+	PGresult   *res = PQexec(conn, "SELECT 1");
+	bool		ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	if (!ok)
+		set_error(error, errlen, "%s", PQerrorMessage(conn));
+	PQclear(res);
+	return ok;
+}
+
+/* Is s valid UTF-8 without NUL, as PostgreSQL's text takes it? */
+bool
+utf8_is_valid(const unsigned char *s, size_t len)
+{
+	size_t		i = 0;
+
+	while (i < len)
+	{
+		unsigned char c = s[i];
+		size_t		n;
+		unsigned int cp;
+		size_t		k;
+
+		if (c == 0)
+			return false;
+		if (c < 0x80)
+		{
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			n = 1, cp = c & 0x1F;
+		else if (c >= 0xE0 && c <= 0xEF)
+			n = 2, cp = c & 0x0F;
+		else if (c >= 0xF0 && c <= 0xF4)
+			n = 3, cp = c & 0x07;
+		else
+			return false;
+		if (i + n >= len)
+			return false;
+		for (k = 1; k <= n; k++)
+		{
+			if ((s[i + k] & 0xC0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		/* overlong forms, surrogates, beyond U+10FFFF */
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+			(cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
