@@ -40,10 +40,13 @@ grant_passage() {
   done
 }
 
-# Print a TCP port on 127.0.0.1 that nothing listens on.
+# Print a TCP port on 127.0.0.1 that nothing listens on: the cluster's port
+# of last time if it is still free (clients keep their settings across a
+# restart), else the first free one from 55432.
 free_port() {
-  local port
-  for port in $(seq 55432 55632); do
+  local port last=
+  [ -f "$dir/env" ] && last=$(sed -n 's/.* PGPORT=\([0-9]*\) .*/\1/p' "$dir/env")
+  for port in $last $(seq 55432 55632); do
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return 0
