@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# chekt-ingest answers every kind of request with the status code of the
+# contract, a body naming the outcome, and keeps what it says it keeps:
+# 200 accepted / duplicate / authentic but quarantined (a non-UTF-8 body
+# with a NUL included, byte for byte), 401 unknown_app / bad_signature /
+# stale_signature (quarantined too), 400 missing signature headers, 404,
+# 405, 413 (before the body is read), 431 for oversized headers, 503 with
+# Retry-After when the database cannot take it; slow clients are cut off.
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/receiver.sh"
+
+db=chekt_receiver_status
+fresh_db "$db"
+sql "$db" -c "SELECT chekt.add_secret('site-app', 'status-secret')" >/dev/null
+start_receiver "$db" --max-body 4096 --client-timeout 1
+
+now=$(date +%s)
+body() { printf '{"id":"%s","type":"device.offline","created_at":"2026-05-26T10:00:00Z","data":{"device_id":"d-1","site_id":"s-1"}}' "$1"; }
+sign() { sql "$db" -v ts="$1" -v b="$2" <<<"SELECT 'sha256=' || chekt.sign('status-secret', :'ts', :'b')"; }
+expect() {
+  local what=$1 want=$2 got=$3
+  [ "$got" = "$want" ] || fail "$what: got '$got', want '$want'"
+}
+
+b1=$(body st-1)
+expect accepted '{"outcome":"accepted","event_id":"st-1"} 200' "$(post site-app "$now" "$(sign "$now" "$b1")" "$b1" -H 'X-CHeKT-Delivery: dlv-1')"
+expect duplicate '{"outcome":"duplicate","event_id":"st-1"} 200' "$(post site-app "$now" "$(sign "$now" "$b1")" "$b1")"
+expect 'the X-CHeKT-* header kept' '{"x-chekt-delivery": "dlv-1"}' "$(sql "$db" -c "SELECT headers FROM chekt.events WHERE event_id = 'st-1'")"
+
+bad='{"id":"st-2","type":"alarm.created"'
+expect 'malformed but authentic' '{"outcome":"malformed_json"} 200' "$(post site-app "$now" "$(sign "$now" "$bad")" "$bad")"
+b3=$(body st-3 | sed 's/device.offline/device.exploded/')
+expect 'unknown type' '{"outcome":"unknown_type","event_id":"st-3"} 200' "$(post site-app "$now" "$(sign "$now" "$b3")" "$b3")"
+
+b4=$(body st-4)
+expect 'bad signature' '{"outcome":"bad_signature"} 401' "$(post site-app "$now" "sha256=$(printf '0%.0s' $(seq 64))" "$b4")"
+expect 'unknown app' '{"outcome":"unknown_app"} 401' "$(post other-app "$now" "$(sign "$now" "$b4")" "$b4")"
+old=$((now - 3600))
+expect 'stale signature' '{"outcome":"stale_signature"} 401' "$(post site-app "$old" "$(sign "$old" "$b4")" "$b4")"
+
+# a body that is not UTF-8 (and holds a NUL), signed with the right secret
+# by the openssl CLI: authentic, so 200, and kept byte for byte
+printf '{"id":"st-5",\x00"x":"\xff\xfe"}' >"$RECEIVER_LOG.body"
+key=$(to_hex status-secret)
+sig=sha256=$( { printf '%s.' "$now"; cat "$RECEIVER_LOG.body"; } | openssl_hmac_hex "$key")
+expect 'binary body' '{"outcome":"malformed_json"} 200' \
+  "$(curl -s -w ' %{http_code}' -X POST "$RECEIVER_URL/webhooks/site-app" -H "X-CHeKT-Timestamp: $now" \
+       -H "X-CHeKT-Signature: $sig" --data-binary "@$RECEIVER_LOG.body")"
+expect 'binary body kept byte for byte' "$(od -An -v -tx1 "$RECEIVER_LOG.body" | tr -d ' \n')" \
+  "$(sql "$db" -c "SELECT encode(body_bytes, 'hex') FROM chekt.rejected WHERE body IS NULL")"
+rm -f "$RECEIVER_LOG.body"
+
+# Standard Webhooks headers are taken too
+sql "$db" -c "SELECT chekt.add_secret('sw-app', 'whsec_' || encode('standard-secret-0123456789', 'base64'), 'standard_webhooks')" >/dev/null
+b6=$(body st-6)
+swsig=$(sql "$db" -v ts="$now" -v b="$b6" <<<"SELECT chekt.sign_standard_webhook(secret, 'msg_6', :'ts', :'b') FROM chekt.app_secrets WHERE app = 'sw-app'")
+expect 'standard webhooks' '{"outcome":"accepted","event_id":"st-6"} 200' \
+  "$(curl -s -w ' %{http_code}' -X POST "$RECEIVER_URL/webhooks/sw-app" -H 'webhook-id: msg_6' \
+       -H "webhook-timestamp: $now" -H "webhook-signature: $swsig" --data-binary "$b6")"
+
+# refused before anything is stored
+expect 'no signature headers' \
+  '{"outcome":"bad_request","detail":"the signature headers are missing: send X-CHeKT-Timestamp and X-CHeKT-Signature (or webhook-id, webhook-timestamp and webhook-signature)"} 400' \
+  "$(curl -s -w ' %{http_code}' -X POST "$RECEIVER_URL/webhooks/site-app" --data-binary "$b4")"
+expect 'header not UTF-8' '400' \
+  "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$RECEIVER_URL/webhooks/site-app" -H "X-CHeKT-Timestamp: $now" \
+       -H "$(printf 'X-CHeKT-Signature: \xff')" --data-binary "$b4")"
+expect 'unknown path' '404' "$(curl -s -o /dev/null -w '%{http_code}' "$RECEIVER_URL/webhook/site-app")"
+expect 'app path with a slash' '404' "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$RECEIVER_URL/webhooks/a/b" -d x)"
+expect 'GET a webhook' '405 POST' "$(curl -s -o /dev/null -w '%{http_code} %header{allow}' "$RECEIVER_URL/webhooks/site-app")"
+expect 'POST /healthz' '405' "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$RECEIVER_URL/healthz" -d x)"
+
+# 413 on Content-Length, before the body is sent (no 100-continue answer)
+big=$(head -c 5000 /dev/zero | tr '\0' 'x')
+expect 'too large' '413' "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$RECEIVER_URL/webhooks/site-app" \
+  -H "X-CHeKT-Timestamp: $now" -H 'X-CHeKT-Signature: x' -H 'Expect: 100-continue' --data-binary "$big")"
+# and chunked, once the body passes the limit
+expect 'too large, chunked' '413' "$(printf '%s' "$big" | curl -s -o /dev/null -w '%{http_code}' -X POST \
+  "$RECEIVER_URL/webhooks/site-app" -H "X-CHeKT-Timestamp: $now" -H 'X-CHeKT-Signature: x' \
+  -H 'Transfer-Encoding: chunked' --data-binary @-)"
+huge_header=$(head -c 40000 /dev/zero | tr '\0' 'h')
+expect 'headers too large' '431' "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$RECEIVER_URL/webhooks/site-app" \
+  -H "X-CHeKT-Timestamp: $now" -H "X-CHeKT-Signature: $huge_header" -d x)"
+
+# a client that says nothing is cut off (--client-timeout 1)
+exec 3<>"/dev/tcp/127.0.0.1/${RECEIVER_URL##*:}"
+start=$(date +%s)
+timeout 10 cat <&3 >/dev/null || fail "an idle connection was kept open 10 s"
+exec 3<&-
+[ $(( $(date +%s) - start )) -le 5 ] || fail "an idle connection was kept open over 5 s"
+
+expect healthz '{"status":"ok"} 200' "$(curl -s -w ' %{http_code}' "$RECEIVER_URL/healthz")"
+
+# what was stored: 2 events (+1 duplicate), 6 quarantined (3 with 401)
+expect 'stored' '2|3' "$(sql "$db" -c "SELECT count(*), sum(delivery_count) FROM chekt.events")"
+expect 'quarantined' 'bad_signature:1 malformed_json:2 stale_signature:1 unknown_app:1 unknown_type:1' \
+  "$(sql "$db" -c "SELECT string_agg(reason || ':' || n, ' ' ORDER BY reason) FROM (SELECT reason, count(*) AS n FROM chekt.rejected GROUP BY 1) r")"
+
+# /metrics counts them
+metrics=$(curl -s "$RECEIVER_URL/metrics")
+for line in 'chekt_ingest_deliveries_total{outcome="accepted"} 2' \
+            'chekt_ingest_deliveries_total{outcome="duplicate"} 1' \
+            'chekt_ingest_deliveries_total{outcome="malformed_json"} 2' \
+            'chekt_ingest_responses_total{code="401"} 3' \
+            'chekt_ingest_responses_total{code="413"} 2' \
+            'chekt_ingest_database_up 1' 'chekt_ingest_in_flight_requests 0'; do
+  grep -qxF "$line" <<<"$metrics" || fail "/metrics lacks: $line"
+done
+grep -q '^chekt_ingest_commit_seconds_bucket{le="+Inf"} [1-9]' <<<"$metrics" || fail "/metrics has no commit latency"
+
+# 503 with Retry-After when the database cannot take deliveries
+stop_receiver
+[ "$RECEIVER_STATUS" = 0 ] || fail "SIGTERM: exit status $RECEIVER_STATUS"
+start_receiver chekt_no_such_database --retry-after 7
+expect 'database unreachable' '503 7' "$(curl -s -o /dev/null -w '%{http_code} %header{retry-after}' -X POST \
+  "$RECEIVER_URL/webhooks/site-app" -H "X-CHeKT-Timestamp: $now" -H "X-CHeKT-Signature: $(sign "$now" "$b4")" --data-binary "$b4")"
+expect 'healthz, database unreachable' '503' "$(curl -s -o /dev/null -w '%{http_code}' "$RECEIVER_URL/healthz")"
+grep -q 'database "chekt_no_such_database" does not exist' "$RECEIVER_LOG" || fail "the log does not say why"
+# a database without the extension: said plainly
+stop_receiver
+start_receiver postgres
+curl -s "$RECEIVER_URL/healthz" >/dev/null
+curl -s -o /dev/null -X POST "$RECEIVER_URL/webhooks/site-app" -H "X-CHeKT-Timestamp: $now" -H "X-CHeKT-Signature: x" -d x
+grep -q 'extension chekt_events is not installed in database "postgres"' "$RECEIVER_LOG" ||
+  fail "the log does not say the extension is missing"
+stop_receiver
