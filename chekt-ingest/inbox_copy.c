@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "inbox_copy.h"
+#include "log.h"
 
 static const char *copy_sql =
 "COPY chekt.inbox (app, received_at, signed_at, signature, body_bytes, message_id, headers)"
@@ -130,22 +131,52 @@ append_row(CopyBuffer *buf, const Delivery *d)
 static void set_error(char *error, size_t errlen, const char *fmt,...)
 			__attribute__((format(printf, 3, 4)));
 
-/* Put a message into error, without libpq's trailing newline */
+/* Put a message into error, on one line (libpq's have newlines and tabs) */
 static void
 set_error(char *error, size_t errlen, const char *fmt,...)
 {
 	va_list		ap;
-	size_t		len;
+	char	   *in;
+	char	   *out;
 
 	va_start(ap, fmt);
 	vsnprintf(error, errlen, fmt, ap);
 	va_end(ap);
-	len = strlen(error);
-	while (len > 0 && (error[len - 1] == '\n' || error[len - 1] == ' '))
-		error[--len] = '\0';
-	for (; len > 0; len--)
-		if (error[len - 1] == '\n')
-			error[len - 1] = ' ';
+	for (in = out = error; *in != '\0'; in++)
+	{
+		char		c = (*in == '\n' || *in == '\t') ? ' ' : *in;
+
+		if (c == ' ' && (out == error || out[-1] == ' '))
+			continue;
+		*out++ = c;
+	}
+	while (out > error && out[-1] == ' ')
+		out--;
+	*out = '\0';
+}
+
+/* The SQLSTATE of the last failure of this thread's connection, or "" */
+static __thread char last_sqlstate[6];
+
+/* Remember a failed result's SQLSTATE */
+static void
+note_sqlstate(const PGresult *res)
+{
+	const char *state = res == NULL ? NULL : PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	snprintf(last_sqlstate, sizeof(last_sqlstate), "%s", state == NULL ? "" : state);
+}
+
+/*
+ * After a failure: is the connection gone, or going (the server shutting
+ * down, a connection error, or a failure libpq reported without a
+ * SQLSTATE)?  Then it is dropped and made again.
+ */
+bool
+inbox_connection_lost(PGconn *conn)
+{
+	return PQstatus(conn) != CONNECTION_OK || last_sqlstate[0] == '\0' ||
+		strncmp(last_sqlstate, "08", 2) == 0 || strncmp(last_sqlstate, "57", 2) == 0;
 }
 
 /* Run a statement that returns no rows; false (and why) if it failed */
@@ -156,9 +187,23 @@ run(PGconn *conn, const char *sql, char *error, size_t errlen)
 	bool		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 
 	if (!ok)
+	{
 		set_error(error, errlen, "%s", PQerrorMessage(conn));
+		note_sqlstate(res);
+	}
 	PQclear(res);
 	return ok;
+}
+
+/* The server's notices (e.g. "terminating connection") as log lines */
+static void
+log_notice(void *arg, const char *message)
+{
+	char		line[512];
+
+	(void) arg;
+	set_error(line, sizeof(line), "%s", message);
+	log_warning("database: %s", line);
 }
 
 /*
@@ -186,6 +231,7 @@ inbox_connect(const char *conninfo, char *error, size_t errlen)
 		PQfinish(conn);
 		return NULL;
 	}
+	PQsetNoticeProcessor(conn, log_notice, NULL);
 	res = PQexec(conn,
 				 "SELECT to_regprocedure('chekt.transaction_outcomes()') IS NOT NULL,"
 				 "       (SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'chekt_events')");
@@ -227,6 +273,7 @@ copy_rows(PGconn *conn, Delivery **batch, int n, char *error, size_t errlen)
 	{
 		free(buf.data);
 		set_error(error, errlen, "out of memory for a batch of %d deliveries", n);
+		note_sqlstate(NULL);
 		return false;
 	}
 
@@ -234,6 +281,7 @@ copy_rows(PGconn *conn, Delivery **batch, int n, char *error, size_t errlen)
 	if (PQresultStatus(res) != PGRES_COPY_IN)
 	{
 		set_error(error, errlen, "%s", PQerrorMessage(conn));
+		note_sqlstate(res);
 		PQclear(res);
 		free(buf.data);
 		return false;
@@ -243,7 +291,10 @@ copy_rows(PGconn *conn, Delivery **batch, int n, char *error, size_t errlen)
 		PQputCopyEnd(conn, NULL) == 1;
 	free(buf.data);
 	if (!ok)
+	{
 		set_error(error, errlen, "%s", PQerrorMessage(conn));
+		note_sqlstate(NULL);
+	}
 
 	/* the COPY's result, and whatever follows it until NULL */
 	while ((res = PQgetResult(conn)) != NULL)
@@ -251,6 +302,7 @@ copy_rows(PGconn *conn, Delivery **batch, int n, char *error, size_t errlen)
 		if (ok && PQresultStatus(res) != PGRES_COMMAND_OK)
 		{
 			set_error(error, errlen, "%s", PQerrorMessage(conn));
+			note_sqlstate(res);
 			ok = false;
 		}
 		PQclear(res);
@@ -268,6 +320,7 @@ read_outcomes(PGconn *conn, Delivery **batch, int n, char *error, size_t errlen)
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		set_error(error, errlen, "%s", PQerrorMessage(conn));
+		note_sqlstate(res);
 		PQclear(res);
 		return false;
 	}
@@ -276,6 +329,7 @@ read_outcomes(PGconn *conn, Delivery **batch, int n, char *error, size_t errlen)
 		set_error(error, errlen,
 				  "chekt.transaction_outcomes() listed %d outcomes for %d rows; is chekt.log_outcomes forced off?",
 				  PQntuples(res), n);
+		snprintf(last_sqlstate, sizeof(last_sqlstate), "XX000");
 		PQclear(res);
 		return false;
 	}
@@ -318,7 +372,10 @@ inbox_copy_batch(PGconn *conn, Delivery **batch, int n, char *error, size_t errl
 	committed = PQresultStatus(res) == PGRES_COMMAND_OK &&
 		strcmp(PQcmdStatus(res), "COMMIT") == 0;
 	if (!committed)
+	{
 		set_error(error, errlen, "COMMIT failed: %s", PQerrorMessage(conn));
+		note_sqlstate(res);
+	}
 	PQclear(res);
 	for (i = 0; i < n; i++)
 		batch[i]->committed = committed;
@@ -333,7 +390,10 @@ inbox_probe(PGconn *conn, char *error, size_t errlen)
 	bool		ok = PQresultStatus(res) == PGRES_TUPLES_OK;
 
 	if (!ok)
+	{
 		set_error(error, errlen, "%s", PQerrorMessage(conn));
+		note_sqlstate(res);
+	}
 	PQclear(res);
 	return ok;
 }

@@ -196,7 +196,7 @@ writer_check_connection(Writer *w, const char *error)
 {
 	PGcancel   *cancel;
 
-	if (w->conn == NULL || PQstatus(w->conn) == CONNECTION_OK)
+	if (w->conn == NULL || !inbox_connection_lost(w->conn))
 		return;
 	log_error("writer %d: lost the database connection: %s", w->number, error);
 	pthread_mutex_lock(&lock);

@@ -57,7 +57,7 @@ receiver_cleanup() {
     echo "--- chekt-ingest log" >&2
     tail -40 "$RECEIVER_LOG" >&2
   fi
-  rm -f "$RECEIVER_LOG"
+  [ -z "${KEEP_RECEIVER_LOG:-}" ] && rm -f "$RECEIVER_LOG"
   drop_test_databases
 }
 trap receiver_cleanup EXIT
