@@ -165,7 +165,7 @@ main(int argc, char **argv)
 				pump.batch_max = (int) int_option("batch-max", optarg, 100000);
 				break;
 			case 'B':
-				pump.batch_delay_us = (int) int_option("batch-delay-us", optarg, 1000000);
+				pump.batch_delay_us = (int) int_option("batch-delay-us", optarg, 10000000);
 				break;
 			case 'm':
 				http.max_body = (size_t) int_option("max-body", optarg, 1024L * 1024 * 1024);
@@ -244,6 +244,7 @@ main(int argc, char **argv)
 	log_info("%s: no new connections; answering the %ld requests in flight",
 			 signal_number == SIGINT ? "SIGINT" : "SIGTERM", metrics_in_flight());
 	http_stop_accepting();
+	pump_hurry();
 	drain(drain_timeout);
 	pump_stop(drain_timeout);
 	drain(1);					/* resumed requests being answered */

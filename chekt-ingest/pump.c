@@ -57,7 +57,9 @@ static pthread_cond_t not_full = PTHREAD_COND_INITIALIZER;
 static Delivery *queue_head;
 static Delivery *queue_tail;
 static int	queue_length;
-static bool stopping;
+static bool hurrying;			/* no waiting for batches to fill */
+static bool stopping;			/* writers end once the queue is empty */
+static int	writers_alive;
 
 /* Milliseconds on a monotonic clock */
 static long
@@ -86,6 +88,18 @@ pump_submit(Delivery *delivery, bool may_wait)
 	pthread_mutex_lock(&lock);
 	while (may_wait && queue_length >= config.queue_max && !stopping)
 		pthread_cond_wait(&not_full, &lock);
+	if (writers_alive == 0)
+	{
+		/* too late: no writer is left to store it */
+		pthread_mutex_unlock(&lock);
+		delivery->committed = false;
+		snprintf(delivery->outcome, sizeof(delivery->outcome), "unavailable");
+		snprintf(delivery->error, sizeof(delivery->error), "the receiver is shutting down");
+		if (!delivery->is_probe)
+			metrics_count_outcome("unavailable");
+		delivery->settled(delivery);
+		return;
+	}
 	delivery->next = NULL;
 	if (queue_tail == NULL)
 		queue_head = delivery;
@@ -113,7 +127,7 @@ take_batch(Delivery **batch)
 		return 0;
 
 	/* let the batch fill a little, unless it is full or we are stopping */
-	if (config.batch_delay_us > 0 && queue_length < config.batch_max && !stopping)
+	if (config.batch_delay_us > 0 && queue_length < config.batch_max && !hurrying)
 	{
 		struct timespec deadline;
 
@@ -121,7 +135,7 @@ take_batch(Delivery **batch)
 		deadline.tv_nsec += (long) config.batch_delay_us * 1000;
 		deadline.tv_sec += deadline.tv_nsec / 1000000000;
 		deadline.tv_nsec %= 1000000000;
-		while (queue_length < config.batch_max && !stopping &&
+		while (queue_length < config.batch_max && !hurrying &&
 			   pthread_cond_timedwait(&not_empty, &lock, &deadline) != ETIMEDOUT)
 			;
 		if (queue_length == 0)	/* another writer took them */
@@ -338,7 +352,10 @@ writer_main(void *arg)
 		if (n == 0)
 		{
 			if (stopping && queue_length == 0)
+			{
+				writers_alive--;
 				break;
+			}
 			continue;
 		}
 		w->busy = true;
@@ -392,10 +409,23 @@ pump_start(const PumpConfig *c)
 	for (i = 0; i < config.writers; i++)
 	{
 		writers[i].number = i + 1;
+		pthread_mutex_lock(&lock);
+		writers_alive++;
+		pthread_mutex_unlock(&lock);
 		if (pthread_create(&writers[i].thread, NULL, writer_main, &writers[i]) != 0)
 			return false;
 	}
 	return true;
+}
+
+/* Write what is queued at once, without waiting for batches to fill */
+void
+pump_hurry(void)
+{
+	pthread_mutex_lock(&lock);
+	hurrying = true;
+	pthread_cond_broadcast(&not_empty);
+	pthread_mutex_unlock(&lock);
 }
 
 /*
@@ -409,6 +439,7 @@ pump_stop(int timeout_seconds)
 	int			i;
 
 	pthread_mutex_lock(&lock);
+	hurrying = true;
 	stopping = true;
 	pthread_cond_broadcast(&not_empty);
 	pthread_cond_broadcast(&not_full);

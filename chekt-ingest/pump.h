@@ -21,6 +21,7 @@ typedef struct PumpConfig
 
 extern bool pump_start(const PumpConfig *config);
 extern void pump_submit(Delivery *delivery, bool may_wait);
+extern void pump_hurry(void);
 extern void pump_stop(int timeout_seconds);
 
 #endif							/* CHEKT_INGEST_PUMP_H */
