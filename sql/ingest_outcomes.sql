@@ -77,3 +77,7 @@ SELECT reason, body_bytes FROM chekt.rejected WHERE body_bytes = '\x00ff';
 INSERT INTO chekt.inbox (app, body, body_bytes) VALUES ('oc', '{}', '\x7b7d');
 INSERT INTO chekt.inbox (app) VALUES ('oc');
 RESET chekt.log_outcomes;
+
+-- clean up for the tests that follow
+TRUNCATE chekt.events, chekt.rejected, chekt.device_events;
+DELETE FROM chekt.apps;
