@@ -5,13 +5,13 @@
 # same cluster, same run; beside them the COPY path alone (chekt-ingest
 # --replay of the same deliveries, no HTTP).
 #
-#   bash bench/http/run.sh [ALARMS]     default 20000 (about 117,000 deliveries)
+#   bash bench/http/run.sh [ALARMS]     default 30000 (about 175,000 deliveries, more than a run posts)
 #   DURATION=15 CONNECTIONS=64 ROUNDS=3 bash bench/http/run.sh
 #
 # Each receiver gets a fresh database per round and wrk runs DURATION
 # seconds with CONNECTIONS connections; figures are medians of ROUNDS.  The
 # machine is shared: read the ratios, not the absolute numbers.
-alarms=${1:-20000}
+alarms=${1:-30000}
 duration=${DURATION:-15}
 connections=${CONNECTIONS:-64}
 rounds=${ROUNDS:-3}
