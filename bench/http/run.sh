@@ -80,7 +80,11 @@ for round in $(seq "$rounds"); do
   "$receiver" --listen 127.0.0.1:18380 --db dbname=bench_ingest 2>>"$work/receiver.log" &
   pid=$!
   wait_http 18380
-  run_wrk http://127.0.0.1:18380/webhooks/bench-app >>"$work/ingest.txt"
+  result=$(run_wrk http://127.0.0.1:18380/webhooks/bench-app)
+  # deliveries per transaction, from the receiver's own metrics
+  batch=$(curl -s http://127.0.0.1:18380/metrics |
+          awk '/^chekt_ingest_batch_size_sum/ { s = $2 } /^chekt_ingest_batch_size_count/ { c = $2 } END { printf "%.1f", s / c }')
+  echo "$result $batch" >>"$work/ingest.txt"
   kill -TERM "$pid"; wait "$pid"
 
   fresh_db bench_express
@@ -89,7 +93,7 @@ for round in $(seq "$rounds"); do
   wait_http 18381
   run_wrk http://127.0.0.1:18381/webhooks/bench-app >>"$work/express.txt"
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
-  echo "round $round: chekt-ingest $(tail -1 "$work/ingest.txt"), express $(tail -1 "$work/express.txt"), replay $(tail -1 "$work/replay.txt") (requests/s p99_ms non-2xx)"
+  echo "round $round: chekt-ingest $(tail -1 "$work/ingest.txt") (requests/s p99_ms non-2xx deliveries/transaction), express $(tail -1 "$work/express.txt"), replay $(tail -1 "$work/replay.txt")"
 done
 
 ingest_rps=$(cut -d' ' -f1 "$work/ingest.txt" | median)
@@ -97,6 +101,7 @@ ingest_p99=$(cut -d' ' -f2 "$work/ingest.txt" | median)
 express_rps=$(cut -d' ' -f1 "$work/express.txt" | median)
 express_p99=$(cut -d' ' -f2 "$work/express.txt" | median)
 replay_rate=$(median <"$work/replay.txt")
+ingest_batch=$(cut -d' ' -f4 "$work/ingest.txt" | median)
 stored=$(q -d bench_ingest -Atc "SELECT count(*) || ' events, ' || sum(delivery_count) || ' deliveries counted' FROM chekt.events")
 
 echo
@@ -107,4 +112,5 @@ printf '%-34s %12s %10s\n' "Express, chekt.ingest() per request" "$express_rps" 
 printf '%-34s %12s %10s\n' "COPY path alone (--replay)" "$replay_rate" "-"
 awk -v a="$ingest_rps" -v b="$express_rps" 'BEGIN { printf "chekt-ingest / Express: %.2fx (goal: at least 3x)\n", a / b }'
 awk -v p="$ingest_p99" 'BEGIN { printf "chekt-ingest p99: %s ms (goal: under 50 ms)\n", p }'
+echo "chekt-ingest stored $ingest_batch deliveries per transaction (median of the rounds' means)"
 echo "last chekt-ingest round stored: $stored"

@@ -116,6 +116,18 @@ expect 'database unreachable' '503 7' "$(curl -s -o /dev/null -w '%{http_code} %
   "$RECEIVER_URL/webhooks/site-app" -H "X-CHeKT-Timestamp: $now" -H "X-CHeKT-Signature: $(sign "$now" "$b4")" --data-binary "$b4")"
 expect 'healthz, database unreachable' '503' "$(curl -s -o /dev/null -w '%{http_code}' "$RECEIVER_URL/healthz")"
 grep -q 'database "chekt_no_such_database" does not exist' "$RECEIVER_LOG" || fail "the log does not say why"
+# the connection limit holds: with both slots taken by idle clients, a
+# third connection is not served; once they go, it is
+stop_receiver
+start_receiver "$db" --max-connections 2 --client-timeout 5
+port=${RECEIVER_URL##*:}
+exec 4<>"/dev/tcp/127.0.0.1/$port" 5<>"/dev/tcp/127.0.0.1/$port"
+sleep 0.2
+expect 'over the connection limit' '000' "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$RECEIVER_URL/healthz")"
+exec 4<&- 5<&-
+sleep 0.2
+expect 'under the connection limit again' '200' "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$RECEIVER_URL/healthz")"
+
 # a database without the extension: said plainly
 stop_receiver
 start_receiver postgres
