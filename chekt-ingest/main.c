@@ -59,6 +59,7 @@ usage(FILE *out)
 			"  --threads N               HTTP threads (default 2)\n"
 			"  --retry-after SECONDS     Retry-After of a 503 (default 5)\n"
 			"  --drain-timeout SECONDS   on SIGTERM, how long in-flight requests may take (default 30)\n"
+			"  --patience SECONDS        --replay: how long a batch waits for the database (default 60)\n"
 			"  --verbose                 a log line per batch\n"
 			"  --help, --version\n"
 			"\n"
@@ -135,15 +136,17 @@ main(int argc, char **argv)
 		{"retry-after", required_argument, NULL, 'r'},
 		{"drain-timeout", required_argument, NULL, 'D'},
 		{"replay", required_argument, NULL, 'R'},
+		{"patience", required_argument, NULL, 'P'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
 	};
 	HttpConfig	http = {"127.0.0.1:8080", 2, 1024, 30, 262144, 32768, 5};
-	PumpConfig	pump = {"", 2, 500, 1000, 0};
+	PumpConfig	pump = {"", 2, 500, 1000, 0, 0};
 	const char *replay = NULL;
 	int			drain_timeout = 30;
+	int			patience = 60;
 	sigset_t	signals;
 	int			signal_number;
 	int			opt;
@@ -191,6 +194,9 @@ main(int argc, char **argv)
 			case 'R':
 				replay = optarg;
 				break;
+			case 'P':
+				patience = (int) int_option("patience", optarg, 86400);
+				break;
 			case 'v':
 				log_verbose = true;
 				break;
@@ -226,7 +232,11 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (replay != NULL)
+	{
+		/* a backfill waits out a database restart rather than fail */
+		pump.patience_seconds = patience;
 		return replay_file(replay, &pump);
+	}
 
 	raise_file_limit(http.max_connections);
 	if (!pump_start(&pump))

@@ -60,6 +60,7 @@ static int	queue_length;
 static bool hurrying;			/* no waiting for batches to fill */
 static bool stopping;			/* writers end once the queue is empty */
 static int	writers_alive;
+static bool gave_up;			/* a batch failed for want of a database */
 
 /* Milliseconds on a monotonic clock */
 static long
@@ -175,7 +176,7 @@ writer_connect(Writer *w)
 			(w->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : w->backoff_ms * 2);
 		w->retry_at_ms = now + w->backoff_ms;
 		if (w->down_since_ms == 0 || strcmp(error, w->last_error) != 0)
-			log_error("writer %d: cannot use the database: %s; answering 503 until it can",
+			log_error("writer %d: cannot use the database: %s; trying again (meanwhile requests get 503)",
 					  w->number, error);
 		if (w->down_since_ms == 0)
 			w->down_since_ms = now;
@@ -240,32 +241,66 @@ fail_all(Delivery **batch, int n, const char *error)
 	}
 }
 
-/* Store the deliveries of a batch; each ends committed or not */
+/* Wait until the writer may try to connect again (patient mode) */
+static void
+wait_to_retry(Writer *w)
+{
+	long		wait_ms = w->retry_at_ms - now_ms();
+	struct timespec pause;
+
+	if (wait_ms < BACKOFF_MIN_MS)
+		wait_ms = BACKOFF_MIN_MS;
+	pause.tv_sec = wait_ms / 1000;
+	pause.tv_nsec = (wait_ms % 1000) * 1000000L;
+	nanosleep(&pause, NULL);
+}
+
+/*
+ * Store the deliveries of a batch; each ends committed or not.  Serving
+ * HTTP, a batch the database cannot take fails at once (CHeKT retries);
+ * patient (replaying a file), it is tried again for up to patience_seconds
+ * first, and after one batch gave up, the others fail at once.
+ */
 static void
 write_deliveries(Writer *w, Delivery **batch, int n)
 {
+	long		give_up_at = now_ms() + config.patience_seconds * 1000L;
 	char		error[256];
-	double		started = now_seconds();
 	bool		committed;
 	int			i;
 
-	if (!writer_connect(w))
+	for (;;)
 	{
-		fail_all(batch, n, w->last_error);
-		metrics_observe_batch(n, 0, 0);
-		return;
-	}
-	committed = inbox_copy_batch(w->conn, batch, n, error, sizeof(error));
-	metrics_observe_batch(n, now_seconds() - started, committed);
-	if (committed)
-		return;
+		if (writer_connect(w))
+		{
+			double		started = now_seconds();
 
-	writer_check_connection(w, error);
-	if (w->conn == NULL || n == 1)
+			committed = inbox_copy_batch(w->conn, batch, n, error, sizeof(error));
+			metrics_observe_batch(n, now_seconds() - started, committed);
+			if (committed)
+				return;
+			writer_check_connection(w, error);
+			if (w->conn != NULL)
+				break;			/* the database refused the batch itself */
+		}
+		else
+		{
+			snprintf(error, sizeof(error), "%s", w->last_error);
+			metrics_observe_batch(n, 0, 0);
+		}
+		if (now_ms() >= give_up_at || __atomic_load_n(&gave_up, __ATOMIC_RELAXED))
+		{
+			__atomic_store_n(&gave_up, true, __ATOMIC_RELAXED);
+			fail_all(batch, n, error);
+			return;
+		}
+		wait_to_retry(w);
+	}
+
+	if (n == 1)
 	{
-		if (w->conn != NULL)
-			log_error("writer %d: the database refused a delivery for app \"%s\": %s",
-					  w->number, batch[0]->app, error);
+		log_error("writer %d: the database refused a delivery for app \"%s\": %s",
+				  w->number, batch[0]->app, error);
 		fail_all(batch, n, error);
 		return;
 	}
@@ -274,6 +309,13 @@ write_deliveries(Writer *w, Delivery **batch, int n)
 				w->number, n, error);
 	for (i = 0; i < n; i++)
 		write_deliveries(w, &batch[i], 1);
+}
+
+/* Has a batch failed for want of a database (after any patience)? */
+bool
+pump_gave_up(void)
+{
+	return __atomic_load_n(&gave_up, __ATOMIC_RELAXED);
 }
 
 /* Answer health probes: up if the database answered just now */

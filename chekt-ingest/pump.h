@@ -17,10 +17,13 @@ typedef struct PumpConfig
 	int			batch_max;		/* deliveries per transaction at most */
 	int			batch_delay_us; /* how long a batch waits to fill */
 	int			queue_max;		/* queued deliveries before submit waits */
+	int			patience_seconds;	/* retry a batch the database could not
+									 * take for this long (0: fail at once) */
 } PumpConfig;
 
 extern bool pump_start(const PumpConfig *config);
 extern void pump_submit(Delivery *delivery, bool may_wait);
+extern bool pump_gave_up(void);
 extern void pump_hurry(void);
 extern void pump_stop(int timeout_seconds);
 

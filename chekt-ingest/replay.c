@@ -14,8 +14,10 @@
  * instead of "body" for a body that is not UTF-8 text.  Deliveries go
  * through the pump like HTTP requests do, received_at as captured (the
  * replay window is measured from it).  A line that cannot be read is
- * reported with its number and loaded nothing; the exit status says
- * whether every line was stored.
+ * reported with its number and loaded nothing.  A database that goes away
+ * is waited for, up to --patience seconds; after that the replay stops
+ * reading and says where.  The exit status says whether every line was
+ * stored.
  *
  *-------------------------------------------------------------------------
  */
@@ -209,6 +211,7 @@ replay_file(const char *path, const PumpConfig *pump)
 	long		number = 0;
 	long		unreadable = 0;
 	long		stored = 0;
+	long		stopped_at = 0;
 	int			i;
 
 	if (in == NULL)
@@ -227,6 +230,13 @@ replay_file(const char *path, const PumpConfig *pump)
 		Delivery   *d;
 
 		number++;
+		if (pump_gave_up())
+		{
+			log_error("%s:%ld: stopped reading: the database did not store a batch (%s)",
+					  path, number, last_error);
+			stopped_at = number;
+			break;
+		}
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
 		if (len == 0)
@@ -257,7 +267,9 @@ replay_file(const char *path, const PumpConfig *pump)
 	printf("\n");
 	if (not_stored > 0)
 		printf("%ld deliveries were not stored (%s); replay them again\n", not_stored, last_error);
+	if (stopped_at > 0)
+		printf("stopped at line %ld of %s: lines from there on were not read\n", stopped_at, path);
 	if (unreadable > 0)
 		printf("%ld lines could not be read (see the messages above)\n", unreadable);
-	return not_stored > 0 || unreadable > 0 || ferror(stdout) ? 1 : 0;
+	return not_stored > 0 || unreadable > 0 || stopped_at > 0 || ferror(stdout) ? 1 : 0;
 }

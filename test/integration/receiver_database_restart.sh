@@ -85,3 +85,27 @@ reconnects=$(curl -s "$RECEIVER_URL/metrics" | sed -n 's/^chekt_ingest_reconnect
 grep -q 'connected to the database again' "$RECEIVER_LOG" || fail "the log does not say it reconnected"
 stop_receiver
 [ "$RECEIVER_STATUS" = 0 ] || fail "exit status $RECEIVER_STATUS"
+
+# a backfill (--replay) waits out a restart: killed mid-replay, the
+# database comes back within --patience, and every line is stored
+generate_stream chekt_restart centre restart-secret 1500 rb "$answers.tsv" "$stream"
+# (small batches that wait 20 ms to fill: the replay takes seconds)
+"$RECEIVER" --replay "$stream" --batch-max 50 --batch-delay-us 20000 --writers 1 --patience 30 --db dbname=chekt_restart \
+  >"$answers" 2>>"$RECEIVER_LOG" &
+replay=$!
+for i in $(seq 400); do
+  [ "$(sql chekt_restart -c "SELECT count(*) FROM chekt.events WHERE event_id LIKE 'evt_rb_%'")" -ge 1000 ] && break
+  sleep 0.05
+done
+kill -0 "$replay" 2>/dev/null || fail "the replay ended before the database was killed"
+bash scripts/pg-cluster.sh stop "$cluster" immediate
+sleep 1
+bash scripts/pg-cluster.sh start "$cluster" fsync=off
+status=0
+wait "$replay" || status=$?
+[ "$status" = 0 ] || fail "replay across a restart exited $status: $(cat "$answers")"
+grep -q "^replayed $(wc -l <"$stream") deliveries:" "$answers" || fail "replay summary: $(cat "$answers")"
+got=$(sql chekt_restart -c "SELECT count(*) FROM chekt.events WHERE event_id LIKE 'evt_rb_%'")
+want=$(awk -F'\t' '$1 == "event"' "$answers.tsv" | wc -l)
+rm -f "$answers.tsv"
+[ "$got" = "$want" ] || fail "after the replay $got events of the replay, want $want"

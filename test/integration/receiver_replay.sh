@@ -52,8 +52,13 @@ got=$(sql "$db" -c "SELECT (received_at = '2025-11-24T16:00:03Z') || ' ' || head
 got=$(sql "$db" -c "SELECT encode(body_bytes, 'base64') FROM chekt.rejected WHERE body IS NULL")
 [ "$got" = "$raw_b64" ] || fail "raw body kept as '$got', not '$raw_b64'"
 
-# a database that is not there: nothing stored, said, exit 1
-echo "$(head -1 "$capture")" | "$RECEIVER" --replay - --db "dbname=chekt_no_such_db" >"$out" 2>/dev/null &&
+# a database that is not there: nothing stored, said, exit 1, and the
+# replay stops reading rather than fail line after line
+"$RECEIVER" --replay "$capture" --patience 1 --batch-max 10 --db "dbname=chekt_no_such_db" >"$out" 2>"$RECEIVER_LOG.err" &&
   fail "replay into a missing database exited 0"
-grep -q '1 deliveries were not stored' "$out" || fail "summary: $(cat "$out")"
+grep -q 'deliveries were not stored (.*database "chekt_no_such_db" does not exist' "$out" || fail "summary: $(cat "$out")"
+grep -q '^stopped at line [0-9]* of ' "$out" || fail "summary: $(cat "$out")"
+grep -q 'stopped reading: the database did not store a batch' "$RECEIVER_LOG.err" || fail "log: $(cat "$RECEIVER_LOG.err")"
+rm -f "$RECEIVER_LOG.err"
+
 exit 0
