@@ -342,12 +342,16 @@ take_body(Request *r, const char *data, size_t size)
 	Delivery   *d = &r->delivery;
 
 	if (r->too_large)
+	{
+		d->body_len += size;	/* counted, not kept */
 		return;
+	}
 	if (d->body_len + size > config.max_body)
 	{
 		r->too_large = true;
 		free(d->body);
 		d->body = NULL;
+		d->body_len += size;
 		return;
 	}
 	if (d->body_len + size > r->body_cap)
@@ -467,6 +471,17 @@ handle_request(void *cls, struct MHD_Connection *connection, const char *url,
 		return r->delivery.is_probe ? answer_probe(r) : answer_delivery(r);
 	if (*upload_data_size > 0)
 	{
+		/*
+		 * libmicrohttpd cannot answer in mid-upload: a chunked body past
+		 * the limit is read on and dropped, up to a bound, so that the 413
+		 * can be sent; past that the connection is just closed.
+		 */
+		if (r->too_large && r->delivery.body_len + *upload_data_size > 8 * config.max_body)
+		{
+			log_warning("closing a connection whose chunked body for app \"%s\" passed %zu bytes",
+						r->delivery.app, 8 * config.max_body);
+			return MHD_NO;
+		}
 		take_body(r, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;

@@ -78,6 +78,12 @@ expect 'too large' '413' "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$REC
 expect 'too large, chunked' '413' "$(printf '%s' "$big" | curl -s -o /dev/null -w '%{http_code}' -X POST \
   "$RECEIVER_URL/webhooks/site-app" -H "X-CHeKT-Timestamp: $now" -H 'X-CHeKT-Signature: x' \
   -H 'Transfer-Encoding: chunked' --data-binary @-)"
+# a chunked body that goes on and on: dropped, then the connection closed
+answer=$(head -c 1000000 /dev/zero | curl -s -o /dev/null -w '%{http_code}' -X POST "$RECEIVER_URL/webhooks/site-app" \
+  -H "X-CHeKT-Timestamp: $now" -H 'X-CHeKT-Signature: x' -H 'Transfer-Encoding: chunked' --data-binary @-) || true
+[ "${answer:0:1}" != 2 ] || fail "an endless chunked body got $answer"
+grep -q 'closing a connection whose chunked body for app "site-app" passed 32768 bytes' "$RECEIVER_LOG" ||
+  fail "the log does not say why the connection was closed"
 huge_header=$(head -c 40000 /dev/zero | tr '\0' 'h')
 expect 'headers too large' '431' "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$RECEIVER_URL/webhooks/site-app" \
   -H "X-CHeKT-Timestamp: $now" -H "X-CHeKT-Signature: $huge_header" -d x)"
