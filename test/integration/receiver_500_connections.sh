@@ -3,6 +3,7 @@
 # posted over 500 concurrent connections: each request gets the status its
 # delivery deserves, the deliveries of many requests share a transaction
 # (group commit), and the database holds exactly what was acknowledged.
+# The receiver connects as a role with only the grants the README names.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/receiver.sh"
 
@@ -11,10 +12,13 @@ fresh_db "$db"
 sql "$db" -c "SELECT chekt.add_secret('centre', 'centre-secret')" >/dev/null
 stream=$(mktemp)
 answers=$(mktemp)
-trap 'rm -f "$stream" "$answers"; receiver_cleanup' EXIT
+role=chekt_ingest_test_500
+trap 'rm -f "$stream" "$answers"; receiver_cleanup; sql postgres -c "DROP ROLE IF EXISTS $role" >/dev/null 2>&1' EXIT
+sql postgres -c "DROP ROLE IF EXISTS $role" -c "CREATE ROLE $role LOGIN" >/dev/null 2>&1
+sql "$db" -c "GRANT USAGE ON SCHEMA chekt TO $role" -c "GRANT INSERT ON chekt.inbox TO $role" >/dev/null
 generate_stream "$db" centre centre-secret 300 c500 "$stream"
 
-start_receiver "$db" --max-connections 600
+start_receiver "$db user=$role" --max-connections 600
 bash scripts/post-stream.sh "$RECEIVER_URL/webhooks/centre" "$stream" 500 >"$answers"
 
 [ "$(wc -l <"$answers")" -eq "$(wc -l <"$stream")" ] || fail "$(wc -l <"$answers") answers for $(wc -l <"$stream") deliveries"
