@@ -51,6 +51,7 @@ typedef struct Request
 	bool		too_large;
 	bool		queued;			/* with the pump, connection suspended */
 	json_t	   *headers;		/* other X-CHeKT-* headers */
+	time_t		started;		/* when its headers were in (monotonic) */
 	const char *bad_header;		/* a header that is not valid UTF-8 */
 } Request;
 
@@ -183,6 +184,16 @@ request_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
 	metrics_add_in_flight(-1);
 }
 
+/* Seconds on a monotonic clock */
+static time_t
+monotonic_seconds(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec;
+}
+
 /* A new request, counted as in flight */
 static Request *
 request_new(struct MHD_Connection *connection)
@@ -192,6 +203,7 @@ request_new(struct MHD_Connection *connection)
 	if (r == NULL)
 		return NULL;
 	r->connection = connection;
+	r->started = monotonic_seconds();
 	r->delivery.owner = r;
 	r->delivery.settled = request_settled;
 	metrics_add_in_flight(1);
@@ -471,6 +483,14 @@ handle_request(void *cls, struct MHD_Connection *connection, const char *url,
 		return r->delivery.is_probe ? answer_probe(r) : answer_delivery(r);
 	if (*upload_data_size > 0)
 	{
+		/* a body trickled in to hold the connection: cut off */
+		if (monotonic_seconds() - r->started > (time_t) config.request_timeout)
+		{
+			log_warning("closing a connection whose body for app \"%s\" took over %u s",
+						r->delivery.app, config.request_timeout);
+			return MHD_NO;
+		}
+
 		/*
 		 * libmicrohttpd cannot answer in mid-upload: a chunked body past
 		 * the limit is read on and dropped, up to a bound, so that the 413

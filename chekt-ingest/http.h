@@ -17,6 +17,7 @@ typedef struct HttpConfig
 	int			threads;
 	unsigned int max_connections;
 	unsigned int client_timeout;	/* seconds a client may stay idle */
+	unsigned int request_timeout;	/* seconds a request body may take */
 	size_t		max_body;
 	size_t		max_header;		/* per connection: request line and headers */
 	int			retry_after;	/* seconds, on 503 */

@@ -56,6 +56,7 @@ usage(FILE *out)
 			"  --max-header-bytes BYTES  request line and headers, per connection (default 32768)\n"
 			"  --max-connections N       open connections at most (default 1024)\n"
 			"  --client-timeout SECONDS  idle client connections are closed (default 30)\n"
+			"  --request-timeout SECONDS a body must arrive within this (default 60)\n"
 			"  --threads N               HTTP threads (default 2)\n"
 			"  --retry-after SECONDS     Retry-After of a 503 (default 5)\n"
 			"  --drain-timeout SECONDS   on SIGTERM, how long in-flight requests may take (default 30)\n"
@@ -132,6 +133,7 @@ main(int argc, char **argv)
 		{"max-header-bytes", required_argument, NULL, 'H'},
 		{"max-connections", required_argument, NULL, 'c'},
 		{"client-timeout", required_argument, NULL, 't'},
+		{"request-timeout", required_argument, NULL, 'q'},
 		{"threads", required_argument, NULL, 'T'},
 		{"retry-after", required_argument, NULL, 'r'},
 		{"drain-timeout", required_argument, NULL, 'D'},
@@ -142,7 +144,7 @@ main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
 	};
-	HttpConfig	http = {"127.0.0.1:8080", 2, 1024, 30, 262144, 32768, 5};
+	HttpConfig	http = {"127.0.0.1:8080", 2, 1024, 30, 60, 262144, 32768, 5};
 	PumpConfig	pump = {"", 2, 500, 1000, 0, 0};
 	const char *replay = NULL;
 	int			drain_timeout = 30;
@@ -181,6 +183,9 @@ main(int argc, char **argv)
 				break;
 			case 't':
 				http.client_timeout = (unsigned int) int_option("client-timeout", optarg, 86400);
+				break;
+			case 'q':
+				http.request_timeout = (unsigned int) int_option("request-timeout", optarg, 86400);
 				break;
 			case 'T':
 				http.threads = (int) int_option("threads", optarg, 256);

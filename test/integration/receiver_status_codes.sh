@@ -134,6 +134,17 @@ exec 4<&- 5<&-
 sleep 0.2
 expect 'under the connection limit again' '200' "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$RECEIVER_URL/healthz")"
 
+# a body trickled in to hold a connection is cut off (--request-timeout)
+stop_receiver
+start_receiver "$db" --request-timeout 1 --client-timeout 5
+exec 4<>"/dev/tcp/127.0.0.1/${RECEIVER_URL##*:}"
+printf 'POST /webhooks/site-app HTTP/1.1\r\nHost: x\r\nX-CHeKT-Timestamp: 1\r\nX-CHeKT-Signature: x\r\nContent-Length: 100\r\n\r\n' >&4
+# (in a subshell that ignores SIGPIPE: the server closes on it mid-write)
+( trap '' PIPE; for i in 1 2 3 4 5 6 7 8; do printf 'x' >&4 2>/dev/null || break; sleep 0.4; done )
+exec 4>&-
+grep -q 'closing a connection whose body for app "site-app" took over 1 s' "$RECEIVER_LOG" ||
+  fail "a trickled body was not cut off"
+
 # a database without the extension: said plainly
 stop_receiver
 start_receiver postgres
