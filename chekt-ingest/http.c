@@ -438,6 +438,21 @@ serve_metrics(struct MHD_Connection *connection)
 	return result;
 }
 
+/* The {app} of a path /webhooks/{app}, or NULL for any other path */
+static const char *
+webhook_app(const char *url)
+{
+	size_t		prefix = strlen(WEBHOOK_PREFIX);
+	const char *c;
+
+	if (strncmp(url, WEBHOOK_PREFIX, prefix) != 0 || url[prefix] == '\0')
+		return NULL;
+	for (c = url + prefix; *c != '\0'; c++)
+		if (*c == '/')
+			return NULL;
+	return url + prefix;
+}
+
 /* MHD_AccessHandlerCallback: every call for every request */
 static enum MHD_Result
 handle_request(void *cls, struct MHD_Connection *connection, const char *url,
@@ -452,14 +467,14 @@ handle_request(void *cls, struct MHD_Connection *connection, const char *url,
 	(void) version;
 	if (r == NULL)
 	{
-		if (strncmp(url, WEBHOOK_PREFIX, strlen(WEBHOOK_PREFIX)) == 0 &&
-			url[strlen(WEBHOOK_PREFIX)] != '\0' &&
-			strchr(url + strlen(WEBHOOK_PREFIX), '/') == NULL)
+		const char *app = webhook_app(url);
+
+		if (app != NULL)
 		{
 			if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
 				return respond_outcome(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
 									   "webhooks are delivered with POST");
-			return begin_webhook(connection, url + strlen(WEBHOOK_PREFIX), con_cls);
+			return begin_webhook(connection, app, con_cls);
 		}
 		if (strcmp(url, "/healthz") == 0 || strcmp(url, "/metrics") == 0)
 		{

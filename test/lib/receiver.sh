@@ -1,6 +1,7 @@
 # Helpers for the tests of chekt-ingest (sourced after common.sh).
 
-RECEIVER=$(pg_config --bindir)/chekt-ingest
+# the installed receiver, or another build of it (CHEKT_INGEST)
+RECEIVER=${CHEKT_INGEST:-$(pg_config --bindir)/chekt-ingest}
 RECEIVER_PID=
 RECEIVER_LOG=$(mktemp /tmp/chekt-ingest-test.XXXXXX.log)
 
