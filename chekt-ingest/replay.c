@@ -22,6 +22,7 @@
  *-------------------------------------------------------------------------
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,10 @@ static char outcome_names[MAX_OUTCOMES][32];
 static long outcome_counts[MAX_OUTCOMES];
 static long not_stored;
 static char last_error[256];
+static const char *replay_path;
+
+/* Lines not stored are named, up to this many */
+#define MAX_NAMED_FAILURES 20
 
 /* Free a replayed delivery */
 static void
@@ -63,7 +68,8 @@ replay_settled(Delivery *d)
 	pthread_mutex_lock(&tally_lock);
 	if (!d->committed)
 	{
-		not_stored++;
+		if (++not_stored <= MAX_NAMED_FAILURES)
+			log_error("%s:%ld: not stored: %s", replay_path, (long) (intptr_t) d->owner, d->error);
 		snprintf(last_error, sizeof(last_error), "%s", d->error);
 	}
 	else
@@ -219,6 +225,7 @@ replay_file(const char *path, const PumpConfig *pump)
 		log_error("cannot open \"%s\": %m", path);
 		return 2;
 	}
+	replay_path = path;
 	if (!pump_start(pump))
 	{
 		log_error("cannot start the database writers");
@@ -249,6 +256,7 @@ replay_file(const char *path, const PumpConfig *pump)
 			unreadable++;
 			continue;
 		}
+		d->owner = (void *) (intptr_t) number;
 		pump_submit(d, true);
 	}
 	if (ferror(in))
@@ -266,7 +274,8 @@ replay_file(const char *path, const PumpConfig *pump)
 			   i + 1 < MAX_OUTCOMES && outcome_names[i + 1][0] != '\0' ? "," : "");
 	printf("\n");
 	if (not_stored > 0)
-		printf("%ld deliveries were not stored (%s); replay them again\n", not_stored, last_error);
+		printf("%ld deliveries were not stored (last error: %s); fix the cause and replay the file again: what was stored comes back as duplicate\n",
+			   not_stored, last_error);
 	if (stopped_at > 0)
 		printf("stopped at line %ld of %s: lines from there on were not read\n", stopped_at, path);
 	if (unreadable > 0)

@@ -52,11 +52,32 @@ got=$(sql "$db" -c "SELECT (received_at = '2025-11-24T16:00:03Z') || ' ' || head
 got=$(sql "$db" -c "SELECT encode(body_bytes, 'base64') FROM chekt.rejected WHERE body IS NULL")
 [ "$got" = "$raw_b64" ] || fail "raw body kept as '$got', not '$raw_b64'"
 
+# mangled capture lines (cut short, bytes changed, doubled, base64 broken,
+# random bytes): each is refused or stored, never a crash, and the counts
+# add up
+awk 'BEGIN { srand(5) }
+     {
+       n = length($0); r = rand()
+       if (r < 0.2) print substr($0, 1, int(rand() * n))
+       else if (r < 0.4) { p = int(rand() * n) + 1; print substr($0, 1, p - 1) sprintf("%c", 32 + int(rand() * 95)) substr($0, p + 1) }
+       else if (r < 0.5) print $0 $0
+       else if (r < 0.6) { sub(/"body":/, "\"body_base64\":\"@@@\",\"x\":"); print }
+       else if (r < 0.7) print "{\"app\":\"centre\",\"received_at\":\"2026-01-01T00:00:00Z\",\"body_base64\":\"" substr("QUJDRA==////+++=", 1, int(rand() * 16)) "\"}"
+       else print
+     }' "$capture" >"$out.fuzz"
+head -c 20000 /dev/urandom | base64 -w 97 >>"$out.fuzz"
+printf '\x00\xff\xfe{"app":\x00}\n' >>"$out.fuzz"
+status=0
+"$RECEIVER" --replay "$out.fuzz" --db "dbname=$db" >"$out" 2>/dev/null || status=$?
+rm -f "$out.fuzz"
+[ "$status" -le 1 ] || fail "replay of mangled lines exited $status"
+grep -q '^replayed [0-9]* deliveries' "$out" || fail "no summary for mangled lines: $(cat "$out")"
+
 # a database that is not there: nothing stored, said, exit 1, and the
 # replay stops reading rather than fail line after line
 "$RECEIVER" --replay "$capture" --patience 1 --batch-max 10 --db "dbname=chekt_no_such_db" >"$out" 2>"$RECEIVER_LOG.err" &&
   fail "replay into a missing database exited 0"
-grep -q 'deliveries were not stored (.*database "chekt_no_such_db" does not exist' "$out" || fail "summary: $(cat "$out")"
+grep -q 'deliveries were not stored (last error: .*database "chekt_no_such_db" does not exist' "$out" || fail "summary: $(cat "$out")"
 grep -q '^stopped at line [0-9]* of ' "$out" || fail "summary: $(cat "$out")"
 grep -q 'stopped reading: the database did not store a batch' "$RECEIVER_LOG.err" || fail "log: $(cat "$RECEIVER_LOG.err")"
 rm -f "$RECEIVER_LOG.err"
