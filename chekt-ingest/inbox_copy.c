@@ -258,6 +258,9 @@ inbox_connect(const char *conninfo, char *error, size_t errlen)
 	return NULL;
 }
 
+/* COPY data is sent in pieces of about this size, so memory stays flat */
+#define COPY_PIECE_BYTES (1024 * 1024)
+
 /* Send the batch's rows through COPY; false (and why) if that failed */
 static bool
 copy_rows(PGconn *conn, Delivery **batch, int n, char *error, size_t errlen)
@@ -265,17 +268,8 @@ copy_rows(PGconn *conn, Delivery **batch, int n, char *error, size_t errlen)
 	CopyBuffer	buf = {NULL, 0, 0};
 	PGresult   *res;
 	bool		ok = true;
+	bool		out_of_memory = false;
 	int			i;
-
-	for (i = 0; i < n && ok; i++)
-		ok = append_row(&buf, batch[i]);
-	if (!ok)
-	{
-		free(buf.data);
-		set_error(error, errlen, "out of memory for a batch of %d deliveries", n);
-		note_sqlstate(NULL);
-		return false;
-	}
 
 	res = PQexec(conn, copy_sql);
 	if (PQresultStatus(res) != PGRES_COPY_IN)
@@ -283,17 +277,37 @@ copy_rows(PGconn *conn, Delivery **batch, int n, char *error, size_t errlen)
 		set_error(error, errlen, "%s", PQerrorMessage(conn));
 		note_sqlstate(res);
 		PQclear(res);
-		free(buf.data);
 		return false;
 	}
 	PQclear(res);
-	ok = PQputCopyData(conn, buf.data, (int) buf.len) == 1 &&
-		PQputCopyEnd(conn, NULL) == 1;
+
+	for (i = 0; i < n && ok; i++)
+	{
+		if (!append_row(&buf, batch[i]))
+		{
+			out_of_memory = true;
+			ok = false;
+		}
+		else if (buf.len >= COPY_PIECE_BYTES || i == n - 1)
+		{
+			ok = PQputCopyData(conn, buf.data, (int) buf.len) == 1;
+			buf.len = 0;
+		}
+	}
 	free(buf.data);
-	if (!ok)
+
+	if (out_of_memory)
+	{
+		/* end the COPY with an error: nothing of it is stored */
+		set_error(error, errlen, "out of memory for a batch of %d deliveries", n);
+		note_sqlstate(NULL);
+		PQputCopyEnd(conn, "chekt-ingest ran out of memory");
+	}
+	else if (!ok || PQputCopyEnd(conn, NULL) != 1)
 	{
 		set_error(error, errlen, "%s", PQerrorMessage(conn));
 		note_sqlstate(NULL);
+		ok = false;
 	}
 
 	/* the COPY's result, and whatever follows it until NULL */
