@@ -51,8 +51,10 @@ typedef struct Request
 	bool		too_large;
 	bool		queued;			/* with the pump, connection suspended */
 	json_t	   *headers;		/* other X-CHeKT-* headers */
+	char	   *webhook_timestamp;	/* Standard Webhooks' pair, until taken */
+	char	   *webhook_signature;
 	time_t		started;		/* when its headers were in (monotonic) */
-	const char *bad_header;		/* a header that is not valid UTF-8 */
+	bool		bad_header;		/* a header we keep is not valid UTF-8 */
 } Request;
 
 static HttpConfig config;
@@ -163,6 +165,8 @@ request_free(Request *r)
 	free(r->delivery.message_id);
 	free(r->delivery.headers_json);
 	free(r->delivery.body);
+	free(r->webhook_timestamp);
+	free(r->webhook_signature);
 	json_decref(r->headers);
 	free(r);
 }
@@ -244,7 +248,11 @@ take_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *val
 		ok = keep_header(&d->signature, value);
 	else if (strcmp(name, "webhook-id") == 0)
 		ok = keep_header(&d->message_id, value);
-	else if (strncmp(name, "x-chekt-", 8) == 0 || strncmp(name, "webhook-", 8) == 0)
+	else if (strcmp(name, "webhook-timestamp") == 0)
+		ok = keep_header(&r->webhook_timestamp, value);
+	else if (strcmp(name, "webhook-signature") == 0)
+		ok = keep_header(&r->webhook_signature, value);
+	else if (strncmp(name, "x-chekt-", 8) == 0)
 	{
 		const char *before;
 		char	   *joined;
@@ -267,46 +275,32 @@ take_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *val
 				json_object_set_new(r->headers, name, json_string(value));
 		}
 	}
-	if (!ok && r->bad_header == NULL)
-		r->bad_header = key;
+	if (!ok)
+		r->bad_header = true;
 	return MHD_YES;
 }
 
 /*
  * Take the signature headers.  The chekt scheme's pair wins; otherwise the
- * Standard Webhooks trio (webhook-timestamp and webhook-signature kept in
- * headers until now).  NULL if the headers are fine, else what is wrong.
+ * Standard Webhooks trio.  NULL if the headers are fine, else what is wrong.
  */
 static const char *
 take_signature_headers(Request *r)
 {
 	Delivery   *d = &r->delivery;
-	const char *ts;
-	const char *sig;
 
 	MHD_get_connection_values(r->connection, MHD_HEADER_KIND, take_header, r);
-	if (r->bad_header != NULL)
+	if (r->bad_header)
 		return "a signature or X-CHeKT-* header is not valid UTF-8";
-	if (d->signed_at == NULL && d->signature == NULL && d->message_id != NULL && r->headers != NULL)
+	if (d->signed_at == NULL && d->signature == NULL && d->message_id != NULL)
 	{
-		ts = json_string_value(json_object_get(r->headers, "webhook-timestamp"));
-		sig = json_string_value(json_object_get(r->headers, "webhook-signature"));
-		if (ts != NULL && sig != NULL)
-		{
-			d->signed_at = strdup(ts);
-			d->signature = strdup(sig);
-			json_object_del(r->headers, "webhook-timestamp");
-			json_object_del(r->headers, "webhook-signature");
-		}
+		/* the request frees what it still holds */
+		d->signed_at = r->webhook_timestamp;
+		d->signature = r->webhook_signature;
+		r->webhook_timestamp = r->webhook_signature = NULL;
 	}
 	if (r->headers != NULL)
-	{
-		/* Standard Webhooks headers are not X-CHeKT-* headers */
-		json_object_del(r->headers, "webhook-timestamp");
-		json_object_del(r->headers, "webhook-signature");
-		if (json_object_size(r->headers) > 0)
-			d->headers_json = json_dumps(r->headers, JSON_COMPACT | JSON_SORT_KEYS);
-	}
+		d->headers_json = json_dumps(r->headers, JSON_COMPACT | JSON_SORT_KEYS);
 	if (d->signed_at == NULL || d->signature == NULL)
 		return "the signature headers are missing: send X-CHeKT-Timestamp and X-CHeKT-Signature "
 			"(or webhook-id, webhook-timestamp and webhook-signature)";

@@ -46,7 +46,6 @@ typedef struct Writer
 	long		down_since_ms;	/* when the outage began; 0 if none */
 	char		last_error[256];
 	PGcancel   *cancel;			/* for pump_stop() when a batch hangs */
-	bool		busy;
 } Writer;
 
 static PumpConfig config;
@@ -400,7 +399,6 @@ writer_main(void *arg)
 			}
 			continue;
 		}
-		w->busy = true;
 		pthread_mutex_unlock(&lock);
 
 		for (i = 0; i < n; i++)
@@ -425,7 +423,6 @@ writer_main(void *arg)
 		}
 
 		pthread_mutex_lock(&lock);
-		w->busy = false;
 	}
 	pthread_mutex_unlock(&lock);
 

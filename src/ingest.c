@@ -163,6 +163,8 @@ write_and_log(ChektBatch *batch)
 	int			i;
 
 	chekt_batch_write(batch);
+	if (!chekt_log_outcomes)
+		return;
 	for (i = 0; i < batch->nitems; i++)
 		chekt_outcome_log_add(batch->items[i].outcome,
 							  batch->items[i].event.event_id_text);
