@@ -17,17 +17,20 @@ OBJS = \
 	src/batch.o \
 	src/catalog.o \
 	src/chekt_events.o \
+	src/delivery.o \
+	src/entry.o \
 	src/hmac.o \
-	src/ingest.o \
+	src/judge.o \
 	src/outcome.o \
-	src/outcome_log.o \
-	src/owner_spi.o \
+	src/owner.o \
 	src/parse.o \
 	src/rfc3339.o \
-	src/route.o \
 	src/secret.o \
 	src/signature.o \
-	src/writer.o
+	src/store_events.o \
+	src/store_refusals.o \
+	src/writer.o \
+	src/xact_state.o
 
 DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 

@@ -13,8 +13,9 @@
  *	stale_signature	the signed timestamp is not Unix seconds within the
  *					app's replay tolerance of the time of receipt
  *
- * An app's scheme, tolerance and keys are read once per batch (as the inbox
- * owner, through SPI: the caller is connected) and kept in a small cache.
+ * An app's scheme, tolerance and keys are read once per batch, as owner
+ * work (owner.c), and kept in a small cache.  An app name longer than any
+ * registered app can have is unknown without a look.
  *
  *-------------------------------------------------------------------------
  */
@@ -26,6 +27,8 @@
 #include "utils/timestamp.h"
 
 #include "authenticate.h"
+#include "chekt_protocol.h"
+#include "owner.h"
 #include "rfc3339.h"
 #include "signature.h"
 
@@ -65,18 +68,20 @@ chekt_auth_cache_create(MemoryContext cxt)
 	return cache;
 }
 
-/* Read an app's scheme, tolerance and keys into the cache */
-static ChektAppAuth *
-load_app(ChektAuthCache *cache, text *app)
+/*
+ * Read an app's scheme, tolerance and keys into the cache.  Owner work
+ * (chekt_as_owner()): it reads the secrets through SPI.
+ */
+void
+chekt_auth_cache_load(ChektAuthCache *cache, const text *app)
 {
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1] = {PointerGetDatum(app)};
-	MemoryContext spi_cxt = CurrentMemoryContext;
+	MemoryContext caller_cxt = CurrentMemoryContext;
 	ChektAppAuth *auth;
 	uint64		i;
 
-	if (SPI_execute_with_args(app_query, 1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the secrets of an app");
+	chekt_owner_execute(app_query, 1, argtypes, args, NULL, true, SPI_OK_SELECT);
 
 	MemoryContextSwitchTo(cache->cxt);
 	auth = palloc0(sizeof(ChektAppAuth));
@@ -118,9 +123,8 @@ load_app(ChektAuthCache *cache, text *app)
 	}
 	auth->next = cache->apps;
 	cache->apps = auth;
-	MemoryContextSwitchTo(spi_cxt);
+	MemoryContextSwitchTo(caller_cxt);
 	SPI_freetuptable(SPI_tuptable);
-	return auth;
 }
 
 /* The cached entry of an app, or NULL if it was not read yet */
@@ -136,23 +140,21 @@ cached_app(const ChektAuthCache *cache, const text *app)
 	return NULL;
 }
 
-/*
- * Has the cache read this app already?  If not, chekt_authenticate() will
- * need an SPI session.
- */
-bool
-chekt_auth_cache_has(const ChektAuthCache *cache, const text *app)
+/* Is the app name longer than any app can have? */
+static bool
+app_name_too_long(const text *app)
 {
-	return cached_app(cache, app) != NULL;
+	return VARSIZE_ANY_EXHDR(app) > CHEKT_KEY_MAX_BYTES;
 }
 
-/* The cached entry of an app, read on first use */
-static ChektAppAuth *
-find_app(ChektAuthCache *cache, text *app)
+/*
+ * Must chekt_auth_cache_load() read this app before chekt_authenticate()
+ * can judge its deliveries?
+ */
+bool
+chekt_auth_cache_needs(const ChektAuthCache *cache, const text *app)
 {
-	ChektAppAuth *auth = cached_app(cache, app);
-
-	return auth != NULL ? auth : load_app(cache, app);
+	return !app_name_too_long(app) && cached_app(cache, app) == NULL;
 }
 
 /* The bytes of a text, or none for NULL */
@@ -174,10 +176,10 @@ bytes_of(text *t)
  * the reason to refuse it with *detail (palloc'd) saying why.
  */
 ChektOutcome
-chekt_authenticate(ChektAuthCache *cache, const ChektDelivery *delivery,
+chekt_authenticate(const ChektAuthCache *cache, const ChektDelivery *delivery,
 				   char **detail)
 {
-	ChektAppAuth *auth = find_app(cache, delivery->app);
+	ChektAppAuth *auth;
 	bool		standard;
 	int			active = 0;
 	bool		signed_by_active_key = false;
@@ -187,6 +189,15 @@ chekt_authenticate(ChektAuthCache *cache, const ChektDelivery *delivery,
 	int64		skew;
 	int			i;
 
+	if (app_name_too_long(delivery->app))
+	{
+		*detail = psprintf("the app name has %zu bytes; app names have at most %d",
+						   VARSIZE_ANY_EXHDR(delivery->app), CHEKT_KEY_MAX_BYTES);
+		return OUTCOME_UNKNOWN_APP;
+	}
+	auth = cached_app(cache, delivery->app);
+	if (auth == NULL)
+		elog(ERROR, "the secrets of an app were not read before its delivery was judged");
 	if (!auth->registered)
 	{
 		*detail = psprintf("no app \"%s\" is registered; register its secret with chekt.add_secret()",

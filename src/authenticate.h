@@ -15,8 +15,9 @@
 typedef struct ChektAuthCache ChektAuthCache;
 
 extern ChektAuthCache *chekt_auth_cache_create(MemoryContext cxt);
-extern bool chekt_auth_cache_has(const ChektAuthCache *cache, const text *app);
-extern ChektOutcome chekt_authenticate(ChektAuthCache *cache,
+extern bool chekt_auth_cache_needs(const ChektAuthCache *cache, const text *app);
+extern void chekt_auth_cache_load(ChektAuthCache *cache, const text *app);
+extern ChektOutcome chekt_authenticate(const ChektAuthCache *cache,
 									   const ChektDelivery *delivery,
 									   char **detail);
 

@@ -1,52 +1,46 @@
 /*-------------------------------------------------------------------------
  *
  * batch.h
- *	  A batch of deliveries: checked one by one, written set-based
+ *	  A batch of deliveries: judged one by one, written set-based
  *
  *-------------------------------------------------------------------------
  */
 #ifndef CHEKT_BATCH_H
 #define CHEKT_BATCH_H
 
-#include "authenticate.h"
-#include "catalog.h"
 #include "delivery.h"
+#include "judge.h"
 #include "outcome.h"
-#include "owner_spi.h"
 #include "parse.h"
 
 /* One delivery of a batch and what became of it */
 typedef struct ChektBatchItem
 {
 	ChektDelivery delivery;
-	ChektOutcome outcome;
+	ChektOutcome judged;		/* OUTCOME_PENDING, or why judging refused it */
+	ChektOutcome outcome;		/* final once the batch is written */
 	char	   *detail;			/* why it was refused */
 	ChektEvent	event;			/* valid once parsed; event_id once read */
 } ChektBatchItem;
 
 typedef struct ChektBatch
 {
-	MemoryContext cxt;			/* the batch, its catalog and app cache */
+	MemoryContext cxt;			/* the batch and its judge */
 	MemoryContext items_cxt;	/* the deliveries; reset after each write */
-	MemoryContext scratch_cxt;	/* one delivery's parsing; reset after each */
-	Oid			owner;			/* whose rights ingest's own queries use */
-	bool		spi_active;		/* inside chekt_batch_spi()'s session? */
-	ChektOwnerSpi spi;
-	ChektCatalog *catalog;		/* read on first use */
-	ChektAuthCache *auth;
+	Oid			owner;			/* whose rights ingest's own work uses */
+	ChektJudge *judge;
 	ChektBatchItem *items;
 	int			nitems;
 	int			capacity;
 	Size		bytes;			/* body bytes held */
+	bool		writing;		/* being written (a nested statement that
+								 * inserts into chekt.inbox meanwhile gets a
+								 * batch of its own) */
 	int64		passed_retries; /* quarantined deliveries that now passed */
 } ChektBatch;
 
-/* Largest body accepted, in bytes (GUC chekt.max_body_bytes) */
-extern int	chekt_max_body_bytes;
-
 extern ChektBatch *chekt_batch_create(MemoryContext parent, Oid owner);
-extern void chekt_batch_spi(ChektBatch *batch);
-extern void chekt_batch_end_spi(ChektBatch *batch);
+extern void chekt_batch_delete(ChektBatch *batch);
 extern ChektBatchItem *chekt_batch_add(ChektBatch *batch, const ChektDelivery *delivery);
 extern bool chekt_batch_is_full(const ChektBatch *batch);
 extern void chekt_batch_write(ChektBatch *batch);

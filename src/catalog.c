@@ -16,10 +16,52 @@
 #include "utils/builtins.h"
 
 #include "catalog.h"
+#include "chekt_protocol.h"
+#include "owner.h"
 
-/* One row per (type, field); types without fields appear once with NULLs */
+/*
+ * One row per (type, field); types without fields appear once with NULLs.
+ * is_key says whether the field's column lands in a btree index of its
+ * family table: as a key or included column, in an index expression or
+ * predicate, or through a generated column computed from it.  Such a field
+ * is limited to CHEKT_KEY_MAX_BYTES, so that no delivery can make an index
+ * insert fail; an index a user adds is covered as well.
+ */
 static const char *catalog_query =
-"SELECT t.event_type, t.family, f.field, f.column_name, f.kind, f.required"
+"WITH RECURSIVE btree_index AS ("
+"  SELECT i.indexrelid, i.indrelid, i.indkey"
+"    FROM pg_catalog.pg_index i"
+"    JOIN pg_catalog.pg_class t ON t.oid = i.indrelid"
+"    JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid"
+"    JOIN pg_catalog.pg_am am ON am.oid = ic.relam"
+"   WHERE t.relnamespace = 'chekt'::pg_catalog.regnamespace AND am.amname = 'btree'"
+"), key_column (relid, attnum) AS ("
+"  SELECT b.indrelid, k.attnum"
+"    FROM btree_index b, unnest(b.indkey::pg_catalog.int2[]) AS k (attnum)"
+"   WHERE k.attnum > 0"
+"  UNION"
+"  SELECT d.refobjid, d.refobjsubid"
+"    FROM btree_index b"
+"    JOIN pg_catalog.pg_depend d"
+"      ON d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = b.indexrelid"
+"     AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+"     AND d.refobjid = b.indrelid AND d.refobjsubid > 0"
+"  UNION"
+"  SELECT d.refobjid, d.refobjsubid"
+"    FROM key_column k"
+"    JOIN pg_catalog.pg_depend d"
+"      ON d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = k.relid"
+"     AND d.objsubid = k.attnum"
+"     AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+"     AND d.refobjid = k.relid AND d.refobjsubid > 0"
+")"
+"SELECT t.event_type, t.family, f.field, f.column_name, f.kind, f.required,"
+"       EXISTS (SELECT FROM key_column k"
+"                 JOIN pg_catalog.pg_class c ON c.oid = k.relid"
+"                 JOIN pg_catalog.pg_attribute a ON a.attrelid = k.relid AND a.attnum = k.attnum"
+"                WHERE c.relnamespace = 'chekt'::pg_catalog.regnamespace"
+"                  AND c.relname = t.family || '_events'"
+"                  AND a.attname = f.column_name)"
 "  FROM chekt.event_types t"
 "  LEFT JOIN chekt.event_fields f ON f.event_type = t.event_type"
 " ORDER BY t.family, t.event_type, f.field";
@@ -90,25 +132,22 @@ column_index(ChektFamily *family, const char *column, ChektFieldKind kind,
 }
 
 /*
- * Load the catalog through SPI (the caller is connected) into memory
- * context cxt.
+ * Load the catalog into the current memory context.  Owner work
+ * (chekt_as_owner()): it reads through SPI.
  */
 ChektCatalog *
-chekt_catalog_load(MemoryContext cxt)
+chekt_catalog_load(void)
 {
-	MemoryContext spi_cxt = CurrentMemoryContext;
 	ChektCatalog *catalog;
 	uint64		nrows;
 	uint64		row;
 	int			max;
 
-	if (SPI_execute(catalog_query, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the event type catalog");
+	chekt_owner_execute(catalog_query, 0, NULL, NULL, NULL, true, SPI_OK_SELECT);
 	nrows = SPI_processed;
 
 	/* no catalog has more types, families or columns than it has rows */
 	max = (int) nrows + 1;
-	MemoryContextSwitchTo(cxt);
 	catalog = palloc0(sizeof(ChektCatalog));
 	catalog->types = palloc0(sizeof(ChektEventType) * max);
 	catalog->families = palloc0(sizeof(ChektFamily) * max);
@@ -141,12 +180,13 @@ chekt_catalog_load(MemoryContext cxt)
 			field->name = pstrdup(field_name);
 			field->kind = field_kind_from_name(SPI_getvalue(tuple, desc, 5));
 			field->required = DatumGetBool(SPI_getbinval(tuple, desc, 6, &isnull));
+			field->max_bytes = DatumGetBool(SPI_getbinval(tuple, desc, 7, &isnull)) &&
+				field->kind == FIELD_STRING ? CHEKT_KEY_MAX_BYTES : 0;
 			field->column = column_index(&catalog->families[type->family],
 										 SPI_getvalue(tuple, desc, 4),
 										 field->kind, max);
 		}
 	}
-	MemoryContextSwitchTo(spi_cxt);
 	SPI_freetuptable(SPI_tuptable);
 	return catalog;
 }

@@ -23,6 +23,7 @@ typedef struct ChektField
 	int			column;			/* index into its family's columns */
 	ChektFieldKind kind;
 	bool		required;
+	int			max_bytes;		/* longest string accepted; 0: no limit */
 } ChektField;
 
 /* An event family: the table chekt.<name>_events and its data columns */
@@ -52,7 +53,7 @@ typedef struct ChektCatalog
 	ChektFamily *families;
 } ChektCatalog;
 
-extern ChektCatalog *chekt_catalog_load(MemoryContext cxt);
+extern ChektCatalog *chekt_catalog_load(void);
 extern const ChektEventType *chekt_catalog_find_type(const ChektCatalog *catalog,
 													 const char *name, size_t len);
 

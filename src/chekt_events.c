@@ -4,42 +4,58 @@
  *	  Entry point of the chekt_events extension
  *
  * The extension turns signed CHeKT webhook deliveries into verified, typed
- * rows.  Each step of that path lives in its own file under src/:
+ * rows.  Each step of that path lives in its own file under src/, here in
+ * the order a delivery meets them:
  *
- *	hmac.c			HMAC-SHA256 over a message in pieces (OpenSSL)
- *	secret.c		signature schemes and the keys their secrets stand for
- *	signature.c		signing and verifying deliveries; chekt.sign() & co.
- *	ingest.c		chekt.inbox's triggers, chekt.ingest(), retry_rejected()
- *	batch.c			one statement's deliveries, checked as they arrive
- *	authenticate.c	app, secret, signature and replay window
- *	parse.c			JSON (jansson), envelope and payload against the catalog
- *	rfc3339.c		strict RFC 3339 timestamps
- *	catalog.c		the event type catalog, read from chekt.event_types
- *	route.c			set-based writes: events, family tables, quarantine
- *	owner_spi.c		ingest's own queries, run as the inbox owner
- *	outcome.c		outcome and reason codes
- *	outcome_log.c	each delivery's outcome, for chekt.transaction_outcomes()
+ *	entry.c			the SQL entry points: chekt.inbox's triggers,
+ *					ingest(), retry_rejected(), transaction_outcomes()
+ *	delivery.c		a row of chekt.inbox (or chekt.rejected) as a delivery
+ *	xact_state.c	what lives for a transaction: statement batches, the
+ *					outcome log, their (sub)transaction callbacks
+ *	batch.c			a batch of deliveries: judged as they come, written
+ *					set-based, the fast way or the careful way
+ *	judge.c			judging one delivery, in the order of the reasons:
+ *	  authenticate.c	app, secret, signature, replay window
+ *	  signature.c		signing and verifying; chekt.sign() & co.
+ *	  secret.c			signature schemes and their keys
+ *	  hmac.c			HMAC-SHA256 over a message in pieces (OpenSSL)
+ *	  parse.c			JSON (jansson), envelope and payload
+ *	  rfc3339.c			strict RFC 3339 timestamps
+ *	  catalog.c			the event type catalog, chekt.event_types
+ *	owner.c			running ingest's own work as the inbox owner: one
+ *					subtransaction, SPI, user switch, search_path
+ *	store_events.c	dedupe, chekt.events, the family tables
+ *	store_refusals.c	the quarantine, chekt.rejected
+ *	writer.c		many rows into one table at once
+ *	outcome.c		outcome names (chekt_protocol.h) and chekt.outcomes()
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
 
-#include "ingest.h"
-#include "outcome_log.h"
-#include "parse.h"
+#include "judge.h"
+#include "xact_state.h"
 
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
-/* Set up the subsystems when the library is loaded */
+/* Define the settings and set up the subsystems when the library is loaded */
 void
 _PG_init(void)
 {
-	chekt_parse_init();
-	/* before ingest reserves the "chekt." prefix, so a SET made earlier holds */
-	chekt_outcome_log_init();
-	chekt_ingest_init();
+	/* before the "chekt." prefix is reserved, so a SET made earlier holds */
+	chekt_xact_state_init();
+	DefineCustomIntVariable("chekt.max_body_bytes",
+							"Largest webhook body ingest accepts.",
+							"Larger deliveries are quarantined in chekt.rejected with reason oversize.",
+							&chekt_max_body_bytes,
+							256 * 1024, 1, MaxAllocSize - VARHDRSZ,
+							PGC_SUSET, GUC_UNIT_BYTE,
+							NULL, NULL, NULL);
+	MarkGUCPrefixReserved("chekt");
 }

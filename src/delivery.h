@@ -8,12 +8,15 @@
 #ifndef CHEKT_DELIVERY_H
 #define CHEKT_DELIVERY_H
 
+#include "access/attnum.h"
+#include "access/htup.h"
+#include "access/tupdesc.h"
 #include "datatype/timestamp.h"
 #include "utils/jsonb.h"
 
 /*
- * The columns of chekt.inbox.  Texts have 4-byte headers and live in the
- * batch's memory; a NULL column is a NULL pointer.
+ * The columns of chekt.inbox.  Texts have 4-byte headers; a NULL column is
+ * a NULL pointer.
  */
 typedef struct ChektDelivery
 {
@@ -27,5 +30,32 @@ typedef struct ChektDelivery
 	bool		body_is_bytes;	/* body is not text in the database encoding */
 	int64		rejected_id;	/* the chekt.rejected row it came from, or 0 */
 } ChektDelivery;
+
+/* Where a row's delivery columns are: chekt.inbox's, or a quarantine query's */
+typedef enum ChektDeliveryColumn
+{
+	DELIVERY_APP,
+	DELIVERY_RECEIVED_AT,
+	DELIVERY_SIGNED_AT,
+	DELIVERY_SIGNATURE,
+	DELIVERY_BODY,
+	DELIVERY_MESSAGE_ID,
+	DELIVERY_HEADERS,
+	DELIVERY_BODY_BYTES,		/* since 0.3.0 */
+	DELIVERY_REJECTED_ID,		/* a quarantined delivery's */
+	DELIVERY_NCOLUMNS
+} ChektDeliveryColumn;
+
+typedef struct ChektDeliveryColumns
+{
+	AttrNumber	attnums[DELIVERY_NCOLUMNS];	/* InvalidAttrNumber: absent */
+} ChektDeliveryColumns;
+
+extern void chekt_delivery_columns(TupleDesc desc, const char *relation,
+								   ChektDeliveryColumns *columns);
+extern void chekt_delivery_from_tuple(const ChektDeliveryColumns *columns,
+									  HeapTuple tuple, TupleDesc desc,
+									  ChektDelivery *delivery);
+extern void chekt_delivery_copy(const ChektDelivery *from, ChektDelivery *to);
 
 #endif							/* CHEKT_DELIVERY_H */

@@ -21,9 +21,16 @@
  * (utils/builtins.h is not included: PostgreSQL's SQL function json_object
  * would clash with jansson's.)
  *
- * jansson allocates through palloc in the current memory context (see
- * chekt_parse_init), and the body is parsed in a scratch context that the
- * caller resets: an error anywhere frees everything jansson allocated.
+ * While a body is parsed, jansson allocates through palloc in a scratch
+ * context that the caller resets, so an error anywhere frees everything it
+ * allocated.  jansson's allocator is process-wide: it is set for the parse
+ * only and put back afterwards, error or not, so that another jansson user
+ * in the same backend keeps its own.
+ *
+ * Every string that lands in an index (the event id; a data field whose
+ * column a btree index covers, as the catalog says) is at most
+ * CHEKT_KEY_MAX_BYTES long: a longer one could fail the index insert and,
+ * with it, every delivery of the batch.
  *
  *-------------------------------------------------------------------------
  */
@@ -34,6 +41,7 @@
 #include "mb/pg_wchar.h"
 #include "utils/timestamp.h"
 
+#include "chekt_protocol.h"
 #include "parse.h"
 #include "rfc3339.h"
 
@@ -54,13 +62,6 @@ json_pfree(void *ptr)
 {
 	if (ptr != NULL)
 		pfree(ptr);
-}
-
-/* Make jansson allocate in PostgreSQL memory contexts (once, at load) */
-void
-chekt_parse_init(void)
-{
-	json_set_alloc_funcs(json_palloc, json_pfree);
 }
 
 /* A JSON string in quotes, cut short (on a character boundary) if long */
@@ -145,6 +146,9 @@ check_field(const ChektField *field, json_t *data, ChektEvent *event,
 			if (!json_is_string(value))
 				return psprintf("data.%s must be a string, not %s",
 								field->name, describe_value(value));
+			if (field->max_bytes > 0 && json_string_length(value) > (size_t) field->max_bytes)
+				return psprintf("data.%s has %zu bytes; it is a key, and keys have at most %d",
+								field->name, json_string_length(value), field->max_bytes);
 			event->values[field->column] = string_datum(value, cxt);
 			break;
 		case FIELD_SECONDS:
@@ -165,16 +169,10 @@ check_field(const ChektField *field, json_t *data, ChektEvent *event,
 	return NULL;
 }
 
-/*
- * Parse and validate a body.  Returns OUTCOME_PENDING with *event filled
- * (in the current memory context) if the event is valid, else the reason
- * to refuse it with *detail saying why.  event->event_id is set whenever
- * the envelope's id could be read.  Parsing happens in scratch, which the
- * caller resets afterwards.
- */
-ChektOutcome
-chekt_parse_event(const ChektCatalog *catalog, const char *body, size_t len,
-				  MemoryContext scratch, ChektEvent *event, char **detail)
+/* chekt_parse_event(), with jansson allocating in the current context */
+static ChektOutcome
+parse_event(const ChektCatalog *catalog, const char *body, size_t len,
+			MemoryContext scratch, ChektEvent *event, char **detail)
 {
 	MemoryContext result_cxt = CurrentMemoryContext;
 	json_error_t error;
@@ -211,6 +209,13 @@ chekt_parse_event(const ChektCatalog *catalog, const char *body, size_t len,
 		goto done;
 	}
 	id = json_object_get(root, "id");
+	if (json_is_string(id) && json_string_length(id) > CHEKT_KEY_MAX_BYTES)
+	{
+		*detail = psprintf("id has %zu bytes; event ids have at most %d",
+						   json_string_length(id), CHEKT_KEY_MAX_BYTES);
+		outcome = OUTCOME_INVALID_ENVELOPE;
+		goto done;
+	}
 	if (json_is_string(id) && json_string_length(id) > 0)
 	{
 		event->event_id = MemoryContextStrdup(result_cxt, json_string_value(id));
@@ -279,5 +284,34 @@ done:
 	MemoryContextSwitchTo(result_cxt);
 	if (outcome != OUTCOME_PENDING && *detail != NULL)
 		*detail = pstrdup(*detail);
+	return outcome;
+}
+
+/*
+ * Parse and validate a body.  Returns OUTCOME_PENDING with *event filled
+ * (in the current memory context) if the event is valid, else the reason
+ * to refuse it with *detail saying why.  event->event_id is set whenever
+ * the envelope's id could be read and is not too long.  Parsing happens in
+ * scratch, which the caller resets afterwards.
+ */
+ChektOutcome
+chekt_parse_event(const ChektCatalog *catalog, const char *body, size_t len,
+				  MemoryContext scratch, ChektEvent *event, char **detail)
+{
+	json_malloc_t saved_malloc;
+	json_free_t saved_free;
+	volatile ChektOutcome outcome = OUTCOME_PENDING;
+
+	json_get_alloc_funcs(&saved_malloc, &saved_free);
+	json_set_alloc_funcs(json_palloc, json_pfree);
+	PG_TRY();
+	{
+		outcome = parse_event(catalog, body, len, scratch, event, detail);
+	}
+	PG_FINALLY();
+	{
+		json_set_alloc_funcs(saved_malloc, saved_free);
+	}
+	PG_END_TRY();
 	return outcome;
 }

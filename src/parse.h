@@ -24,7 +24,6 @@ typedef struct ChektEvent
 	bool	   *nulls;
 } ChektEvent;
 
-extern void chekt_parse_init(void);
 extern ChektOutcome chekt_parse_event(const ChektCatalog *catalog,
 									  const char *body, size_t len,
 									  MemoryContext scratch, ChektEvent *event,

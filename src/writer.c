@@ -16,7 +16,10 @@
  *					default): one INSERT ... SELECT unnest($1), ... with
  *					the rows as arrays, which every table takes.
  *
- * The caller holds an SPI session as the inbox owner (owner_spi.c).
+ * Both are owner work (owner.c).  The SQL way's rows travel as arrays,
+ * gathered column by column (ChektArrays), which is also how ingest runs
+ * its other set-based statements (counting duplicates, updating the
+ * quarantine).
  *
  *-------------------------------------------------------------------------
  */
@@ -39,6 +42,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
+#include "owner.h"
 #include "writer.h"
 
 /* Rows the multi-insert way sends to the table at a time */
@@ -64,8 +68,70 @@ struct ChektWriter
 	int			nslots;
 
 	/* the SQL way */
-	ArrayBuildState **arrays;
+	ChektArrays *arrays;
 };
+
+/* The columns of one set-based statement, gathered row by row as arrays */
+struct ChektArrays
+{
+	int			ncolumns;
+	const Oid  *types;
+	ArrayBuildState **states;
+	uint64		nrows;
+};
+
+/* Start gathering rows of ncolumns columns of the given element types */
+ChektArrays *
+chekt_arrays_begin(int ncolumns, const Oid *types)
+{
+	ChektArrays *arrays = palloc0(sizeof(ChektArrays));
+	int			c;
+
+	arrays->ncolumns = ncolumns;
+	arrays->types = types;
+	arrays->states = palloc(sizeof(ArrayBuildState *) * ncolumns);
+	for (c = 0; c < ncolumns; c++)
+		arrays->states[c] = initArrayResult(types[c], CurrentMemoryContext, false);
+	return arrays;
+}
+
+/* Add a row; values and nulls follow the columns */
+void
+chekt_arrays_add(ChektArrays *arrays, const Datum *values, const bool *nulls)
+{
+	int			c;
+
+	for (c = 0; c < arrays->ncolumns; c++)
+		accumArrayResult(arrays->states[c], values[c], nulls[c], arrays->types[c],
+						 CurrentMemoryContext);
+	arrays->nrows++;
+}
+
+/* How many rows were gathered */
+uint64
+chekt_arrays_count(const ChektArrays *arrays)
+{
+	return arrays->nrows;
+}
+
+/*
+ * Run sql with the gathered columns as array parameters $1, $2, ...; raise
+ * an error unless SPI answers expected.
+ */
+void
+chekt_arrays_execute(ChektArrays *arrays, const char *sql, int expected)
+{
+	Oid		   *argtypes = palloc(sizeof(Oid) * arrays->ncolumns);
+	Datum	   *args = palloc(sizeof(Datum) * arrays->ncolumns);
+	int			c;
+
+	for (c = 0; c < arrays->ncolumns; c++)
+	{
+		argtypes[c] = get_array_type(arrays->types[c]);
+		args[c] = makeArrayResult(arrays->states[c], CurrentMemoryContext);
+	}
+	chekt_owner_execute(sql, arrays->ncolumns, argtypes, args, NULL, false, expected);
+}
 
 /* Is the table one that Citus distributes (its rows live elsewhere)? */
 static bool
@@ -76,9 +142,8 @@ distributed_by_citus(Oid relid)
 
 	if (!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
 		return false;
-	if (SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1",
-							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read pg_dist_partition");
+	chekt_owner_execute("SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1",
+						1, argtypes, args, NULL, true, SPI_OK_SELECT);
 	return SPI_processed > 0;
 }
 
@@ -163,7 +228,6 @@ chekt_writer_begin(const char *table, int ncolumns, const char *const *columns,
 	ChektWriter *writer = palloc0(sizeof(ChektWriter));
 	Oid			relid = get_relname_relid(table, get_namespace_oid("chekt", false));
 	Relation	rel;
-	int			c;
 
 	if (!OidIsValid(relid))
 		ereport(ERROR,
@@ -184,9 +248,7 @@ chekt_writer_begin(const char *table, int ncolumns, const char *const *columns,
 	else
 	{
 		table_close(rel, NoLock);
-		writer->arrays = palloc(sizeof(ArrayBuildState *) * ncolumns);
-		for (c = 0; c < ncolumns; c++)
-			writer->arrays[c] = initArrayResult(types[c], CurrentMemoryContext, false);
+		writer->arrays = chekt_arrays_begin(ncolumns, types);
 	}
 	return writer;
 }
@@ -225,9 +287,7 @@ chekt_writer_add(ChektWriter *writer, const Datum *values, const bool *nulls)
 	writer->nrows++;
 	if (!writer->multi_insert)
 	{
-		for (c = 0; c < writer->ncolumns; c++)
-			accumArrayResult(writer->arrays[c], values[c], nulls[c],
-							 writer->types[c], CurrentMemoryContext);
+		chekt_arrays_add(writer->arrays, values, nulls);
 		return;
 	}
 
@@ -262,9 +322,6 @@ static void
 insert_as_sql(ChektWriter *writer)
 {
 	StringInfoData sql;
-	Oid		   *argtypes = palloc(sizeof(Oid) * writer->ncolumns);
-	Datum	   *args = palloc(sizeof(Datum) * writer->ncolumns);
-	int			rc;
 	int			c;
 
 	initStringInfo(&sql);
@@ -273,16 +330,8 @@ insert_as_sql(ChektWriter *writer)
 		appendStringInfo(&sql, "%s%s", c > 0 ? ", " : "", quote_identifier(writer->columns[c]));
 	appendStringInfoString(&sql, ") SELECT ");
 	for (c = 0; c < writer->ncolumns; c++)
-	{
 		appendStringInfo(&sql, "%sunnest($%d)", c > 0 ? ", " : "", c + 1);
-		argtypes[c] = get_array_type(writer->types[c]);
-		args[c] = makeArrayResult(writer->arrays[c], CurrentMemoryContext);
-	}
-	rc = SPI_execute_with_args(sql.data, writer->ncolumns, argtypes, args, NULL,
-							   false, 0);
-	if (rc != SPI_OK_INSERT)
-		elog(ERROR, "inserting into chekt.%s failed: %s", writer->table,
-			 SPI_result_code_string(rc));
+	chekt_arrays_execute(writer->arrays, sql.data, SPI_OK_INSERT);
 }
 
 /* Write what is left and release the writer; returns the rows written */

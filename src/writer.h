@@ -9,6 +9,7 @@
 #define CHEKT_WRITER_H
 
 typedef struct ChektWriter ChektWriter;
+typedef struct ChektArrays ChektArrays;
 
 extern ChektWriter *chekt_writer_begin(const char *table, int ncolumns,
 									   const char *const *columns,
@@ -16,5 +17,12 @@ extern ChektWriter *chekt_writer_begin(const char *table, int ncolumns,
 extern void chekt_writer_add(ChektWriter *writer, const Datum *values,
 							 const bool *nulls);
 extern uint64 chekt_writer_finish(ChektWriter *writer);
+
+extern ChektArrays *chekt_arrays_begin(int ncolumns, const Oid *types);
+extern void chekt_arrays_add(ChektArrays *arrays, const Datum *values,
+							 const bool *nulls);
+extern uint64 chekt_arrays_count(const ChektArrays *arrays);
+extern void chekt_arrays_execute(ChektArrays *arrays, const char *sql,
+								 int expected);
 
 #endif							/* CHEKT_WRITER_H */

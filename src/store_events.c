@@ -1,0 +1,533 @@
+/*-------------------------------------------------------------------------
+ *
+ * store_events.c
+ *	  Storing a batch's events: dedupe, chekt.events, family tables
+ *
+ * Deduplication is decided by chekt.events, whose primary key is the event
+ * id.  The batch's valid deliveries are sorted by event id; a run of one id
+ * is settled as a whole:
+ *
+ *	- ids chekt.events already holds are settled against the stored body:
+ *	  the same body is a duplicate (counted in delivery_count), another is
+ *	  id_conflict;
+ *	- the first delivery of each other id is stored, and the run settled
+ *	  around it: accepted, then duplicates of it or id_conflicts.
+ *
+ * Only events stored here get a row in their family table, so each event
+ * is stored once however often, and however concurrently, it is delivered.
+ *
+ * The lookups read what a query of this transaction would read now: its
+ * snapshot under REPEATABLE READ and SERIALIZABLE, a new one under READ
+ * COMMITTED, and in every case the transaction's own earlier writes.  The
+ * count of duplicates is an UPDATE under the same rules, so the answer and
+ * the count always agree.
+ *
+ * New ids are stored straight into the table (writer.c), or, carefully, by
+ * INSERT ... ON CONFLICT DO NOTHING, which waits for another transaction
+ * storing the same id and then sees it (under REPEATABLE READ, an id another
+ * transaction committed after this one's snapshot is a serialization
+ * failure, as PostgreSQL's rules say).  batch.c chooses.
+ *
+ * Owner work (owner.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/relscan.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_collation_d.h"
+#include "catalog/pg_type.h"
+#include "executor/tuptable.h"
+#include "parser/parse_relation.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "owner.h"
+#include "store_events.h"
+#include "writer.h"
+
+/* Are two texts the same bytes? */
+static bool
+same_bytes(const text *a, const text *b)
+{
+	return VARSIZE_ANY_EXHDR(a) == VARSIZE_ANY_EXHDR(b) &&
+		memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0;
+}
+
+/* Are two deliveries' bodies the same bytes? */
+static bool
+same_body(const ChektBatchItem *a, const ChektBatchItem *b)
+{
+	return same_bytes(a->delivery.body, b->delivery.body);
+}
+
+/* Refuse a delivery whose event id was accepted with another body */
+static void
+refuse_as_id_conflict(ChektBatchItem *item)
+{
+	item->outcome = OUTCOME_ID_CONFLICT;
+	item->detail = psprintf("event \"%s\" was accepted before with a different body; chekt.events keeps the accepted one",
+							item->event.event_id);
+}
+
+/* The pending items of a batch, sorted by event id, then by arrival */
+typedef struct Runs
+{
+	ChektBatchItem *items;
+	int		   *order;			/* item indexes */
+	int			n;
+} Runs;
+
+/* qsort_arg order of item indexes: by event id, then by position in the batch */
+static int
+compare_event_ids(const void *a, const void *b, void *arg)
+{
+	const ChektBatchItem *items = arg;
+	int			ia = *(const int *) a;
+	int			ib = *(const int *) b;
+	int			c = strcmp(items[ia].event.event_id, items[ib].event.event_id);
+
+	return c != 0 ? c : (ia > ib) - (ia < ib);
+}
+
+/* The item at position i of the runs */
+static inline ChektBatchItem *
+run_item(const Runs *runs, int i)
+{
+	return &runs->items[runs->order[i]];
+}
+
+/* The end (exclusive) of the run from start sharing one event id */
+static int
+run_end(const Runs *runs, int start)
+{
+	int			end = start + 1;
+
+	while (end < runs->n &&
+		   strcmp(run_item(runs, end)->event.event_id,
+				  run_item(runs, start)->event.event_id) == 0)
+		end++;
+	return end;
+}
+
+/* The start of the run holding event_id, or -1 if there is none */
+static int
+find_run(const Runs *runs, const char *event_id)
+{
+	int			lo = 0;
+	int			hi = runs->n;
+
+	/* the first position whose id is not below event_id */
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (strcmp(run_item(runs, mid)->event.event_id, event_id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < runs->n && strcmp(run_item(runs, lo)->event.event_id, event_id) == 0 ? lo : -1;
+}
+
+#define EVENT_COLUMNS 12
+static const char *const event_columns[EVENT_COLUMNS] = {
+	"event_id", "event_type", "created_at", "received_at", "last_received_at",
+	"app", "delivery_count", "signed_at", "signature", "message_id",
+	"headers", "body"
+};
+static const Oid event_column_types[EVENT_COLUMNS] = {
+	TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID,
+	INT4OID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID
+};
+
+/*
+ * The chekt.events row of the run from start to end: its first delivery,
+ * counting the run's pending deliveries with the same body.
+ */
+static void
+event_row(const Runs *runs, int start, int end, Datum *values, bool *nulls)
+{
+	const ChektBatchItem *first = run_item(runs, start);
+	const ChektDelivery *d = &first->delivery;
+	TimestampTz last_received = d->received_at;
+	int32		count = 0;
+	int			j;
+
+	for (j = start; j < end; j++)
+	{
+		const ChektBatchItem *item = run_item(runs, j);
+
+		if (item->outcome == OUTCOME_PENDING && same_body(item, first))
+		{
+			count++;
+			last_received = Max(last_received, item->delivery.received_at);
+		}
+	}
+
+	values[0] = PointerGetDatum(first->event.event_id_text);
+	values[1] = PointerGetDatum(first->event.type->name_text);
+	values[2] = TimestampTzGetDatum(first->event.created_at);
+	values[3] = TimestampTzGetDatum(d->received_at);
+	values[4] = TimestampTzGetDatum(last_received);
+	values[5] = PointerGetDatum(d->app);
+	values[6] = Int32GetDatum(count);
+	values[7] = PointerGetDatum(d->signed_at);
+	values[8] = PointerGetDatum(d->signature);
+	values[9] = PointerGetDatum(d->message_id);
+	values[10] = PointerGetDatum(d->headers);
+	values[11] = PointerGetDatum(d->body);
+	memset(nulls, false, sizeof(bool) * EVENT_COLUMNS);
+	nulls[7] = d->signed_at == NULL;
+	nulls[8] = d->signature == NULL;
+	nulls[9] = d->message_id == NULL;
+	nulls[10] = d->headers == NULL;
+}
+
+/*
+ * Settle a run whose first delivery was stored as a new event: it is
+ * accepted, the same body again is a duplicate, another body id_conflict.
+ */
+static void
+settle_new_event(const Runs *runs, int start, int end)
+{
+	const ChektBatchItem *first = run_item(runs, start);
+	int			j;
+
+	for (j = start; j < end; j++)
+	{
+		ChektBatchItem *item = run_item(runs, j);
+
+		if (item->outcome != OUTCOME_PENDING)
+			continue;
+		if (j == start)
+			item->outcome = OUTCOME_ACCEPTED;
+		else if (same_body(item, first))
+			item->outcome = OUTCOME_DUPLICATE;
+		else
+			refuse_as_id_conflict(item);
+	}
+}
+
+#define COUNT_COLUMNS 3
+static const Oid count_column_types[COUNT_COLUMNS] = {TEXTOID, INT4OID, TIMESTAMPTZOID};
+static const char *count_duplicates_sql =
+"UPDATE chekt.events AS e"
+"   SET delivery_count = e.delivery_count + d.n,"
+"       last_received_at = greatest(e.last_received_at, d.last_received_at)"
+"  FROM unnest($1, $2, $3) AS d (event_id, n, last_received_at)"
+" WHERE e.event_id = d.event_id";
+
+/* The primary key index of chekt.events, which dedupe relies on */
+static Oid
+events_key_index(Relation events)
+{
+	Oid			pkey = RelationGetPrimaryKeyIndex(events);
+
+	if (!OidIsValid(pkey))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+				 errmsg("relation \"chekt.events\" has no primary key"),
+				 errdetail("Ingest deduplicates events by their primary key, event_id."),
+				 errhint("ALTER TABLE chekt.events ADD PRIMARY KEY (event_id);")));
+	return pkey;
+}
+
+/*
+ * Settle the pending deliveries whose event id chekt.events already holds,
+ * against the stored body: the same body is a duplicate (counted), another
+ * is id_conflict.  Deliveries of ids not stored stay pending.
+ *
+ * Each id is looked up in the primary key directly (most ids are new, and a
+ * lookup that finds nothing reads no table page), under the snapshot a
+ * query of this transaction would take now.
+ */
+static void
+settle_against_stored(const Runs *runs)
+{
+	ChektArrays *counts = chekt_arrays_begin(COUNT_COLUMNS, count_column_types);
+	Relation	events = table_open(get_relname_relid("events", get_namespace_oid("chekt", false)),
+									AccessShareLock);
+	Relation	pkey = index_open(events_key_index(events), AccessShareLock);
+	AttrNumber	body_attnum = attnameAttNum(events, "body", false);
+	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	TupleTableSlot *slot = table_slot_create(events, NULL);
+	IndexScanDesc scan = index_beginscan(events, pkey, snapshot, 1, 0);
+	int			start;
+	int			end;
+
+	for (start = 0; start < runs->n; start = end)
+	{
+		ScanKeyData key;
+		text	   *stored_body;
+		bool		isnull;
+		int32		duplicates = 0;
+		TimestampTz last_received = 0;
+		int			j;
+
+		end = run_end(runs, start);
+		if (run_item(runs, start)->outcome != OUTCOME_PENDING)
+			continue;
+
+		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ,
+					PointerGetDatum(run_item(runs, start)->event.event_id_text));
+		key.sk_collation = C_COLLATION_OID;
+		index_rescan(scan, &key, 1, NULL, 0);
+		if (!index_getnext_slot(scan, ForwardScanDirection, slot))
+			continue;
+		stored_body = DatumGetTextPP(slot_getattr(slot, body_attnum, &isnull));
+
+		for (j = start; j < end; j++)
+		{
+			ChektBatchItem *item = run_item(runs, j);
+
+			if (item->outcome != OUTCOME_PENDING)
+				continue;
+			if (same_bytes(stored_body, item->delivery.body))
+			{
+				item->outcome = OUTCOME_DUPLICATE;
+				duplicates++;
+				last_received = Max(last_received, item->delivery.received_at);
+			}
+			else
+				refuse_as_id_conflict(item);
+		}
+		ExecClearTuple(slot);
+		if (duplicates > 0)
+		{
+			Datum		values[COUNT_COLUMNS] = {
+				PointerGetDatum(run_item(runs, start)->event.event_id_text),
+				Int32GetDatum(duplicates), TimestampTzGetDatum(last_received)
+			};
+			bool		nulls[COUNT_COLUMNS] = {false, false, false};
+
+			chekt_arrays_add(counts, values, nulls);
+		}
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	UnregisterSnapshot(snapshot);
+	index_close(pkey, AccessShareLock);
+	table_close(events, AccessShareLock);
+	if (chekt_arrays_count(counts) > 0)
+		chekt_arrays_execute(counts, count_duplicates_sql, SPI_OK_UPDATE);
+}
+
+/*
+ * Store the first delivery of each id still pending straight into
+ * chekt.events, and settle the runs around them.  A concurrent writer of
+ * the same id makes this fail (the caller then tries the careful way).
+ */
+static void
+insert_new_events(const Runs *runs)
+{
+	ChektWriter *writer = NULL;
+	Datum		values[EVENT_COLUMNS];
+	bool		nulls[EVENT_COLUMNS];
+	int			start;
+	int			end;
+
+	for (start = 0; start < runs->n; start = end)
+	{
+		end = run_end(runs, start);
+		if (run_item(runs, start)->outcome != OUTCOME_PENDING)
+			continue;
+		if (writer == NULL)
+			writer = chekt_writer_begin("events", EVENT_COLUMNS, event_columns,
+										event_column_types);
+		event_row(runs, start, end, values, nulls);
+		chekt_writer_add(writer, values, nulls);
+	}
+	if (writer == NULL)
+		return;
+	chekt_writer_finish(writer);
+	for (start = 0; start < runs->n; start = end)
+	{
+		end = run_end(runs, start);
+		settle_new_event(runs, start, end);
+	}
+}
+
+/*
+ * The returned rows are the ids it inserted (a CTE, so that SPI takes an
+ * insert that returns no row from any planner, Citus's included).
+ */
+static const char *insert_if_absent_sql =
+"WITH inserted AS ("
+" INSERT INTO chekt.events (event_id, event_type, created_at, received_at,"
+"    last_received_at, app, delivery_count, signed_at, signature, message_id,"
+"    headers, body)"
+" SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6),"
+"        unnest($7), unnest($8), unnest($9), unnest($10), unnest($11), unnest($12)"
+" ON CONFLICT (event_id) DO NOTHING"
+" RETURNING event_id)"
+"SELECT event_id FROM inserted";
+
+/*
+ * The careful way: store the first delivery of each id still pending unless
+ * chekt.events holds the id by then, waiting for any other writer of it.
+ * Settles the runs whose first delivery it stored; the others stay pending
+ * for settle_against_stored().
+ */
+static void
+insert_if_absent(const Runs *runs)
+{
+	ChektArrays *rows = chekt_arrays_begin(EVENT_COLUMNS, event_column_types);
+	Datum		values[EVENT_COLUMNS];
+	bool		nulls[EVENT_COLUMNS];
+	int			start;
+	int			end;
+	uint64		r;
+
+	for (start = 0; start < runs->n; start = end)
+	{
+		end = run_end(runs, start);
+		if (run_item(runs, start)->outcome != OUTCOME_PENDING)
+			continue;
+		event_row(runs, start, end, values, nulls);
+		chekt_arrays_add(rows, values, nulls);
+	}
+	if (chekt_arrays_count(rows) == 0)
+		return;
+	chekt_arrays_execute(rows, insert_if_absent_sql, SPI_OK_SELECT);
+
+	for (r = 0; r < SPI_processed; r++)
+	{
+		char	   *event_id = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
+
+		start = find_run(runs, event_id);
+		if (start < 0)
+			elog(ERROR, "chekt.events returned event id \"%s\", which the batch does not hold",
+				 event_id);
+		settle_new_event(runs, start, run_end(runs, start));
+	}
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/* The element type of a family column of a kind */
+static Oid
+kind_type(ChektFieldKind kind)
+{
+	switch (kind)
+	{
+		case FIELD_STRING:
+			return TEXTOID;
+		case FIELD_SECONDS:
+			return INT4OID;
+		case FIELD_TIMESTAMP:
+			return TIMESTAMPTZOID;
+	}
+	elog(ERROR, "unrecognized field kind %d", (int) kind);
+	return InvalidOid;			/* keep compiler quiet */
+}
+
+/* Columns every family table starts with */
+#define FAMILY_BASE_COLUMNS 4
+static const char *const family_base_columns[FAMILY_BASE_COLUMNS] = {
+	"event_id", "event_type", "created_at", "received_at"
+};
+static const Oid family_base_types[FAMILY_BASE_COLUMNS] = {
+	TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID
+};
+
+/* One row per accepted event in its family's table */
+static void
+insert_family_rows(ChektBatch *batch, const ChektCatalog *catalog)
+{
+	int			f;
+
+	for (f = 0; f < catalog->nfamilies; f++)
+	{
+		const ChektFamily *family = &catalog->families[f];
+		int			ncolumns = FAMILY_BASE_COLUMNS + family->ncolumns;
+		const char **columns = palloc(sizeof(char *) * ncolumns);
+		Oid		   *types = palloc(sizeof(Oid) * ncolumns);
+		Datum	   *values = palloc(sizeof(Datum) * ncolumns);
+		bool	   *nulls = palloc0(sizeof(bool) * ncolumns);
+		ChektWriter *writer = NULL;
+		int			i;
+		int			c;
+
+		memcpy(columns, family_base_columns, sizeof(family_base_columns));
+		memcpy(types, family_base_types, sizeof(family_base_types));
+		for (c = 0; c < family->ncolumns; c++)
+		{
+			columns[FAMILY_BASE_COLUMNS + c] = family->columns[c];
+			types[FAMILY_BASE_COLUMNS + c] = kind_type(family->kinds[c]);
+		}
+
+		for (i = 0; i < batch->nitems; i++)
+		{
+			ChektBatchItem *item = &batch->items[i];
+
+			if (item->outcome != OUTCOME_ACCEPTED || item->event.type->family != f)
+				continue;
+			if (writer == NULL)
+				writer = chekt_writer_begin(psprintf("%s_events", family->name),
+											ncolumns, columns, types);
+			values[0] = PointerGetDatum(item->event.event_id_text);
+			values[1] = PointerGetDatum(item->event.type->name_text);
+			values[2] = TimestampTzGetDatum(item->event.created_at);
+			values[3] = TimestampTzGetDatum(item->delivery.received_at);
+			memcpy(values + FAMILY_BASE_COLUMNS, item->event.values, sizeof(Datum) * family->ncolumns);
+			memcpy(nulls + FAMILY_BASE_COLUMNS, item->event.nulls, sizeof(bool) * family->ncolumns);
+			chekt_writer_add(writer, values, nulls);
+		}
+		if (writer != NULL)
+			chekt_writer_finish(writer);
+	}
+}
+
+/*
+ * Store the batch's valid events.  Afterwards none of its items is
+ * pending: each is accepted, a duplicate, or id_conflict.
+ */
+void
+chekt_store_events(ChektBatch *batch, bool careful)
+{
+	Runs		runs;
+	int			i;
+
+	runs.items = batch->items;
+	runs.order = palloc(sizeof(int) * batch->nitems);
+	runs.n = 0;
+	for (i = 0; i < batch->nitems; i++)
+		if (batch->items[i].outcome == OUTCOME_PENDING)
+			runs.order[runs.n++] = i;
+	if (runs.n == 0)
+		return;
+	qsort_arg(runs.order, runs.n, sizeof(int), compare_event_ids, batch->items);
+
+	settle_against_stored(&runs);
+	if (!careful)
+		insert_new_events(&runs);
+	else
+	{
+		insert_if_absent(&runs);
+		settle_against_stored(&runs);
+	}
+	insert_family_rows(batch, chekt_judge_catalog(batch->judge));
+
+	/*
+	 * Only if the stored event was deleted meanwhile: neither stored nor
+	 * found.  Quarantined, where retry_rejected() can store it later.
+	 */
+	for (i = 0; i < runs.n; i++)
+	{
+		ChektBatchItem *item = run_item(&runs, i);
+
+		if (item->outcome == OUTCOME_PENDING)
+		{
+			item->outcome = OUTCOME_ID_CONFLICT;
+			item->detail = pstrdup("the event could neither be stored nor found in chekt.events");
+		}
+	}
+}

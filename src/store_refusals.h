@@ -1,0 +1,15 @@
+/*-------------------------------------------------------------------------
+ *
+ * store_refusals.h
+ *	  Storing a batch's refusals in the quarantine, chekt.rejected
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CHEKT_STORE_REFUSALS_H
+#define CHEKT_STORE_REFUSALS_H
+
+#include "batch.h"
+
+extern int64 chekt_store_refusals(ChektBatch *batch);
+
+#endif							/* CHEKT_STORE_REFUSALS_H */
