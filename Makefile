@@ -37,6 +37,11 @@ DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 REGRESS = $(sort $(filter-out $(EXTENSION)--%,$(basename $(notdir $(wildcard sql/*.sql)))))
 REGRESS_OPTS = --load-extension=pgcrypto --load-extension=$(EXTENSION) --encoding=UTF8
 
+# Concurrency: isolation tester specs, test/isolation/specs/*.spec with
+# their expected output in test/isolation/expected/
+ISOLATION = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))
+ISOLATION_OPTS = --inputdir=test/isolation --load-extension=$(EXTENSION) --encoding=UTF8
+
 PG_CFLAGS = -Wall -Wextra -Werror
 # The server's headers are not -Wextra clean (unused parameters in inline
 # functions); as system headers they keep their warnings to themselves while

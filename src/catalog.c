@@ -21,11 +21,13 @@
 
 /*
  * One row per (type, field); types without fields appear once with NULLs.
- * is_key says whether the field's column lands in a btree index of its
- * family table: as a key or included column, in an index expression or
- * predicate, or through a generated column computed from it.  Such a field
- * is limited to CHEKT_KEY_MAX_BYTES, so that no delivery can make an index
- * insert fail; an index a user adds is covered as well.
+ * is_key says whether the field is a key, limited to CHEKT_KEY_MAX_BYTES so
+ * that no delivery can make an index insert fail: an id (its column
+ * compares byte by byte, COLLATE "C", as every id column of the family
+ * tables does), or a field whose column lands in a btree index of its
+ * family table, as a key or included column, in an index expression or
+ * predicate, or through a generated column computed from it.  An index a
+ * user adds is covered as well.
  */
 static const char *catalog_query =
 "WITH RECURSIVE btree_index AS ("
@@ -49,21 +51,22 @@ static const char *catalog_query =
 "  UNION"
 "  SELECT d.refobjid, d.refobjsubid"
 "    FROM key_column k"
+"    JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = k.relid AND ad.adnum = k.attnum"
 "    JOIN pg_catalog.pg_depend d"
-"      ON d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = k.relid"
-"     AND d.objsubid = k.attnum"
+"      ON d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid = ad.oid"
 "     AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass"
 "     AND d.refobjid = k.relid AND d.refobjsubid > 0"
 ")"
 "SELECT t.event_type, t.family, f.field, f.column_name, f.kind, f.required,"
-"       EXISTS (SELECT FROM key_column k"
-"                 JOIN pg_catalog.pg_class c ON c.oid = k.relid"
-"                 JOIN pg_catalog.pg_attribute a ON a.attrelid = k.relid AND a.attnum = k.attnum"
-"                WHERE c.relnamespace = 'chekt'::pg_catalog.regnamespace"
-"                  AND c.relname = t.family || '_events'"
-"                  AND a.attname = f.column_name)"
+"       coalesce(a.attcollation = 'pg_catalog.\"C\"'::pg_catalog.regcollation"
+"                OR EXISTS (SELECT FROM key_column k"
+"                            WHERE k.relid = a.attrelid AND k.attnum = a.attnum), false)"
 "  FROM chekt.event_types t"
 "  LEFT JOIN chekt.event_fields f ON f.event_type = t.event_type"
+"  LEFT JOIN pg_catalog.pg_class c"
+"    ON c.relnamespace = 'chekt'::pg_catalog.regnamespace AND c.relname = t.family || '_events'"
+"  LEFT JOIN pg_catalog.pg_attribute a"
+"    ON a.attrelid = c.oid AND a.attname = f.column_name AND NOT a.attisdropped"
 " ORDER BY t.family, t.event_type, f.field";
 
 /* Map a kind name of chekt.event_fields.kind to the enum */
