@@ -53,10 +53,13 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# Every object is rebuilt when a header changes (they share structs).
+$(OBJS): $(wildcard src/*.h)
+
 # chekt-ingest, the HTTP receiver, has its own PGXS Makefile (one PROGRAM
 # or MODULE_big per Makefile); all, install, uninstall and clean reach it.
 all: chekt-ingest/chekt-ingest
-chekt-ingest/chekt-ingest: $(wildcard chekt-ingest/*.c chekt-ingest/*.h) chekt-ingest/Makefile
+chekt-ingest/chekt-ingest: $(wildcard chekt-ingest/*.c chekt-ingest/*.h) src/chekt_protocol.h chekt-ingest/Makefile
 	$(MAKE) -C chekt-ingest PG_CONFIG=$(PG_CONFIG)
 install: install-chekt-ingest
 install-chekt-ingest: chekt-ingest/chekt-ingest

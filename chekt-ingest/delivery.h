@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "chekt_protocol.h"
+
 struct Delivery;
 
 /* Called from a writer thread once the delivery is settled */
@@ -38,7 +40,8 @@ typedef struct Delivery
 	/* the answer, set before settled() is called */
 	bool		committed;		/* false: the database did not take it */
 	char		outcome[32];	/* accepted, duplicate, a reason; or why not */
-	char		event_id[128];	/* "" if none */
+	char		event_id[CHEKT_KEY_MAX_BYTES + 1];	/* "" if none: ids are never
+													 * longer */
 	char		error[256];		/* why it was not committed */
 
 	DeliverySettled settled;

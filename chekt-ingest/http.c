@@ -14,8 +14,10 @@
  *		 oversize): stored, and a retry would not change it
  *	401  unknown_app, bad_signature, stale_signature: stored in quarantine;
  *		 a retry after the secret is fixed heals it
- *	400  no signature headers; a header or the app name is not UTF-8
- *	404, 405  no such endpoint, or not its method
+ *	400  no signature headers; a header or the app name is not UTF-8, or
+ *		 the app name holds a control character (raw or percent-encoded)
+ *	404, 405  no such endpoint (an app name over 200 bytes included), or
+ *		 not its method
  *	413  a body over the limit (refused before it is read)
  *	503  not committed (database down, commit failed): retry later
  *
@@ -34,6 +36,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "chekt_protocol.h"
 #include "http.h"
 #include "inbox_copy.h"
 #include "log.h"
@@ -55,6 +58,7 @@ typedef struct Request
 	char	   *webhook_signature;
 	time_t		started;		/* when its headers were in (monotonic) */
 	bool		bad_header;		/* a header we keep is not valid UTF-8 */
+	bool		complete;		/* all of it is in, one round ago */
 } Request;
 
 static HttpConfig config;
@@ -107,15 +111,33 @@ respond_outcome(struct MHD_Connection *connection, unsigned int status,
 	return respond(connection, status, body);
 }
 
-/* The status code that answers a stored delivery's outcome */
+/* The outcome table (chekt_protocol.h): each outcome's answer */
+typedef struct OutcomeStatus
+{
+	const char *name;
+	unsigned int status;
+} OutcomeStatus;
+
+#define OUTCOME_STATUS(symbol, name, class, status, description) {name, status},
+static const OutcomeStatus outcome_statuses[] = {
+	CHEKT_OUTCOME_TABLE(OUTCOME_STATUS)
+};
+#undef OUTCOME_STATUS
+
+/*
+ * The status code that answers a stored delivery's outcome: 401 for those
+ * refused before the body was trusted, else 200 (accepted, duplicate, or
+ * authentic and quarantined for good).  An outcome this build does not know
+ * (a newer extension) was stored all the same: 200.
+ */
 static unsigned int
 status_for_outcome(const char *outcome)
 {
-	if (strcmp(outcome, "unknown_app") == 0 ||
-		strcmp(outcome, "bad_signature") == 0 ||
-		strcmp(outcome, "stale_signature") == 0)
-		return MHD_HTTP_UNAUTHORIZED;
-	/* accepted, duplicate, or authentic and quarantined for good */
+	size_t		i;
+
+	for (i = 0; i < sizeof(outcome_statuses) / sizeof(outcome_statuses[0]); i++)
+		if (strcmp(outcome, outcome_statuses[i].name) == 0)
+			return outcome_statuses[i].status;
 	return MHD_HTTP_OK;
 }
 
@@ -214,15 +236,26 @@ request_new(struct MHD_Connection *connection)
 	return r;
 }
 
-/* Keep a copy of a header value; false if it is not valid UTF-8 */
+/*
+ * Keep a copy of a header value.  A repeated header is one list, as HTTP
+ * defines it: its values are joined by sep, so that every signature sent
+ * is considered (and repeated timestamps no longer read as one).  False if
+ * the value is not valid UTF-8.
+ */
 static bool
-keep_header(char **field, const char *value)
+keep_header(char **field, const char *value, const char *sep)
 {
+	char	   *joined;
+
 	if (!utf8_is_valid((const unsigned char *) value, strlen(value)))
 		return false;
+	if (*field == NULL)
+		return (*field = strdup(value)) != NULL;
+	if (asprintf(&joined, "%s%s%s", *field, sep, value) < 0)
+		return false;
 	free(*field);
-	*field = strdup(value);
-	return *field != NULL;
+	*field = joined;
+	return true;
 }
 
 /* MHD_KeyValueIterator over the request headers */
@@ -242,16 +275,17 @@ take_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *val
 		name[i] = (char) tolower((unsigned char) key[i]);
 	name[i] = '\0';
 
+	/* the signature lists' own separators: comma for CHeKT, space for v1 */
 	if (strcmp(name, "x-chekt-timestamp") == 0)
-		ok = keep_header(&d->signed_at, value);
+		ok = keep_header(&d->signed_at, value, ", ");
 	else if (strcmp(name, "x-chekt-signature") == 0)
-		ok = keep_header(&d->signature, value);
+		ok = keep_header(&d->signature, value, ", ");
 	else if (strcmp(name, "webhook-id") == 0)
-		ok = keep_header(&d->message_id, value);
+		ok = keep_header(&d->message_id, value, ", ");
 	else if (strcmp(name, "webhook-timestamp") == 0)
-		ok = keep_header(&r->webhook_timestamp, value);
+		ok = keep_header(&r->webhook_timestamp, value, ", ");
 	else if (strcmp(name, "webhook-signature") == 0)
-		ok = keep_header(&r->webhook_signature, value);
+		ok = keep_header(&r->webhook_signature, value, " ");
 	else if (strncmp(name, "x-chekt-", 8) == 0)
 	{
 		const char *before;
@@ -307,6 +341,16 @@ take_signature_headers(Request *r)
 	return NULL;
 }
 
+/* Does s hold a control character (which no app name has)? */
+static bool
+has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char) *s < 0x20 || (unsigned char) *s == 0x7f)
+			return true;
+	return false;
+}
+
 /* The first call for a POST /webhooks/{app}: headers are in, body is not */
 static enum MHD_Result
 begin_webhook(struct MHD_Connection *connection, const char *app, void **con_cls)
@@ -323,9 +367,14 @@ begin_webhook(struct MHD_Connection *connection, const char *app, void **con_cls
 				 length, config.max_body);
 		return respond_outcome(connection, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", detail);
 	}
-	if (!utf8_is_valid((const unsigned char *) app, strlen(app)))
+	if (!utf8_is_valid((const unsigned char *) app, strlen(app)) || has_control(app))
 		return respond_outcome(connection, MHD_HTTP_BAD_REQUEST, "bad_request",
-							   "the app name in the URL is not valid UTF-8");
+							   "the app name in the URL is not valid UTF-8, or holds a control character");
+	if (strlen(app) > CHEKT_KEY_MAX_BYTES)
+	{
+		snprintf(detail, sizeof(detail), "no app has a name of over %d bytes", CHEKT_KEY_MAX_BYTES);
+		return respond_outcome(connection, MHD_HTTP_NOT_FOUND, "not_found", detail);
+	}
 
 	r = request_new(connection);
 	if (r == NULL || (r->delivery.app = strdup(app)) == NULL)
@@ -447,6 +496,53 @@ webhook_app(const char *url)
 	return url + prefix;
 }
 
+/* Value of a hex digit, or -1 */
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * MHD_UnescapeCallback: decode %XX in a URL, in place.  A NUL or other
+ * control character decodes to 0xFF instead, a byte no UTF-8 text holds:
+ * the string stays whole (libmicrohttpd's own decoder would end it at a
+ * %00, so that /webhooks/app-a%00evil read as app "app-a"), and the name
+ * is refused.  Returns the new length.
+ */
+static size_t
+unescape_url(void *cls, struct MHD_Connection *connection, char *s)
+{
+	char	   *in = s;
+	char	   *out = s;
+
+	(void) cls;
+	(void) connection;
+	while (*in != '\0')
+	{
+		int			high;
+		int			low;
+
+		if (in[0] == '%' && (high = hex_value(in[1])) >= 0 && (low = hex_value(in[2])) >= 0)
+		{
+			unsigned char c = (unsigned char) (high * 16 + low);
+
+			*out++ = (char) (c < 0x20 || c == 0x7f ? 0xFF : c);
+			in += 3;
+		}
+		else
+			*out++ = *in++;
+	}
+	*out = '\0';
+	return (size_t) (out - s);
+}
+
 /* MHD_AccessHandlerCallback: every call for every request */
 static enum MHD_Result
 handle_request(void *cls, struct MHD_Connection *connection, const char *url,
@@ -482,7 +578,7 @@ handle_request(void *cls, struct MHD_Connection *connection, const char *url,
 				return MHD_NO;
 			r->delivery.is_probe = true;
 			*con_cls = r;
-			return queue_request(r);
+			return MHD_YES;
 		}
 		return respond_outcome(connection, MHD_HTTP_NOT_FOUND, "not_found",
 							   "webhooks are posted to /webhooks/{app}");
@@ -490,6 +586,11 @@ handle_request(void *cls, struct MHD_Connection *connection, const char *url,
 
 	if (r->queued)
 		return r->delivery.is_probe ? answer_probe(r) : answer_delivery(r);
+	if (*upload_data_size > 0 && r->delivery.is_probe)
+	{
+		*upload_data_size = 0;	/* a probe's body means nothing */
+		return MHD_YES;
+	}
 	if (*upload_data_size > 0)
 	{
 		/* a body trickled in to hold the connection: cut off */
@@ -515,7 +616,24 @@ handle_request(void *cls, struct MHD_Connection *connection, const char *url,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	/* the whole body is in */
+	/* the whole request is in */
+	if (!r->complete)
+	{
+		/*
+		 * Suspend in the next round of the event loop, not this one.
+		 * libmicrohttpd 0.9.75 leaves a suspended connection's event state
+		 * as it was while the request was read, and on resume reads before
+		 * anything else: from a client that half-closed after its request
+		 * (shutdown(SHUT_WR)) it reads the end of the stream and drops the
+		 * connection unanswered.  Answering "not yet" once lets it note
+		 * that the connection now waits for us (no reading), and it calls
+		 * again at once.
+		 */
+		r->complete = true;
+		return MHD_YES;
+	}
+	if (r->delivery.is_probe)
+		return queue_request(r);
 	if (r->too_large)
 	{
 		char		detail[128];
@@ -603,6 +721,7 @@ http_start(const HttpConfig *c)
 									 MHD_OPTION_CONNECTION_MEMORY_LIMIT, config.max_header,
 									 MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
 									 MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
+									 MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL,
 									 MHD_OPTION_END);
 	freeaddrinfo(address);
 	if (daemon_handle == NULL)

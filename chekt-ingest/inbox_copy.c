@@ -5,13 +5,15 @@
  *
  * The whole of the receiver's database protocol:
  *
- *	BEGIN;
+ *	BEGIN; SET LOCAL chekt.log_outcomes = on;
  *	COPY chekt.inbox (app, received_at, ..., body_bytes, ...) FROM STDIN;
  *	SELECT outcome, event_id FROM chekt.transaction_outcomes() ORDER BY ordinal;
  *	COMMIT;
  *
- * The n-th outcome is the n-th row's (chekt.log_outcomes is on for the
- * session).  A batch counts as stored only when COMMIT says so.  Bodies go
+ * The n-th outcome is the n-th row's.  Nothing is kept in the session (no
+ * session setting, no prepared statement), so that a pooler in transaction
+ * mode (pgbouncer) may give each transaction another server connection.
+ * A batch counts as stored only when COMMIT says so.  Bodies go
  * as bytes (body_bytes), so that one which is not valid UTF-8 cannot fail
  * the COPY: the extension judges and keeps it.  The text columns get only
  * valid UTF-8, which the HTTP side checks before a delivery is queued.
@@ -29,6 +31,9 @@
 static const char *copy_sql =
 "COPY chekt.inbox (app, received_at, signed_at, signature, body_bytes, message_id, headers)"
 " FROM STDIN";
+
+static const char *begin_sql =
+"BEGIN; SET LOCAL chekt.log_outcomes = on";
 
 static const char *outcomes_sql =
 "SELECT outcome, coalesce(event_id, '') FROM chekt.transaction_outcomes() ORDER BY ordinal";
@@ -207,8 +212,8 @@ log_notice(void *arg, const char *message)
 }
 
 /*
- * Connect to the database and get the session ready: outcomes logged, and
- * an extension that logs them.  NULL (and why) if that cannot be done.
+ * Connect to the database and check that it has an extension that logs
+ * outcomes.  NULL (and why) if that cannot be done.
  */
 PGconn *
 inbox_connect(const char *conninfo, char *error, size_t errlen)
@@ -248,18 +253,36 @@ inbox_connect(const char *conninfo, char *error, size_t errlen)
 	else
 	{
 		PQclear(res);
-		if (run(conn, "SET chekt.log_outcomes = on", error, errlen))
-			return conn;
-		PQfinish(conn);
-		return NULL;
+		return conn;
 	}
 	PQclear(res);
 	PQfinish(conn);
 	return NULL;
 }
 
-/* COPY data is sent in pieces of about this size, so memory stays flat */
+/*
+ * COPY data is sent in pieces of at most this size, however large a row:
+ * memory stays flat and a length never leaves the range of an int.
+ */
 #define COPY_PIECE_BYTES (1024 * 1024)
+
+/* Send the buffer's bytes in pieces; false if the connection failed */
+static bool
+send_pieces(PGconn *conn, CopyBuffer *buf)
+{
+	size_t		sent = 0;
+
+	while (sent < buf->len)
+	{
+		size_t		piece = buf->len - sent < COPY_PIECE_BYTES ? buf->len - sent : COPY_PIECE_BYTES;
+
+		if (PQputCopyData(conn, buf->data + sent, (int) piece) != 1)
+			return false;
+		sent += piece;
+	}
+	buf->len = 0;
+	return true;
+}
 
 /* Send the batch's rows through COPY; false (and why) if that failed */
 static bool
@@ -289,10 +312,7 @@ copy_rows(PGconn *conn, Delivery **batch, int n, char *error, size_t errlen)
 			ok = false;
 		}
 		else if (buf.len >= COPY_PIECE_BYTES || i == n - 1)
-		{
-			ok = PQputCopyData(conn, buf.data, (int) buf.len) == 1;
-			buf.len = 0;
-		}
+			ok = send_pieces(conn, &buf);
 	}
 	free(buf.data);
 
@@ -350,7 +370,10 @@ read_outcomes(PGconn *conn, Delivery **batch, int n, char *error, size_t errlen)
 	for (i = 0; i < n; i++)
 	{
 		snprintf(batch[i]->outcome, sizeof(batch[i]->outcome), "%s", PQgetvalue(res, i, 0));
-		snprintf(batch[i]->event_id, sizeof(batch[i]->event_id), "%s", PQgetvalue(res, i, 1));
+		/* whole or not at all (the extension reports no longer id) */
+		batch[i]->event_id[0] = '\0';
+		if ((size_t) PQgetlength(res, i, 1) < sizeof(batch[i]->event_id))
+			memcpy(batch[i]->event_id, PQgetvalue(res, i, 1), PQgetlength(res, i, 1) + 1);
 	}
 	PQclear(res);
 	return true;
@@ -368,7 +391,7 @@ inbox_copy_batch(PGconn *conn, Delivery **batch, int n, char *error, size_t errl
 	bool		committed;
 	int			i;
 
-	if (!run(conn, "BEGIN", error, errlen))
+	if (!run(conn, begin_sql, error, errlen))
 		return false;
 	if (!copy_rows(conn, batch, n, error, errlen) ||
 		!read_outcomes(conn, batch, n, error, errlen))

@@ -26,6 +26,13 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+
+/*
+ * The largest --max-body: a body travels to the database as hex (twice its
+ * size) in one COPY row, which must stay well inside PostgreSQL's 1 GB
+ * limit for a value and a line.
+ */
+#define MAX_BODY_LIMIT (256L * 1024 * 1024)
 #include <unistd.h>
 
 #include "http.h"
@@ -34,7 +41,10 @@
 #include "pump.h"
 #include "replay.h"
 
-#define CHEKT_INGEST_VERSION "0.3.0"
+/* The extension's version, from chekt_events.control (see the Makefile) */
+#ifndef CHEKT_INGEST_VERSION
+#error "CHEKT_INGEST_VERSION is not defined: build with the Makefile"
+#endif
 
 static void
 usage(FILE *out)
@@ -52,7 +62,7 @@ usage(FILE *out)
 			"  --writers N               database connections writing batches (default 2)\n"
 			"  --batch-max N             deliveries per transaction at most (default 500)\n"
 			"  --batch-delay-us N        how long a batch waits to fill (default 1000)\n"
-			"  --max-body BYTES          largest body taken; larger get 413 (default 262144)\n"
+			"  --max-body BYTES          largest body taken; larger get 413 (default 262144, at most 268435456)\n"
 			"  --max-header-bytes BYTES  request line and headers, per connection (default 32768)\n"
 			"  --max-connections N       open connections at most (default 1024)\n"
 			"  --client-timeout SECONDS  idle client connections are closed (default 30)\n"
@@ -173,7 +183,7 @@ main(int argc, char **argv)
 				pump.batch_delay_us = (int) int_option("batch-delay-us", optarg, 10000000);
 				break;
 			case 'm':
-				http.max_body = (size_t) int_option("max-body", optarg, 1024L * 1024 * 1024);
+				http.max_body = (size_t) int_option("max-body", optarg, MAX_BODY_LIMIT);
 				break;
 			case 'H':
 				http.max_header = (size_t) int_option("max-header-bytes", optarg, 1024L * 1024);

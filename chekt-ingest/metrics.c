@@ -13,14 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chekt_protocol.h"
 #include "metrics.h"
 
-/* The outcomes ingest reports, then the receiver's own */
+/* The outcomes ingest reports (chekt_protocol.h), then the receiver's own */
+#define OUTCOME_NAME(symbol, name, class, status, description) name,
 static const char *const outcome_names[] = {
-	"accepted", "duplicate", "unknown_app", "bad_signature", "stale_signature",
-	"oversize", "malformed_json", "invalid_envelope", "unknown_type",
-	"invalid_payload", "id_conflict", "unavailable", "other"
+	CHEKT_OUTCOME_TABLE(OUTCOME_NAME)
+	"unavailable", "other"
 };
+#undef OUTCOME_NAME
 #define NOUTCOMES (sizeof(outcome_names) / sizeof(outcome_names[0]))
 
 static const unsigned int statuses[] = {200, 400, 401, 404, 405, 413, 500, 503};

@@ -11,6 +11,7 @@ packages=(
   libjansson-dev                # jansson: JSON parsing
   libmicrohttpd-dev libpq-dev   # chekt-ingest: HTTP in, libpq COPY out
   pkg-config                    # finds libmicrohttpd's flags
+  python3                       # raw HTTP in the receiver tests (half-closed sockets)
   curl                          # HTTP client of the demo and the receiver tests
   openssl                       # the CLI, an independent signer in demo and tests
   acl                           # setfacl: lets the postgres user reach a cluster under /root
