@@ -10,6 +10,7 @@ packages=(
   libssl-dev                    # OpenSSL: HMAC-SHA256
   libjansson-dev                # jansson: JSON parsing
   libmicrohttpd-dev libpq-dev   # chekt-ingest: HTTP in, libpq COPY out
+  pgbouncer                     # the pooler chekt-ingest is tested behind
   pkg-config                    # finds libmicrohttpd's flags
   python3                       # raw HTTP in the receiver tests (half-closed sockets)
   curl                          # HTTP client of the demo and the receiver tests

@@ -60,6 +60,7 @@ receiver_cleanup() {
   fi
   [ -z "${KEEP_RECEIVER_LOG:-}" ] && rm -f "$RECEIVER_LOG"
   drop_test_databases
+  drop_feeder_roles
 }
 trap receiver_cleanup EXIT
 
@@ -77,4 +78,71 @@ post() {
   shift 4
   curl -s -w ' %{http_code}' -X POST "$RECEIVER_URL/webhooks/$app" \
     -H "X-CHeKT-Timestamp: $ts" -H "X-CHeKT-Signature: $sig" --data-binary "$body" "$@"
+}
+
+# stream_through_receiver DB CONNINFO CONNECTIONS ALARMS RUN [FLAGS...]: a realistic
+# stream (all 11 types, duplicates, forged, stale, malformed) of about six
+# deliveries per alarm, posted over CONNECTIONS concurrent connections to
+# a receiver that reaches DB through CONNINFO (a role with only the grants
+# the README names, directly or through a pooler): each request gets the
+# status its delivery deserves, the deliveries of many requests share a
+# transaction (group commit), and the database holds exactly what was
+# acknowledged.  FLAGS go to the receiver.  Prints how many deliveries
+# took how many transactions.
+stream_through_receiver() {
+  local db=$1 conninfo=$2 connections=$3 alarms=$4 run=$5
+  shift 5
+  local stream answers wrong expected_events expected_deliveries expected_rejected got
+  local metrics batches rows
+  stream=$(mktemp)
+  answers=$(mktemp)
+  generate_stream "$db" centre centre-secret "$alarms" "$run" "$stream"
+
+  start_receiver "$db" --db "$conninfo" --max-connections $((connections + 100)) "$@"
+  bash scripts/post-stream.sh "$RECEIVER_URL/webhooks/centre" "$stream" "$connections" >"$answers"
+
+  [ "$(wc -l <"$answers")" -eq "$(wc -l <"$stream")" ] || fail "$(wc -l <"$answers") answers for $(wc -l <"$stream") deliveries"
+  # the status each kind of delivery must get
+  wrong=$(awk '{ want = ($2 == "forged" || $2 == "stale") ? 401 : 200; if ($3 != want) print }' "$answers" | head -5)
+  [ -z "$wrong" ] || fail "wrong statuses (line kind status): $wrong"
+
+  # stored: every event once, each delivery counted, the bad ones quarantined
+  expected_events=$(awk -F'\t' '$1 == "event"' "$stream" | wc -l)
+  expected_deliveries=$(awk -F'\t' '$1 == "event" || $1 == "duplicate"' "$stream" | wc -l)
+  got=$(sql "$db" -c "SELECT count(*) || ' ' || sum(delivery_count) FROM chekt.events")
+  [ "$got" = "$expected_events $expected_deliveries" ] || fail "events: got '$got', want '$expected_events $expected_deliveries'"
+  expected_rejected=$(awk -F'\t' '$1 != "event" && $1 != "duplicate"' "$stream" | wc -l)
+  got=$(sql "$db" -c "SELECT count(*) FROM chekt.rejected")
+  [ "$got" = "$expected_rejected" ] || fail "quarantined: got $got, want $expected_rejected"
+  got=$(sql "$db" -c "SELECT count(DISTINCT event_type) FROM chekt.events")
+  [ "$got" = 11 ] || fail "$got event types stored, not 11"
+
+  # group commit: far fewer transactions than requests
+  metrics=$(curl -s "$RECEIVER_URL/metrics")
+  batches=$(sed -n 's/^chekt_ingest_batch_size_count //p' <<<"$metrics")
+  rows=$(sed -n 's/^chekt_ingest_batch_size_sum //p' <<<"$metrics")
+  [ "$rows" = "$(wc -l <"$stream")" ] || fail "metrics count $rows deliveries"
+  [ "$batches" -le $((rows / 5)) ] || fail "$rows deliveries took $batches transactions: no group commit"
+
+  stop_receiver
+  [ "$RECEIVER_STATUS" = 0 ] || fail "exit status $RECEIVER_STATUS"
+  rm -f "$stream" "$answers"
+  echo "$rows deliveries over $connections connections in $batches transactions"
+}
+
+# feeder_role DB ROLE: a login role with only the grants the README names
+# for a receiver (USAGE on schema chekt, INSERT on chekt.inbox); dropped
+# when the test ends.
+feeder_role() {
+  local db=$1 role=$2
+  sql postgres -c "DROP ROLE IF EXISTS $role" -c "CREATE ROLE $role LOGIN" >/dev/null 2>&1
+  sql "$db" -c "GRANT USAGE ON SCHEMA chekt TO $role" -c "GRANT INSERT ON chekt.inbox TO $role" >/dev/null
+  FEEDER_ROLES+=("$role")
+}
+FEEDER_ROLES=()
+drop_feeder_roles() {
+  local role
+  for role in "${FEEDER_ROLES[@]}"; do
+    sql postgres -c "DROP OWNED BY $role" -c "DROP ROLE IF EXISTS $role" >/dev/null 2>&1 || true
+  done
 }
