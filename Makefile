@@ -20,6 +20,7 @@ OBJS = \
 	src/delivery.o \
 	src/entry.o \
 	src/hmac.o \
+	src/json_event.o \
 	src/judge.o \
 	src/outcome.o \
 	src/owner.o \
@@ -27,6 +28,7 @@ OBJS = \
 	src/rfc3339.o \
 	src/secret.o \
 	src/signature.o \
+	src/signature_header.o \
 	src/store_events.o \
 	src/store_refusals.o \
 	src/writer.o \

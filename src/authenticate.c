@@ -31,6 +31,7 @@
 #include "owner.h"
 #include "rfc3339.h"
 #include "signature.h"
+#include "signature_header.h"
 
 /* What ingest knows of one app */
 typedef struct ChektAppAuth

@@ -193,19 +193,3 @@ chekt_catalog_load(void)
 	SPI_freetuptable(SPI_tuptable);
 	return catalog;
 }
-
-/* The event type of that name, or NULL if the catalog has none */
-const ChektEventType *
-chekt_catalog_find_type(const ChektCatalog *catalog, const char *name, size_t len)
-{
-	int			i;
-
-	for (i = 0; i < catalog->ntypes; i++)
-	{
-		const char *candidate = catalog->types[i].name;
-
-		if (strlen(candidate) == len && memcmp(candidate, name, len) == 0)
-			return &catalog->types[i];
-	}
-	return NULL;
-}

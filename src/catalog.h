@@ -3,10 +3,18 @@
  * catalog.h
  *	  The event type catalog, read from chekt.event_types and event_fields
  *
+ * The types are plain C (no PostgreSQL header), so that the pure parser
+ * (json_event.c) and its fuzzer use them without a server.
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef CHEKT_CATALOG_H
 #define CHEKT_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct varlena;
 
 /* How a data field is checked and stored */
 typedef enum ChektFieldKind
@@ -39,7 +47,7 @@ typedef struct ChektFamily
 typedef struct ChektEventType
 {
 	char	   *name;
-	text	   *name_text;		/* the same, as a text datum */
+	struct varlena *name_text;	/* the same as a text datum (in a server) */
 	int			family;			/* index into the catalog's families */
 	int			nfields;
 	ChektField *fields;
@@ -54,7 +62,5 @@ typedef struct ChektCatalog
 } ChektCatalog;
 
 extern ChektCatalog *chekt_catalog_load(void);
-extern const ChektEventType *chekt_catalog_find_type(const ChektCatalog *catalog,
-													 const char *name, size_t len);
 
 #endif							/* CHEKT_CATALOG_H */

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * parse.h
- *	  Parsing a delivery's body and validating it against the catalog
+ *	  A delivery's body as an event of the backend
  *
  *-------------------------------------------------------------------------
  */

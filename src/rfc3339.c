@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * rfc3339.c
- *	  Strict RFC 3339 timestamps
+ *	  Strict RFC 3339 timestamps (pure: no backend needed)
  *
  * Accepts exactly the date-time production of RFC 3339 section 5.6:
  *
@@ -13,22 +13,25 @@
  * on any of that.  Fractions beyond microseconds are truncated; a leap second
  * (60) counts as the first second of the next minute, as in PostgreSQL.
  *
+ * The result counts microseconds from 2000-01-01 00:00:00 UTC, as a
+ * TimestampTz does.  This file includes no PostgreSQL header, so that a
+ * fuzzer drives it without a server (test/fuzz/).
+ *
  *-------------------------------------------------------------------------
  */
-#include "postgres.h"
-
-#include "utils/datetime.h"
-
 #include "rfc3339.h"
+
+#define USECS_PER_SECOND INT64_C(1000000)
+#define SECONDS_PER_DAY INT64_C(86400)
 
 /*
  * Parse exactly len decimal digits at s (at most 18, so that any fits) into
  * *value; false if there are none, too many, or any is not a digit.
  */
 bool
-chekt_parse_decimal(const char *s, size_t len, int64 *value)
+chekt_parse_decimal(const char *s, size_t len, int64_t *value)
 {
-	int64		v = 0;
+	int64_t		v = 0;
 	size_t		i;
 
 	if (len == 0 || len > 18)
@@ -47,12 +50,45 @@ chekt_parse_decimal(const char *s, size_t len, int64 *value)
 static bool
 parse_digits(const char *s, int n, int *value)
 {
-	int64		v;
+	int64_t		v;
 
-	if (!chekt_parse_decimal(s, n, &v))
+	if (!chekt_parse_decimal(s, (size_t) n, &v))
 		return false;
 	*value = (int) v;
 	return true;
+}
+
+/* Is year a leap year of the Gregorian calendar? */
+static bool
+is_leap(int year)
+{
+	return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+}
+
+/* Days in a month (1-12) of a year */
+static int
+days_in_month(int year, int month)
+{
+	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+	return month == 2 && is_leap(year) ? 29 : days[month - 1];
+}
+
+/*
+ * Days from 2000-01-01 to a date of the proleptic Gregorian calendar
+ * (Howard Hinnant's days_from_civil, shifted to PostgreSQL's epoch).
+ */
+static int64_t
+days_from_2000(int year, int month, int day)
+{
+	int64_t		y = year - (month <= 2);
+	int64_t		era = (y >= 0 ? y : y - 399) / 400;
+	int64_t		year_of_era = y - era * 400;
+	int64_t		day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+	int64_t		day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+
+	/* day 730425 of that count is 2000-01-01 */
+	return era * 146097 + day_of_era - 730425;
 }
 
 /*
@@ -60,7 +96,7 @@ parse_digits(const char *s, int n, int *value)
  * for anything else, without raising an error.
  */
 bool
-chekt_parse_rfc3339(const char *s, size_t len, TimestampTz *result)
+chekt_parse_rfc3339(const char *s, size_t len, int64_t *result)
 {
 	int			year,
 				month,
@@ -71,9 +107,8 @@ chekt_parse_rfc3339(const char *s, size_t len, TimestampTz *result)
 				offset_hour = 0,
 				offset_minute = 0,
 				offset_sign = 0;
-	int64		fraction_usec = 0;
+	int64_t		fraction_usec = 0;
 	size_t		pos;
-	int64		days;
 
 	/* "YYYY-MM-DDThh:mm:ss" */
 	if (len < 20 ||
@@ -90,7 +125,7 @@ chekt_parse_rfc3339(const char *s, size_t len, TimestampTz *result)
 	/* optional fraction: at least one digit, microseconds kept */
 	if (s[pos] == '.')
 	{
-		int64		scale = 100000;
+		int64_t		scale = 100000;
 		size_t		start = ++pos;
 
 		while (pos < len && s[pos] >= '0' && s[pos] <= '9')
@@ -120,15 +155,14 @@ chekt_parse_rfc3339(const char *s, size_t len, TimestampTz *result)
 		return false;
 
 	if (year < 1 || month < 1 || month > 12 || day < 1 ||
-		day > day_tab[isleap(year)][month - 1] ||
+		day > days_in_month(year, month) ||
 		hour > 23 || minute > 59 || second > 60 ||
 		offset_hour > 23 || offset_minute > 59)
 		return false;
 
-	days = date2j(year, month, day) - POSTGRES_EPOCH_JDATE;
-	*result = days * USECS_PER_DAY +
-		((int64) hour * MINS_PER_HOUR + minute) * USECS_PER_MINUTE +
-		(int64) second * USECS_PER_SEC + fraction_usec -
-		offset_sign * ((int64) offset_hour * MINS_PER_HOUR + offset_minute) * USECS_PER_MINUTE;
+	*result = days_from_2000(year, month, day) * SECONDS_PER_DAY * USECS_PER_SECOND +
+		(((int64_t) hour * 60 + minute) * 60 + second) * USECS_PER_SECOND +
+		fraction_usec -
+		offset_sign * ((int64_t) offset_hour * 60 + offset_minute) * 60 * USECS_PER_SECOND;
 	return true;
 }
