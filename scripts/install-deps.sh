@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   make gcc                      # the build
+  clang-14 libclang-rt-14-dev   # libFuzzer and sanitizers for the parsers (test/fuzz)
   postgresql-15                 # the server (and pgcrypto, used by the tests)
   postgresql-server-dev-15      # PGXS and server headers
   libssl-dev                    # OpenSSL: HMAC-SHA256

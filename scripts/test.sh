@@ -71,19 +71,28 @@ fi
 eval "$(bash scripts/pg-cluster.sh env "$cluster")"
 export CHEKT_TEST_CLUSTER=$cluster
 
-# pg_regress: one test per sql/*.sql (install scripts aside).
+# pg_regress: one test per sql/*.sql (install scripts aside), then the
+# isolation tests (test/isolation/specs/*.spec).  pg_regress prints
+# "test NAME ... ok" (PostgreSQL 15) or "ok 1 - NAME" (16 and later).
 make installcheck >"$log_dir/regress.log" 2>&1
 regress_status=$?
-while read -r name result; do
+while read -r suite name result; do
   if [ "$result" = ok ]; then
-    record "regress/$name" 0 /dev/null
+    record "$suite/$name" 0 /dev/null
   else
-    record "regress/$name" 1 /dev/null
+    record "$suite/$name" 1 /dev/null
   fi
-done < <(awk '/ \.\.\. / { for (i = 1; i < NF; i++) if ($(i + 1) == "...") print $i, $(i + 2) }' "$log_dir/regress.log")
+done < <(awk '
+  /isolation install-check|isolation_regress/ { suite = "isolation" }
+  BEGIN { suite = "regress" }
+  / \.\.\. / { for (i = 1; i < NF; i++) if ($(i + 1) == "...") print suite, $i, $(i + 2) }
+  /^(not )?ok [0-9]+ +- / { n = $1 == "not" ? $5 : $4; print suite, n, ($1 == "ok" ? "ok" : "FAILED") }
+  ' "$log_dir/regress.log")
 if [ "$regress_status" -ne 0 ]; then
-  [ -f regression.diffs ] && sed 's/^/    | /' regression.diffs | head -200
-  grep -q '\.\.\. FAILED' "$log_dir/regress.log" || record regress 1 "$log_dir/regress.log"
+  for diffs in regression.diffs output_iso/regression.diffs; do
+    [ -f "$diffs" ] && sed 's/^/    | /' "$diffs" | head -200
+  done
+  grep -Eq '\.\.\. FAILED|^not ok' "$log_dir/regress.log" || record regress 1 "$log_dir/regress.log"
 fi
 
 # Integration tests: each script passes by exiting 0.
