@@ -98,6 +98,14 @@ DROP ROLE regress_errors_feeder;
 SELECT pg_temp.alarm('count-1'), pg_temp.alarm('count-1');
 SELECT event_id, delivery_count FROM chekt.events WHERE event_id = 'count-1';
 
+-- ingest's trigger on a table of the wrong shape says so, and reads nothing
+CREATE TABLE public.not_an_inbox (app integer, received_at timestamptz, signed_at text,
+                                  signature text, body text, message_id text, headers jsonb);
+CREATE TRIGGER inbox_receive BEFORE INSERT ON public.not_an_inbox
+  FOR EACH ROW EXECUTE FUNCTION chekt.inbox_receive();
+INSERT INTO public.not_an_inbox VALUES (1, now(), '1', 'x', '{}', NULL, NULL);
+DROP TABLE public.not_an_inbox;
+
 ALTER TABLE chekt.events DROP CONSTRAINT errors_no_boom;
 DELETE FROM chekt.alarm_events;
 DELETE FROM chekt.events;

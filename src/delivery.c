@@ -13,6 +13,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
@@ -22,6 +23,10 @@
 static const char *const column_names[DELIVERY_NCOLUMNS] = {
 	"app", "received_at", "signed_at", "signature", "body", "message_id",
 	"headers", "body_bytes", "rejected_id"
+};
+static const Oid column_types[DELIVERY_NCOLUMNS] = {
+	TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	JSONBOID, BYTEAOID, INT8OID
 };
 
 /*
@@ -43,8 +48,17 @@ chekt_delivery_columns(TupleDesc desc, const char *relation,
 		{
 			Form_pg_attribute att = TupleDescAttr(desc, i);
 
-			if (!att->attisdropped && strcmp(NameStr(att->attname), column_names[c]) == 0)
-				columns->attnums[c] = att->attnum;
+			if (att->attisdropped || strcmp(NameStr(att->attname), column_names[c]) != 0)
+				continue;
+			/* the row is read as these types: anything else could crash */
+			if (att->atttypid != column_types[c])
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("column \"%s\" of relation \"%s\" has type %s, not %s",
+								column_names[c], relation, format_type_be(att->atttypid),
+								format_type_be(column_types[c])),
+						 errhint("Ingest reads rows of chekt.inbox only; reinstall the extension to restore it.")));
+			columns->attnums[c] = att->attnum;
 		}
 		if (columns->attnums[c] == InvalidAttrNumber &&
 			c != DELIVERY_BODY_BYTES && c != DELIVERY_REJECTED_ID)

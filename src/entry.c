@@ -64,8 +64,7 @@ Datum
 chekt_inbox_receive(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	Relation	inbox;
-	ChektDeliveryColumns columns;
+	const ChektDeliveryColumns *columns;
 	ChektDelivery delivery;
 	ChektBatch *batch;
 
@@ -77,11 +76,9 @@ chekt_inbox_receive(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("chekt.inbox_receive() must be fired BEFORE INSERT FOR EACH ROW")));
 
-	inbox = trigdata->tg_relation;
-	chekt_delivery_columns(RelationGetDescr(inbox), "chekt.inbox", &columns);
-	chekt_delivery_from_tuple(&columns, trigdata->tg_trigtuple,
-							  RelationGetDescr(inbox), &delivery);
-	batch = chekt_statement_batch(inbox->rd_rel->relowner);
+	batch = chekt_statement_batch(trigdata->tg_relation, &columns);
+	chekt_delivery_from_tuple(columns, trigdata->tg_trigtuple,
+							  RelationGetDescr(trigdata->tg_relation), &delivery);
 	(void) chekt_batch_add(batch, &delivery);
 	if (chekt_batch_is_full(batch))
 	{

@@ -31,6 +31,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 
 #include "xact_state.h"
 
@@ -40,6 +41,8 @@ bool		chekt_log_outcomes = false;
 typedef struct StatementBatch
 {
 	ChektBatch *batch;
+	Oid			relid;			/* the table whose rows it takes */
+	ChektDeliveryColumns columns;	/* where those rows hold what */
 	SubTransactionId subxid;	/* the subtransaction that started it */
 	struct StatementBatch *outer;
 } StatementBatch;
@@ -68,21 +71,26 @@ static OutcomeLog *outcome_log = NULL;
 /*
  * The batch that takes the rows of the statement now inserting into
  * chekt.inbox: the innermost one, unless it is being written; else a new
- * one, working as owner.
+ * one, working as the inbox's owner.  *columns says where the rows hold
+ * what (found once per batch, not once per row).
  */
 ChektBatch *
-chekt_statement_batch(Oid owner)
+chekt_statement_batch(Relation inbox, const ChektDeliveryColumns **columns)
 {
-	StatementBatch *st;
+	StatementBatch *st = statement_batches;
 
-	if (statement_batches != NULL && !statement_batches->batch->writing)
-		return statement_batches->batch;
-
-	st = MemoryContextAlloc(TopTransactionContext, sizeof(StatementBatch));
-	st->batch = chekt_batch_create(TopTransactionContext, owner);
-	st->subxid = GetCurrentSubTransactionId();
-	st->outer = statement_batches;
-	statement_batches = st;
+	if (st == NULL || st->batch->writing || st->relid != RelationGetRelid(inbox))
+	{
+		st = MemoryContextAlloc(TopTransactionContext, sizeof(StatementBatch));
+		st->relid = RelationGetRelid(inbox);
+		chekt_delivery_columns(RelationGetDescr(inbox), RelationGetRelationName(inbox),
+							   &st->columns);
+		st->batch = chekt_batch_create(TopTransactionContext, inbox->rd_rel->relowner);
+		st->subxid = GetCurrentSubTransactionId();
+		st->outer = statement_batches;
+		statement_batches = st;
+	}
+	*columns = &st->columns;
 	return st->batch;
 }
 

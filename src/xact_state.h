@@ -8,13 +8,17 @@
 #ifndef CHEKT_XACT_STATE_H
 #define CHEKT_XACT_STATE_H
 
+#include "utils/relcache.h"
+
 #include "batch.h"
+#include "delivery.h"
 #include "outcome.h"
 
 /* Are outcomes being logged (GUC chekt.log_outcomes)? */
 extern bool chekt_log_outcomes;
 
-extern ChektBatch *chekt_statement_batch(Oid owner);
+extern ChektBatch *chekt_statement_batch(Relation inbox,
+										 const ChektDeliveryColumns **columns);
 extern ChektBatch *chekt_statement_batch_to_flush(void);
 extern void chekt_statement_batch_end(void);
 
