@@ -6,7 +6,8 @@
  * Which event types exist, which family table stores each, and how each
  * data field is checked are rows in the catalog tables, so that a new CHeKT
  * type or field is an upgrade script, not new C.  Ingest loads the catalog
- * once per batch.
+ * once per batch; which columns are keys, from the system catalogs, once
+ * per backend until a relation changes.
  *
  *-------------------------------------------------------------------------
  */
@@ -14,22 +15,30 @@
 
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
 
 #include "catalog.h"
 #include "chekt_protocol.h"
 #include "owner.h"
 
-/*
- * One row per (type, field); types without fields appear once with NULLs.
- * is_key says whether the field is a key, limited to CHEKT_KEY_MAX_BYTES so
- * that no delivery can make an index insert fail: an id (its column
- * compares byte by byte, COLLATE "C", as every id column of the family
- * tables does), or a field whose column lands in a btree index of its
- * family table, as a key or included column, in an index expression or
- * predicate, or through a generated column computed from it.  An index a
- * user adds is covered as well.
- */
+/* One row per (type, field); types without fields appear once with NULLs */
 static const char *catalog_query =
+"SELECT t.event_type, t.family, f.field, f.column_name, f.kind, f.required"
+"  FROM chekt.event_types t"
+"  LEFT JOIN chekt.event_fields f ON f.event_type = t.event_type"
+" ORDER BY t.family, t.event_type, f.field";
+
+/*
+ * The key columns of the extension's tables: every column that is an id
+ * (it compares byte by byte, COLLATE "C", as every id column of the family
+ * tables does) or that lands in a btree index, as a key or included
+ * column, in an index expression or predicate, or through a generated
+ * column computed from it.  A field stored in such a column is limited to
+ * CHEKT_KEY_MAX_BYTES, so that no delivery can make an index insert fail;
+ * an index a user adds is covered as well.
+ */
+static const char *key_columns_query =
 "WITH RECURSIVE btree_index AS ("
 "  SELECT i.indexrelid, i.indrelid, i.indkey"
 "    FROM pg_catalog.pg_index i"
@@ -57,17 +66,75 @@ static const char *catalog_query =
 "     AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass"
 "     AND d.refobjid = k.relid AND d.refobjsubid > 0"
 ")"
-"SELECT t.event_type, t.family, f.field, f.column_name, f.kind, f.required,"
-"       coalesce(a.attcollation = 'pg_catalog.\"C\"'::pg_catalog.regcollation"
-"                OR EXISTS (SELECT FROM key_column k"
-"                            WHERE k.relid = a.attrelid AND k.attnum = a.attnum), false)"
-"  FROM chekt.event_types t"
-"  LEFT JOIN chekt.event_fields f ON f.event_type = t.event_type"
-"  LEFT JOIN pg_catalog.pg_class c"
-"    ON c.relnamespace = 'chekt'::pg_catalog.regnamespace AND c.relname = t.family || '_events'"
-"  LEFT JOIN pg_catalog.pg_attribute a"
-"    ON a.attrelid = c.oid AND a.attname = f.column_name AND NOT a.attisdropped"
-" ORDER BY t.family, t.event_type, f.field";
+"SELECT c.relname, a.attname"
+"  FROM pg_catalog.pg_class c"
+"  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped"
+" WHERE c.relnamespace = 'chekt'::pg_catalog.regnamespace"
+"   AND (a.attcollation = 'pg_catalog.\"C\"'::pg_catalog.regcollation"
+"        OR EXISTS (SELECT FROM key_column k WHERE k.relid = c.oid AND k.attnum = a.attnum))";
+
+/*
+ * The key columns, "table.column" each, read on first use and kept for the
+ * backend until any relation changes (a relcache invalidation: an index
+ * created or dropped, a column altered; also rarer events, which merely
+ * cost one more read).  Reading them takes milliseconds, which a call of
+ * chekt.ingest() per delivery must not pay every time.
+ */
+static MemoryContext key_cache_cxt = NULL;
+static char **key_cache = NULL;
+static int	key_cache_count = 0;
+static bool key_cache_valid = false;
+
+/* Relcache callback: forget the key columns */
+static void
+forget_key_columns(pg_attribute_unused() Datum arg, pg_attribute_unused() Oid relid)
+{
+	key_cache_valid = false;
+}
+
+/* Read the key columns into the cache (owner work: it reads through SPI) */
+static void
+read_key_columns(void)
+{
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	uint64		row;
+
+	chekt_owner_execute(key_columns_query, 0, NULL, NULL, NULL, true, SPI_OK_SELECT);
+	if (key_cache_cxt == NULL)
+		key_cache_cxt = AllocSetContextCreate(CacheMemoryContext, "chekt_events key columns",
+											  ALLOCSET_SMALL_SIZES);
+	MemoryContextReset(key_cache_cxt);
+	MemoryContextSwitchTo(key_cache_cxt);
+	key_cache = palloc(sizeof(char *) * (SPI_processed + 1));
+	for (row = 0; row < SPI_processed; row++)
+		key_cache[row] = psprintf("%s.%s",
+								  SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 1),
+								  SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 2));
+	key_cache_count = (int) SPI_processed;
+	MemoryContextSwitchTo(caller_cxt);
+	SPI_freetuptable(SPI_tuptable);
+	key_cache_valid = true;
+}
+
+/* Is column of family's table a key column? */
+static bool
+is_key_column(const char *family, const char *column)
+{
+	char	   *name = psprintf("%s_events.%s", family, column);
+	int			i;
+
+	for (i = 0; i < key_cache_count; i++)
+		if (strcmp(key_cache[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Watch for changes of the key columns (at library load) */
+void
+chekt_catalog_init(void)
+{
+	CacheRegisterRelcacheCallback(forget_key_columns, (Datum) 0);
+}
 
 /* Map a kind name of chekt.event_fields.kind to the enum */
 static ChektFieldKind
@@ -146,6 +213,8 @@ chekt_catalog_load(void)
 	uint64		row;
 	int			max;
 
+	if (!key_cache_valid)
+		read_key_columns();
 	chekt_owner_execute(catalog_query, 0, NULL, NULL, NULL, true, SPI_OK_SELECT);
 	nrows = SPI_processed;
 
@@ -183,8 +252,8 @@ chekt_catalog_load(void)
 			field->name = pstrdup(field_name);
 			field->kind = field_kind_from_name(SPI_getvalue(tuple, desc, 5));
 			field->required = DatumGetBool(SPI_getbinval(tuple, desc, 6, &isnull));
-			field->max_bytes = DatumGetBool(SPI_getbinval(tuple, desc, 7, &isnull)) &&
-				field->kind == FIELD_STRING ? CHEKT_KEY_MAX_BYTES : 0;
+			field->max_bytes = field->kind == FIELD_STRING &&
+				is_key_column(family_name, SPI_getvalue(tuple, desc, 4)) ? CHEKT_KEY_MAX_BYTES : 0;
 			field->column = column_index(&catalog->families[type->family],
 										 SPI_getvalue(tuple, desc, 4),
 										 field->kind, max);

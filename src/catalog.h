@@ -62,5 +62,6 @@ typedef struct ChektCatalog
 } ChektCatalog;
 
 extern ChektCatalog *chekt_catalog_load(void);
+extern void chekt_catalog_init(void);
 
 #endif							/* CHEKT_CATALOG_H */

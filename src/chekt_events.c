@@ -37,6 +37,7 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
+#include "catalog.h"
 #include "judge.h"
 #include "xact_state.h"
 
@@ -50,6 +51,7 @@ _PG_init(void)
 {
 	/* before the "chekt." prefix is reserved, so a SET made earlier holds */
 	chekt_xact_state_init();
+	chekt_catalog_init();
 	DefineCustomIntVariable("chekt.max_body_bytes",
 							"Largest webhook body ingest accepts.",
 							"Larger deliveries are quarantined in chekt.rejected with reason oversize.",
