@@ -10,14 +10,15 @@
  * every item holds its final outcome.
  *
  * The write is tried the fast way first: new events go straight into
- * chekt.events.  If that fails for any reason, typically because another
+ * chekt.events.  If that insert fails, typically because another
  * transaction stored one of the same event ids in the meantime (whatever
  * error code a layer such as Citus reports that as), the attempt has been
  * rolled back whole, and the batch is written again the careful way
  * (INSERT ... ON CONFLICT DO NOTHING), which waits for such a writer and
- * sees what it stored.  An error of the careful way is the caller's, raised
- * with everything of the attempt rolled back and closed.  A cancel is never
- * retried.
+ * sees what it stored.  Any other error, and any error of the careful way,
+ * is the caller's, raised with everything of the attempt rolled back and
+ * closed.  A cancel, a lack of resources and a serialization failure are
+ * never retried: the careful way could not end otherwise.
  *
  *-------------------------------------------------------------------------
  */
@@ -60,7 +61,11 @@ chekt_batch_delete(ChektBatch *batch)
 	MemoryContextDelete(batch->cxt);
 }
 
-/* Add a copy of a delivery to the batch and judge it */
+/*
+ * Add a copy of a delivery to the batch and judge it.  The item counts as
+ * part of the batch only once it is judged: an error on the way (a cancel
+ * while an app's secrets are read) leaves the batch as it was.
+ */
 ChektBatchItem *
 chekt_batch_add(ChektBatch *batch, const ChektDelivery *delivery)
 {
@@ -74,14 +79,15 @@ chekt_batch_add(ChektBatch *batch, const ChektDelivery *delivery)
 			palloc(sizeof(ChektBatchItem) * batch->capacity) :
 			repalloc(batch->items, sizeof(ChektBatchItem) * batch->capacity);
 	}
-	item = &batch->items[batch->nitems++];
+	item = &batch->items[batch->nitems];
 	memset(item, 0, sizeof(ChektBatchItem));
+	item->judged = item->outcome = OUTCOME_PENDING;
 	chekt_delivery_copy(delivery, &item->delivery);
-	batch->bytes += VARSIZE_ANY_EXHDR(item->delivery.body);
-
 	item->judged = chekt_judge_delivery(batch->judge, &item->delivery,
 										&item->event, &item->detail);
 	item->outcome = item->judged;
+	batch->bytes += VARSIZE_ANY_EXHDR(item->delivery.body);
+	batch->nitems++;
 	MemoryContextSwitchTo(old);
 	return item;
 }
@@ -130,14 +136,23 @@ write_attempt(void *arg)
 	attempt->passed = chekt_store_refusals(attempt->batch);
 }
 
-/* May an attempt that failed with this error be made again the careful way? */
+/*
+ * May a fast attempt that failed with this error be made again the careful
+ * way?  Only if it failed inserting into chekt.events, the one step the
+ * careful way does differently; and never after a cancel or shutdown, a
+ * lack of memory or disk, or a serialization failure (the transaction is
+ * past saving), as far as the error code still says so.
+ */
 static bool
-may_retry(const ErrorData *error)
+may_retry(const ChektBatch *batch, const ErrorData *error)
 {
-	/* never a cancel, a shutdown, or a lack of memory or disk */
-	return ERRCODE_TO_CATEGORY(error->sqlerrcode) != ERRCODE_OPERATOR_INTERVENTION &&
-		ERRCODE_TO_CATEGORY(error->sqlerrcode) != ERRCODE_INSUFFICIENT_RESOURCES &&
-		ERRCODE_TO_CATEGORY(error->sqlerrcode) != ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+	int			category = ERRCODE_TO_CATEGORY(error->sqlerrcode);
+
+	return batch->inserting_events &&
+		category != ERRCODE_OPERATOR_INTERVENTION &&
+		category != ERRCODE_INSUFFICIENT_RESOURCES &&
+		category != ERRCODE_PROGRAM_LIMIT_EXCEEDED &&
+		error->sqlerrcode != ERRCODE_T_R_SERIALIZATION_FAILURE;
 }
 
 /*
@@ -155,14 +170,16 @@ chekt_batch_write(ChektBatch *batch)
 		return;
 	old = MemoryContextSwitchTo(batch->items_cxt);
 	batch->writing = true;
+	batch->inserting_events = false;
 	PG_TRY();
 	{
 		error = chekt_try_as_owner(batch->owner, write_attempt, &attempt);
-		if (error != NULL && may_retry(error))
+		if (error != NULL && may_retry(batch, error))
 		{
 			elog(DEBUG1, "chekt_events: writing a batch of %d again, carefully, after: %s",
 				 batch->nitems, error->message);
 			FreeErrorData(error);
+			batch->inserting_events = false;
 			attempt.careful = true;
 			error = chekt_try_as_owner(batch->owner, write_attempt, &attempt);
 		}

@@ -36,6 +36,8 @@ typedef struct ChektBatch
 	bool		writing;		/* being written (a nested statement that
 								 * inserts into chekt.inbox meanwhile gets a
 								 * batch of its own) */
+	bool		inserting_events;	/* inside the fast insert into
+									 * chekt.events (store_events.c) */
 	int64		passed_retries; /* quarantined deliveries that now passed */
 } ChektBatch;
 

@@ -111,7 +111,7 @@ chekt_inbox_flush(PG_FUNCTION_ARGS)
 	if (batch != NULL)
 	{
 		write_and_log(batch);
-		chekt_statement_batch_end();
+		chekt_statement_batch_end(batch);
 	}
 	return PointerGetDatum(NULL);
 }
@@ -206,6 +206,9 @@ retry_quarantine(void *arg)
 	ChektDeliveryColumns columns;
 	bool		have_columns = false;
 	Portal		portal;
+	MemoryContext fetch_cxt = AllocSetContextCreate(CurrentMemoryContext,
+													"chekt_events quarantine fetch",
+													ALLOCSET_DEFAULT_SIZES);
 
 	portal = chekt_owner_cursor(psprintf(quarantine_query,
 										 get_attnum(rejected, "body_bytes") == InvalidAttrNumber ?
@@ -232,9 +235,13 @@ retry_quarantine(void *arg)
 		for (i = 0; i < nrows; i++)
 		{
 			ChektDelivery delivery;
+			MemoryContext old = MemoryContextSwitchTo(fetch_cxt);
 
+			/* detoasted into fetch_cxt; the batch keeps its own copy */
 			chekt_delivery_from_tuple(&columns, rows->vals[i], rows->tupdesc, &delivery);
+			MemoryContextSwitchTo(old);
 			(void) chekt_batch_add(batch, &delivery);
+			MemoryContextReset(fetch_cxt);
 			if (chekt_batch_is_full(batch))
 			{
 				chekt_batch_write(batch);
@@ -246,6 +253,7 @@ retry_quarantine(void *arg)
 	SPI_cursor_close(portal);
 	chekt_batch_write(batch);
 	chekt_batch_clear(batch);
+	MemoryContextDelete(fetch_cxt);
 }
 
 PG_FUNCTION_INFO_V1(chekt_retry_rejected);

@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "mb/pg_wchar.h"
 #include "utils/timestamp.h"
 
 #include "json_event.h"
@@ -59,6 +60,32 @@ make_text(const char *s, size_t len)
 	SET_VARSIZE(t, VARHDRSZ + len);
 	memcpy(VARDATA(t), s, len);
 	return t;
+}
+
+/*
+ * In a database whose encoding is not UTF-8, is every string of the event
+ * valid text there?  (jansson decodes \u escapes to UTF-8, which another
+ * multi-byte encoding may not take; an insert of it would fail the batch.)
+ * NULL if so, else what is wrong.
+ */
+static char *
+check_encoding(const ChektParsedEvent *parsed)
+{
+	int			i;
+
+	if (GetDatabaseEncoding() == PG_UTF8)
+		return NULL;
+	for (i = 0; i < parsed->type->nfields; i++)
+	{
+		const ChektField *field = &parsed->type->fields[i];
+		const ChektValue *value = &parsed->values[field->column];
+
+		if (field->kind == FIELD_STRING && !value->isnull &&
+			!pg_verifymbstr(value->string, value->length, true))
+			return psprintf("data.%s is not valid text in the database encoding %s",
+							field->name, GetDatabaseEncodingName());
+	}
+	return NULL;
 }
 
 /* The valid event's columns as Datums, in the current memory context */
@@ -127,6 +154,13 @@ chekt_parse_event(const ChektCatalog *catalog, const char *body, size_t len,
 	PG_END_TRY();
 
 	*detail = parse_detail == NULL ? NULL : pstrdup(parse_detail);
+	if (parsed.event_id != NULL && GetDatabaseEncoding() != PG_UTF8 &&
+		!pg_verifymbstr(parsed.event_id, parsed.event_id_len, true))
+	{
+		*detail = psprintf("id is not valid text in the database encoding %s",
+						   GetDatabaseEncodingName());
+		return OUTCOME_INVALID_ENVELOPE;
+	}
 	if (parsed.event_id != NULL)
 	{
 		event->event_id = pnstrdup(parsed.event_id, parsed.event_id_len);
@@ -134,6 +168,9 @@ chekt_parse_event(const ChektCatalog *catalog, const char *body, size_t len,
 	}
 	if (outcome != OUTCOME_PENDING)
 		return outcome;
+	*detail = check_encoding(&parsed);
+	if (*detail != NULL)
+		return OUTCOME_INVALID_PAYLOAD;
 	event->type = parsed.type;
 	event->created_at = (TimestampTz) parsed.created_at;
 	event_datums(catalog, &parsed, event);

@@ -34,13 +34,13 @@
  */
 #include "postgres.h"
 
+#include "access/detoast.h"
 #include "access/genam.h"
 #include "access/relscan.h"
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_collation_d.h"
 #include "catalog/pg_type.h"
 #include "executor/tuptable.h"
 #include "parser/parse_relation.h"
@@ -267,6 +267,8 @@ settle_against_stored(const Runs *runs)
 	for (start = 0; start < runs->n; start = end)
 	{
 		ScanKeyData key;
+		Datum		stored;
+		Size		stored_len;
 		text	   *stored_body;
 		bool		isnull;
 		int32		duplicates = 0;
@@ -279,11 +281,13 @@ settle_against_stored(const Runs *runs)
 
 		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ,
 					PointerGetDatum(run_item(runs, start)->event.event_id_text));
-		key.sk_collation = C_COLLATION_OID;
+		key.sk_collation = pkey->rd_indcollation[0];
 		index_rescan(scan, &key, 1, NULL, 0);
 		if (!index_getnext_slot(scan, ForwardScanDirection, slot))
 			continue;
-		stored_body = DatumGetTextPP(slot_getattr(slot, body_attnum, &isnull));
+		stored = slot_getattr(slot, body_attnum, &isnull);
+		stored_len = toast_raw_datum_size(stored) - VARHDRSZ;
+		stored_body = NULL;
 
 		for (j = start; j < end; j++)
 		{
@@ -291,7 +295,11 @@ settle_against_stored(const Runs *runs)
 
 			if (item->outcome != OUTCOME_PENDING)
 				continue;
-			if (same_bytes(stored_body, item->delivery.body))
+			/* a stored body is read (and detoasted) only if a length matches */
+			if (VARSIZE_ANY_EXHDR(item->delivery.body) == stored_len && stored_body == NULL)
+				stored_body = DatumGetTextPP(stored);
+			if (VARSIZE_ANY_EXHDR(item->delivery.body) == stored_len &&
+				same_bytes(stored_body, item->delivery.body))
 			{
 				item->outcome = OUTCOME_DUPLICATE;
 				duplicates++;
@@ -300,6 +308,8 @@ settle_against_stored(const Runs *runs)
 			else
 				refuse_as_id_conflict(item);
 		}
+		if (stored_body != NULL && (Pointer) stored_body != DatumGetPointer(stored))
+			pfree(stored_body);
 		ExecClearTuple(slot);
 		if (duplicates > 0)
 		{
@@ -508,7 +518,12 @@ chekt_store_events(ChektBatch *batch, bool careful)
 
 	settle_against_stored(&runs);
 	if (!careful)
+	{
+		/* the one step another writer of the same ids can make fail */
+		batch->inserting_events = true;
 		insert_new_events(&runs);
+		batch->inserting_events = false;
+	}
 	else
 	{
 		insert_if_absent(&runs);

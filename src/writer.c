@@ -148,8 +148,8 @@ distributed_by_citus(Oid relid)
 }
 
 /*
- * Can rows go straight into rel?  Only a plain heap table without triggers
- * or forced row security, whose every stored column is one the writer
+ * Can rows go straight into rel?  Only a plain heap table without triggers,
+ * rules or forced row security, whose every stored column is one the writer
  * fills (generated columns aside), and which Citus does not distribute.
  */
 static bool
@@ -162,7 +162,8 @@ can_multi_insert(ChektWriter *writer, Relation rel)
 	int			c;
 
 	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->trigdesc != NULL ||
-		rel->rd_rel->relforcerowsecurity || rel->rd_tableam != GetHeapamTableAmRoutine())
+		rel->rd_rel->relhasrules || rel->rd_rel->relforcerowsecurity ||
+		rel->rd_tableam != GetHeapamTableAmRoutine())
 		return false;
 
 	for (i = 0; i < desc->natts; i++)

@@ -69,8 +69,22 @@ typedef struct OutcomeLog
 static OutcomeLog *outcome_log = NULL;
 
 /*
+ * Can the innermost statement batch take rows now?  Only if it is not being
+ * written and belongs to the current subtransaction: a row of a statement
+ * run in a subtransaction (an EXCEPTION block, a savepoint) must go, and be
+ * rolled back, with that subtransaction's own batch.
+ */
+static bool
+innermost_takes_rows(void)
+{
+	return statement_batches != NULL &&
+		!statement_batches->batch->writing &&
+		statement_batches->subxid == GetCurrentSubTransactionId();
+}
+
+/*
  * The batch that takes the rows of the statement now inserting into
- * chekt.inbox: the innermost one, unless it is being written; else a new
+ * chekt.inbox: the innermost one, if it can take them (above); else a new
  * one, working as the inbox's owner.  *columns says where the rows hold
  * what (found once per batch, not once per row).
  */
@@ -79,7 +93,7 @@ chekt_statement_batch(Relation inbox, const ChektDeliveryColumns **columns)
 {
 	StatementBatch *st = statement_batches;
 
-	if (st == NULL || st->batch->writing || st->relid != RelationGetRelid(inbox))
+	if (!innermost_takes_rows() || st->relid != RelationGetRelid(inbox))
 	{
 		st = MemoryContextAlloc(TopTransactionContext, sizeof(StatementBatch));
 		st->relid = RelationGetRelid(inbox);
@@ -97,27 +111,32 @@ chekt_statement_batch(Relation inbox, const ChektDeliveryColumns **columns)
 /*
  * The batch an AFTER STATEMENT trigger of chekt.inbox writes and ends, or
  * NULL if its statement inserted no row (the innermost batch, if any, is
- * then an outer statement's, being written).
+ * then an outer statement's: being written, or of another subtransaction).
  */
 ChektBatch *
 chekt_statement_batch_to_flush(void)
 {
-	if (statement_batches == NULL || statement_batches->batch->writing)
-		return NULL;
-	return statement_batches->batch;
+	return innermost_takes_rows() ? statement_batches->batch : NULL;
 }
 
-/* End the innermost statement batch, freeing it */
-void
-chekt_statement_batch_end(void)
+/* Pop the innermost statement batch, freeing it */
+static void
+pop_statement_batch(void)
 {
 	StatementBatch *st = statement_batches;
 
-	if (st == NULL)
-		return;
 	statement_batches = st->outer;
 	chekt_batch_delete(st->batch);
 	pfree(st);
+}
+
+/* End a statement batch (the innermost), freeing it */
+void
+chekt_statement_batch_end(ChektBatch *batch)
+{
+	if (statement_batches == NULL || statement_batches->batch != batch)
+		elog(ERROR, "the statement batch ended is not the innermost one");
+	pop_statement_batch();
 }
 
 /* Log the outcome of a delivery, if outcomes are being logged */
@@ -223,7 +242,7 @@ subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 	if (event != SUBXACT_EVENT_ABORT_SUB)
 		return;
 	while (statement_batches != NULL && statement_batches->subxid >= mySubid)
-		chekt_statement_batch_end();
+		pop_statement_batch();
 	while (outcome_log != NULL && outcome_log->nentries > 0 &&
 		   outcome_log->entries[outcome_log->nentries - 1].subxid >= mySubid)
 		outcome_log->nentries--;

@@ -20,7 +20,7 @@ extern bool chekt_log_outcomes;
 extern ChektBatch *chekt_statement_batch(Relation inbox,
 										 const ChektDeliveryColumns **columns);
 extern ChektBatch *chekt_statement_batch_to_flush(void);
-extern void chekt_statement_batch_end(void);
+extern void chekt_statement_batch_end(ChektBatch *batch);
 
 extern void chekt_outcome_log_add(ChektOutcome outcome, const text *event_id);
 extern int64 chekt_outcome_log_count(void);
