@@ -47,5 +47,34 @@ SELECT count(*) AS quarantined FROM chekt.rejected;
 
 DROP TRIGGER acknowledge_every_alarm ON chekt.alarm_events;
 DROP FUNCTION public.acknowledge_every_alarm();
+
+-- A statement of rows whose every row first runs an insert into the inbox
+-- in an EXCEPTION block that then rolls back: the block's row goes, and is
+-- rolled back, with the block; the statement's own rows all stay.
+CREATE FUNCTION pg_temp.insert_and_regret(n int) RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+  b text := json_build_object('id', 'regretted-' || n, 'type', 'alarm.created',
+                              'created_at', '2026-05-26T10:21:34Z',
+                              'data', json_build_object('alarm_id', 'R-' || n, 'site_id', 'S-1'))::text;
+BEGIN
+  BEGIN
+    INSERT INTO chekt.inbox (app, received_at, signed_at, signature, body)
+    VALUES ('nesting', '2026-05-26 10:30:00+00', '1779791400', chekt.sign('nesting-secret', '1779791400', b), b);
+    RAISE EXCEPTION 'regretted';
+  EXCEPTION WHEN raise_exception THEN
+    NULL;
+  END;
+  RETURN n;
+END
+$$;
+INSERT INTO chekt.inbox (app, received_at, signed_at, signature, body)
+SELECT 'nesting', '2026-05-26 10:30:00+00', '1779791400', chekt.sign('nesting-secret', '1779791400', b), b
+  FROM generate_series(1, 3) AS g,
+       LATERAL (SELECT json_build_object('id', 'kept-' || pg_temp.insert_and_regret(g), 'type', 'alarm.created',
+                                         'created_at', '2026-05-26T10:21:34Z',
+                                         'data', json_build_object('alarm_id', 'K-' || g, 'site_id', 'S-1'))::text) AS x (b);
+SELECT event_id FROM chekt.events WHERE event_id LIKE 'kept-%' OR event_id LIKE 'regretted-%' ORDER BY 1;
+
 DELETE FROM chekt.alarm_events;
 DELETE FROM chekt.events;
