@@ -586,19 +586,25 @@ handle_request(void *cls, struct MHD_Connection *connection, const char *url,
 
 	if (r->queued)
 		return r->delivery.is_probe ? answer_probe(r) : answer_delivery(r);
-	if (*upload_data_size > 0 && r->delivery.is_probe)
-	{
-		*upload_data_size = 0;	/* a probe's body means nothing */
-		return MHD_YES;
-	}
 	if (*upload_data_size > 0)
 	{
 		/* a body trickled in to hold the connection: cut off */
 		if (monotonic_seconds() - r->started > (time_t) config.request_timeout)
 		{
-			log_warning("closing a connection whose body for app \"%s\" took over %u s",
-						r->delivery.app, config.request_timeout);
+			if (r->delivery.is_probe)
+				log_warning("closing a connection whose body for /healthz took over %u s",
+							config.request_timeout);
+			else
+				log_warning("closing a connection whose body for app \"%s\" took over %u s",
+							r->delivery.app, config.request_timeout);
 			return MHD_NO;
+		}
+		if (r->delivery.is_probe)
+		{
+			/* a probe's body means nothing: counted, dropped, bounded */
+			r->delivery.body_len += *upload_data_size;
+			*upload_data_size = 0;
+			return r->delivery.body_len > config.max_body ? MHD_NO : MHD_YES;
 		}
 
 		/*

@@ -5,12 +5,15 @@
  *
  * The whole of the receiver's database protocol:
  *
- *	BEGIN; SET LOCAL chekt.log_outcomes = on;
+ *	BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL chekt.log_outcomes = on;
  *	COPY chekt.inbox (app, received_at, ..., body_bytes, ...) FROM STDIN;
  *	SELECT outcome, event_id FROM chekt.transaction_outcomes() ORDER BY ordinal;
  *	COMMIT;
  *
- * The n-th outcome is the n-th row's.  Nothing is kept in the session (no
+ * The n-th outcome is the n-th row's.  READ COMMITTED whatever the
+ * database's default: under REPEATABLE READ or SERIALIZABLE, CHeKT sending
+ * the same event twice at once would fail a whole batch with a
+ * serialization failure.  Nothing is kept in the session (no
  * session setting, no prepared statement), so that a pooler in transaction
  * mode (pgbouncer) may give each transaction another server connection.
  * A batch counts as stored only when COMMIT says so.  Bodies go
@@ -33,7 +36,7 @@ static const char *copy_sql =
 " FROM STDIN";
 
 static const char *begin_sql =
-"BEGIN; SET LOCAL chekt.log_outcomes = on";
+"BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL chekt.log_outcomes = on";
 
 static const char *outcomes_sql =
 "SELECT outcome, coalesce(event_id, '') FROM chekt.transaction_outcomes() ORDER BY ordinal";

@@ -89,6 +89,21 @@ elif what == "paths":
                  "/webhooks/edge%2Fevil", "/webhooks/" + "p" * 201, "/webhooks/edge%7f"]:
         status, answer = request(path, body, signed(body))
         print(status, answer["outcome"])
+elif what == "probe-body":
+    # a health probe with an endless chunked body: cut off past the body limit
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: edge\r\nTransfer-Encoding: chunked\r\n\r\n")
+    chunk = b"10000\r\n" + b"x" * 0x10000 + b"\r\n"
+    sent = 0
+    try:
+        s.settimeout(5)
+        for _ in range(64):
+            s.sendall(chunk)
+            sent += 0x10000
+    except OSError:
+        pass
+    s.close()
+    print("cut off" if sent < 64 * 0x10000 else f"took {sent} bytes")
 elif what == "long-keys":
     # good, long, good, long ... in one burst: all answered 200
     cases = [("good-1", None), ("x" * 0 + "long-id-" + "9" * 300, None), ("good-2", None),
@@ -125,6 +140,10 @@ got=$(python3 "$client" "$port" paths | tr '\n' ' ')
   fail "app names: $got"
 [ "$(sql "$db" -c "SELECT count(*) FROM chekt.rejected WHERE app LIKE 'edge%'")" = 0 ] ||
   fail "a refused path reached the database"
+
+# a health probe cannot hold a connection with an endless body
+got=$(python3 "$client" "$port" probe-body)
+[ "$got" = "cut off" ] || fail "probe with an endless body: $got"
 
 # keys too long for an index, amid good deliveries: all answered 200
 got=$(python3 "$client" "$port" long-keys | sort | uniq -c | awk '{ printf "%s %s %s; ", $1, $2, $3 }')
