@@ -61,7 +61,7 @@ $(OBJS): $(wildcard src/*.h)
 # chekt-ingest, the HTTP receiver, has its own PGXS Makefile (one PROGRAM
 # or MODULE_big per Makefile); all, install, uninstall and clean reach it.
 all: chekt-ingest/chekt-ingest
-chekt-ingest/chekt-ingest: $(wildcard chekt-ingest/*.c chekt-ingest/*.h) src/chekt_protocol.h chekt-ingest/Makefile
+chekt-ingest/chekt-ingest: $(wildcard chekt-ingest/*.c chekt-ingest/*.h) src/chekt_protocol.h src/hex.h chekt-ingest/Makefile
 	$(MAKE) -C chekt-ingest PG_CONFIG=$(PG_CONFIG)
 install: install-chekt-ingest
 install-chekt-ingest: chekt-ingest/chekt-ingest

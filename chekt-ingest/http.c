@@ -37,6 +37,7 @@
 #include <microhttpd.h>
 
 #include "chekt_protocol.h"
+#include "hex.h"
 #include "http.h"
 #include "inbox_copy.h"
 #include "log.h"
@@ -496,19 +497,6 @@ webhook_app(const char *url)
 	return url + prefix;
 }
 
-/* Value of a hex digit, or -1 */
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * MHD_UnescapeCallback: decode %XX in a URL, in place.  A NUL or other
  * control character decodes to 0xFF instead, a byte no UTF-8 text holds:
@@ -529,7 +517,8 @@ unescape_url(void *cls, struct MHD_Connection *connection, char *s)
 		int			high;
 		int			low;
 
-		if (in[0] == '%' && (high = hex_value(in[1])) >= 0 && (low = hex_value(in[2])) >= 0)
+		if (in[0] == '%' && (high = chekt_hex_digit_value(in[1])) >= 0 &&
+			(low = chekt_hex_digit_value(in[2])) >= 0)
 		{
 			unsigned char c = (unsigned char) (high * 16 + low);
 

@@ -21,20 +21,8 @@
 
 #include <openssl/crypto.h>
 
+#include "hex.h"
 #include "signature_header.h"
-
-/* Value of a hex digit, or -1 if c is not one */
-static int
-hex_digit_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Value of a base64 digit (standard alphabet), or -1 */
 static int
@@ -100,8 +88,8 @@ chekt_entry_matches(const char *entry, size_t len,
 
 	for (i = 0; i < CHEKT_HMAC_LEN; i++)
 	{
-		int			hi = hex_digit_value(entry[2 * i]);
-		int			lo = hex_digit_value(entry[2 * i + 1]);
+		int			hi = chekt_hex_digit_value(entry[2 * i]);
+		int			lo = chekt_hex_digit_value(entry[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return false;

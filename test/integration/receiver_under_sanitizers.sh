@@ -12,7 +12,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/chekt-ingest" "$work/src"
 cp chekt-ingest/*.c chekt-ingest/*.h chekt-ingest/Makefile "$work/chekt-ingest/"
-cp src/chekt_protocol.h "$work/src/"
+cp src/chekt_protocol.h src/hex.h "$work/src/"
 cp chekt_events.control "$work/"
 sanitize="-fsanitize=address,undefined -fno-omit-frame-pointer"
 make -C "$work/chekt-ingest" PG_CFLAGS="-Wall -Wextra -Werror -pthread $sanitize" \
