@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pg_dump keeps apps and secrets (extension configuration tables): the dump
 # contains the registered secrets, and restoring it gives a database that
-# verifies the same deliveries and keeps numbering secrets where it left off.
+# verifies the same deliveries and keeps numbering secrets where it left off,
+# apps registered under names 0.4.0 no longer registers included.
 . "$(dirname "$0")/../lib/common.sh"
 
 dump=$(mktemp)
@@ -15,6 +16,9 @@ SELECT chekt.add_secret('dump-app', 'retired-secret');
 SELECT chekt.retire_secret(2);
 SELECT chekt.add_secret('svix-app', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'standard_webhooks');
 SELECT chekt.alter_app('svix-app', replay_tolerance_s => 120);
+-- an app registered before 0.4.0 under a name add_secret() no longer takes
+INSERT INTO chekt.apps (app) VALUES ('legacy/app');
+INSERT INTO chekt.app_secrets (app, secret) VALUES ('legacy/app', 'legacy-secret');
 SQL
 
 pg_dump chekt_dump_source >"$dump"
@@ -34,5 +38,5 @@ after=$(sql chekt_dump_restored -c "$state")
 [ "$before" = "$after" ] || fail "restored apps and secrets differ: $before / $after"
 
 next=$(sql chekt_dump_restored -c "SELECT chekt.add_secret('dump-app', 'after-restore')")
-[ "$next" -eq 4 ] || fail "a secret added after restore got id $next, not 4"
+[ "$next" -eq 5 ] || fail "a secret added after restore got id $next, not 5"
 echo "dump contains the secrets; restore keeps them and their numbering"
