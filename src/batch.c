@@ -189,10 +189,10 @@ chekt_batch_write(ChektBatch *batch)
 	PG_FINALLY();
 	{
 		batch->writing = false;
+		MemoryContextSwitchTo(old);
 	}
 	PG_END_TRY();
 	batch->passed_retries += attempt.passed;
-	MemoryContextSwitchTo(old);
 }
 
 /* Forget the batch's deliveries (after they were written) */

@@ -84,12 +84,14 @@ static MemoryContext key_cache_cxt = NULL;
 static char **key_cache = NULL;
 static int	key_cache_count = 0;
 static bool key_cache_valid = false;
+static uint64 key_cache_invalidations = 0;	/* counts the callback's calls */
 
 /* Relcache callback: forget the key columns */
 static void
 forget_key_columns(pg_attribute_unused() Datum arg, pg_attribute_unused() Oid relid)
 {
 	key_cache_valid = false;
+	key_cache_invalidations++;
 }
 
 /* Read the key columns into the cache (owner work: it reads through SPI) */
@@ -97,13 +99,16 @@ static void
 read_key_columns(void)
 {
 	MemoryContext caller_cxt = CurrentMemoryContext;
+	uint64		invalidations = key_cache_invalidations;
 	uint64		row;
 
-	chekt_owner_execute(key_columns_query, 0, NULL, NULL, NULL, true, SPI_OK_SELECT);
 	if (key_cache_cxt == NULL)
 		key_cache_cxt = AllocSetContextCreate(CacheMemoryContext, "chekt_events key columns",
 											  ALLOCSET_SMALL_SIZES);
 	MemoryContextReset(key_cache_cxt);
+	key_cache = NULL;
+	key_cache_count = 0;
+	chekt_owner_execute(key_columns_query, 0, NULL, NULL, NULL, true, SPI_OK_SELECT);
 	MemoryContextSwitchTo(key_cache_cxt);
 	key_cache = palloc(sizeof(char *) * (SPI_processed + 1));
 	for (row = 0; row < SPI_processed; row++)
@@ -113,7 +118,8 @@ read_key_columns(void)
 	key_cache_count = (int) SPI_processed;
 	MemoryContextSwitchTo(caller_cxt);
 	SPI_freetuptable(SPI_tuptable);
-	key_cache_valid = true;
+	/* an invalidation that came while reading leaves the cache to read again */
+	key_cache_valid = key_cache_invalidations == invalidations;
 }
 
 /* Is column of family's table a key column? */

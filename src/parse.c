@@ -51,14 +51,18 @@ parse_alloc(void *arg, size_t size)
 	return MemoryContextAllocExtended((MemoryContext) arg, size, MCXT_ALLOC_HUGE);
 }
 
-/* A text datum of len bytes at s, in the current memory context */
+/*
+ * A text datum of len bytes at s, in the current memory context, with a NUL
+ * after its data (not part of it), so that VARDATA is a C string too
+ */
 static text *
 make_text(const char *s, size_t len)
 {
-	text	   *t = palloc(VARHDRSZ + len);
+	text	   *t = palloc(VARHDRSZ + len + 1);
 
 	SET_VARSIZE(t, VARHDRSZ + len);
 	memcpy(VARDATA(t), s, len);
+	VARDATA(t)[len] = '\0';
 	return t;
 }
 
@@ -163,8 +167,8 @@ chekt_parse_event(const ChektCatalog *catalog, const char *body, size_t len,
 	}
 	if (parsed.event_id != NULL)
 	{
-		event->event_id = pnstrdup(parsed.event_id, parsed.event_id_len);
 		event->event_id_text = make_text(parsed.event_id, parsed.event_id_len);
+		event->event_id = VARDATA(event->event_id_text);
 	}
 	if (outcome != OUTCOME_PENDING)
 		return outcome;

@@ -292,14 +292,18 @@ settle_against_stored(const Runs *runs)
 		for (j = start; j < end; j++)
 		{
 			ChektBatchItem *item = run_item(runs, j);
+			bool		same = false;
 
 			if (item->outcome != OUTCOME_PENDING)
 				continue;
-			/* a stored body is read (and detoasted) only if a length matches */
-			if (VARSIZE_ANY_EXHDR(item->delivery.body) == stored_len && stored_body == NULL)
-				stored_body = DatumGetTextPP(stored);
-			if (VARSIZE_ANY_EXHDR(item->delivery.body) == stored_len &&
-				same_bytes(stored_body, item->delivery.body))
+			/* the stored body is read (and detoasted) only if a length matches */
+			if (VARSIZE_ANY_EXHDR(item->delivery.body) == stored_len)
+			{
+				if (stored_body == NULL)
+					stored_body = DatumGetTextPP(stored);
+				same = same_bytes(stored_body, item->delivery.body);
+			}
+			if (same)
 			{
 				item->outcome = OUTCOME_DUPLICATE;
 				duplicates++;
