@@ -25,6 +25,7 @@ OBJS = \
 	src/outcome.o \
 	src/owner.o \
 	src/parse.o \
+	src/receipt.o \
 	src/rfc3339.o \
 	src/secret.o \
 	src/signature.o \
@@ -48,7 +49,7 @@ PG_CFLAGS = -Wall -Wextra -Werror
 # The server's headers are not -Wextra clean (unused parameters in inline
 # functions); as system headers they keep their warnings to themselves while
 # ours stay under the full set.
-PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
+PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server) -DCHEKT_VERSION='"$(EXTVERSION)"'
 SHLIB_LINK = -lcrypto -ljansson
 
 PG_CONFIG ?= pg_config
@@ -56,7 +57,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 # Every object is rebuilt when a header changes (they share structs).
-$(OBJS): $(wildcard src/*.h)
+$(OBJS): $(wildcard src/*.h) $(EXTENSION).control
 
 # chekt-ingest, the HTTP receiver, has its own PGXS Makefile (one PROGRAM
 # or MODULE_big per Makefile); all, install, uninstall and clean reach it.

@@ -48,7 +48,7 @@ SELECT c.oid::regclass AS table_not_dumped
    AND c.relkind IN ('r', 'S')
    AND c.oid <> ALL (coalesce((SELECT e.extconfig FROM pg_extension e
                                 WHERE e.extname = 'chekt_events'), '{}'))
- ORDER BY 1::text;
+ ORDER BY c.oid::regclass::text;
 
 -- every field of the type catalog has a column of the right type in its
 -- family table: none expected

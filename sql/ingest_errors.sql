@@ -83,6 +83,8 @@ CREATE ROLE regress_errors_feeder;
 GRANT USAGE ON SCHEMA chekt TO regress_errors_feeder;
 GRANT INSERT ON chekt.inbox TO regress_errors_feeder;
 GRANT EXECUTE ON FUNCTION chekt.ingest(text, text, text, text, timestamptz, text) TO regress_errors_feeder;
+-- (it replays a delivery received on 2026-05-26: it needs the backfill right)
+SELECT chekt.grant_backfill('regress_errors_feeder');
 SET search_path = public, pg_temp;
 SET ROLE regress_errors_feeder;
 SELECT chekt.ingest('errors', '1779791400', chekt.sign('errors-secret', '1779791400', b), b, '2026-05-26 10:30:00+00')
@@ -90,6 +92,7 @@ SELECT chekt.ingest('errors', '1779791400', chekt.sign('errors-secret', '1779791
 SELECT current_user, current_setting('search_path') AS search_path;
 RESET ROLE;
 RESET search_path;
+SELECT chekt.revoke_backfill('regress_errors_feeder');
 DROP OWNED BY regress_errors_feeder;
 DROP ROLE regress_errors_feeder;
 

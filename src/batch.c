@@ -51,6 +51,7 @@ chekt_batch_create(MemoryContext parent, Oid owner)
 											 ALLOCSET_DEFAULT_MAXSIZE);
 	batch->owner = owner;
 	batch->judge = chekt_judge_create(cxt, owner);
+	chekt_receipt_init(&batch->receipt, owner);
 	return batch;
 }
 
@@ -83,8 +84,13 @@ chekt_batch_add(ChektBatch *batch, const ChektDelivery *delivery)
 	memset(item, 0, sizeof(ChektBatchItem));
 	item->judged = item->outcome = OUTCOME_PENDING;
 	chekt_delivery_copy(delivery, &item->delivery);
+	/* a quarantined delivery keeps the receipt time it was judged at */
+	if (item->delivery.rejected_id == 0)
+		chekt_receipt_time(&batch->receipt, &item->delivery);
 	item->judged = chekt_judge_delivery(batch->judge, &item->delivery,
 										&item->event, &item->detail);
+	if (chekt_outcome_is_unauthenticated(item->judged) && item->delivery.received_at_ignored)
+		item->detail = psprintf("%s; %s", item->detail, chekt_receipt_note(&item->delivery));
 	item->outcome = item->judged;
 	batch->bytes += VARSIZE_ANY_EXHDR(item->delivery.body);
 	batch->nitems++;

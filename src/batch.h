@@ -12,6 +12,7 @@
 #include "judge.h"
 #include "outcome.h"
 #include "parse.h"
+#include "receipt.h"
 
 /* One delivery of a batch and what became of it */
 typedef struct ChektBatchItem
@@ -29,6 +30,7 @@ typedef struct ChektBatch
 	MemoryContext items_cxt;	/* the deliveries; reset after each write */
 	Oid			owner;			/* whose rights ingest's own work uses */
 	ChektJudge *judge;
+	ChektReceipt receipt;		/* may the inserting role backfill? */
 	ChektBatchItem *items;
 	int			nitems;
 	int			capacity;

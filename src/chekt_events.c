@@ -14,6 +14,8 @@
  *					outcome log, their (sub)transaction callbacks
  *	batch.c			a batch of deliveries: judged as they come, written
  *					set-based, the fast way or the careful way
+ *	receipt.c		the time a delivery is judged at: now(), unless the
+ *					inserting role may backfill
  *	judge.c			judging one delivery, in the order of the reasons:
  *	  authenticate.c	app, secret, signature, replay window
  *	  signature.c		signing and verifying; chekt.sign() & co.
@@ -39,6 +41,7 @@
 
 #include "catalog.h"
 #include "judge.h"
+#include "store_refusals.h"
 #include "xact_state.h"
 
 PG_MODULE_MAGIC;
@@ -57,6 +60,14 @@ _PG_init(void)
 							"Larger deliveries are quarantined in chekt.rejected with reason oversize.",
 							&chekt_max_body_bytes,
 							256 * 1024, 1, MaxAllocSize - VARHDRSZ,
+							PGC_SUSET, GUC_UNIT_BYTE,
+							NULL, NULL, NULL);
+	/* superuser only: whoever may raise it may fill the disk */
+	DefineCustomIntVariable("chekt.max_unauthenticated_body_bytes",
+							"Most bytes of the body of an unauthenticated delivery kept in quarantine.",
+							"unknown_app, bad_signature and stale_signature deliveries keep their body's length and SHA-256 and at most this much of it.",
+							&chekt_max_unauthenticated_body_bytes,
+							8 * 1024, 0, MaxAllocSize - VARHDRSZ,
 							PGC_SUSET, GUC_UNIT_BYTE,
 							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("chekt");

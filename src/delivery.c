@@ -110,9 +110,10 @@ text_column(const ChektDeliveryColumns *columns, ChektDeliveryColumn c,
 /*
  * Read a row as a delivery.  Its texts point into the row (or are
  * detoasted in the current memory context): chekt_delivery_copy() keeps
- * them.  A NULL app or received_at, or not exactly one of body and
- * body_bytes, is the caller's mistake and raises an error, as the NOT NULL
- * constraints would (BEFORE ROW triggers run before they are checked).
+ * them.  A NULL app, or not exactly one of body and body_bytes, is the
+ * caller's mistake and raises an error, as a NOT NULL constraint would
+ * (BEFORE ROW triggers run before they are checked).  A NULL received_at is
+ * the current time (receipt.c).
  */
 void
 chekt_delivery_from_tuple(const ChektDeliveryColumns *columns, HeapTuple tuple,
@@ -120,7 +121,6 @@ chekt_delivery_from_tuple(const ChektDeliveryColumns *columns, HeapTuple tuple,
 {
 	Pointer		headers;
 	Datum		value;
-	bool		has_received_at;
 	bytea	   *bytes;
 
 	memset(delivery, 0, sizeof(ChektDelivery));
@@ -133,8 +133,9 @@ chekt_delivery_from_tuple(const ChektDeliveryColumns *columns, HeapTuple tuple,
 	delivery->headers = headers == NULL ? NULL : DatumGetJsonbP(PointerGetDatum(headers));
 	bytes = (bytea *) text_column(columns, DELIVERY_BODY_BYTES, tuple, desc);
 
-	has_received_at = scalar_column(columns, DELIVERY_RECEIVED_AT, tuple, desc, &value);
-	if (has_received_at)
+	/* NULL is now(), for everyone (receipt.c) */
+	delivery->has_received_at = scalar_column(columns, DELIVERY_RECEIVED_AT, tuple, desc, &value);
+	if (delivery->has_received_at)
 		delivery->received_at = DatumGetTimestampTz(value);
 	if (scalar_column(columns, DELIVERY_REJECTED_ID, tuple, desc, &value))
 		delivery->rejected_id = DatumGetInt64(value);
@@ -144,11 +145,6 @@ chekt_delivery_from_tuple(const ChektDeliveryColumns *columns, HeapTuple tuple,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
 				 errmsg("app of a row of chekt.inbox must not be null"),
 				 errhint("Give the name the delivery was posted under, the {app} of POST /webhooks/{app}.")));
-	if (!has_received_at)
-		ereport(ERROR,
-				(errcode(ERRCODE_NOT_NULL_VIOLATION),
-				 errmsg("received_at of a row of chekt.inbox must not be null"),
-				 errhint("Leave the column out to take the current time.")));
 	if ((delivery->body == NULL) == (bytes == NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
@@ -190,6 +186,9 @@ chekt_delivery_copy(const ChektDelivery *from, ChektDelivery *to)
 {
 	to->app = copy_text(from->app);
 	to->received_at = from->received_at;
+	to->has_received_at = from->has_received_at;
+	to->received_at_ignored = from->received_at_ignored;
+	to->claimed_received_at = from->claimed_received_at;
 	to->signed_at = copy_text(from->signed_at);
 	to->signature = copy_text(from->signature);
 	to->body = copy_text(from->body);

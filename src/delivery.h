@@ -21,7 +21,11 @@
 typedef struct ChektDelivery
 {
 	text	   *app;
-	TimestampTz received_at;
+	TimestampTz received_at;	/* valid if has_received_at */
+	bool		has_received_at;	/* given and not NULL (receipt.c then
+									 * decides it) */
+	bool		received_at_ignored;	/* the given one was not believed */
+	TimestampTz claimed_received_at;	/* what was given, if ignored */
 	text	   *signed_at;
 	text	   *signature;
 	text	   *body;			/* as bytes if body_is_bytes */

@@ -142,12 +142,11 @@ chekt_ingest(PG_FUNCTION_ARGS)
 	ChektBatch *batch;
 	ChektOutcome outcome;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(3) || PG_ARGISNULL(4))
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(3))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null",
-						PG_ARGISNULL(0) ? "app" : PG_ARGISNULL(3) ? "body" : "received_at"),
-				 errhint("A missing signature or timestamp header is passed as NULL; app, body and received_at are always known.")));
+				 errmsg("%s must not be null", PG_ARGISNULL(0) ? "app" : "body"),
+				 errhint("A missing signature or timestamp header is passed as NULL; app and body are always known.")));
 	check_inbox_insert_privilege();
 
 	memset(&delivery, 0, sizeof(ChektDelivery));
@@ -155,7 +154,10 @@ chekt_ingest(PG_FUNCTION_ARGS)
 	delivery.signed_at = PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1);
 	delivery.signature = PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2);
 	delivery.body = PG_GETARG_TEXT_PP(3);
-	delivery.received_at = PG_GETARG_TIMESTAMPTZ(4);
+	/* NULL is now(); a given time counts only for a role that may backfill */
+	delivery.has_received_at = !PG_ARGISNULL(4);
+	if (delivery.has_received_at)
+		delivery.received_at = PG_GETARG_TIMESTAMPTZ(4);
 	delivery.message_id = PG_ARGISNULL(5) ? NULL : PG_GETARG_TEXT_PP(5);
 
 	batch = chekt_batch_create(CurrentMemoryContext, chekt_inbox_owner());
@@ -174,12 +176,12 @@ chekt_ingest(PG_FUNCTION_ARGS)
  */
 #define RETRY_FETCH 16
 
-/* %s is body_bytes, or NULL::bytea where the schema predates it (0.2.0) */
+/* a truncated body is not the delivery: it is never judged again */
 static const char *quarantine_query =
 "SELECT rejected_id, app, received_at, signed_at, signature, body, message_id, headers,"
-"       %s AS body_bytes"
+"       body_bytes"
 "  FROM chekt.rejected"
-" WHERE $1 IS NULL OR reason = $1"
+" WHERE ($1 IS NULL OR reason = $1) AND NOT truncated"
 " ORDER BY rejected_id"
 "   FOR UPDATE SKIP LOCKED";
 
@@ -210,10 +212,13 @@ retry_quarantine(void *arg)
 													"chekt_events quarantine fetch",
 													ALLOCSET_DEFAULT_SIZES);
 
-	portal = chekt_owner_cursor(psprintf(quarantine_query,
-										 get_attnum(rejected, "body_bytes") == InvalidAttrNumber ?
-										 "NULL::bytea" : "body_bytes"),
-								1, argtypes, args, nulls);
+	if (get_attnum(rejected, "truncated") == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("chekt.rejected has no column truncated"),
+				 errdetail("The chekt_events library is %s; its schema is older.", CHEKT_VERSION),
+				 errhint("Update the extension: ALTER EXTENSION chekt_events UPDATE.")));
+	portal = chekt_owner_cursor(quarantine_query, 1, argtypes, args, nulls);
 	for (;;)
 	{
 		SPITupleTable *rows;

@@ -44,6 +44,14 @@ chekt_outcome_name(ChektOutcome outcome)
 	return outcome_rows[outcome].name;
 }
 
+/* Was the delivery refused before it was known to be authentic? */
+bool
+chekt_outcome_is_unauthenticated(ChektOutcome outcome)
+{
+	return outcome >= 0 && outcome < OUTCOME_COUNT &&
+		strcmp(outcome_rows[outcome].class, CHEKT_CLASS_UNAUTHENTICATED) == 0;
+}
+
 /* The refusal reason of that name, if there is one */
 bool
 chekt_refusal_from_name(const char *name, ChektOutcome *outcome)

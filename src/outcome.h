@@ -27,6 +27,7 @@ typedef enum ChektOutcome
 #define OUTCOME_IS_REFUSAL(o) ((o) >= OUTCOME_UNKNOWN_APP)
 
 extern const char *chekt_outcome_name(ChektOutcome outcome);
+extern bool chekt_outcome_is_unauthenticated(ChektOutcome outcome);
 extern bool chekt_refusal_from_name(const char *name, ChektOutcome *outcome);
 extern const char *chekt_refusal_names(void);
 

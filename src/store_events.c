@@ -3,9 +3,10 @@
  * store_events.c
  *	  Storing a batch's events: dedupe, chekt.events, family tables
  *
- * Deduplication is decided by chekt.events, whose primary key is the event
- * id.  The batch's valid deliveries are sorted by event id; a run of one id
- * is settled as a whole:
+ * Deduplication is decided by chekt.events, whose primary key is the app
+ * and the event id: the same id under two apps is two events, neither
+ * touching the other.  The batch's valid deliveries are sorted by app and
+ * event id; a run of one (app, id) is settled as a whole:
  *
  *	- ids chekt.events already holds are settled against the stored body:
  *	  the same body is a duplicate (counted in delivery_count), another is
@@ -41,6 +42,7 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "executor/tuptable.h"
 #include "parser/parse_relation.h"
@@ -49,6 +51,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 #include "owner.h"
 #include "store_events.h"
@@ -74,11 +77,11 @@ static void
 refuse_as_id_conflict(ChektBatchItem *item)
 {
 	item->outcome = OUTCOME_ID_CONFLICT;
-	item->detail = psprintf("event \"%s\" was accepted before with a different body; chekt.events keeps the accepted one",
-							item->event.event_id);
+	item->detail = psprintf("event \"%s\" of app \"%s\" was accepted before with a different body; chekt.events keeps the accepted one",
+							item->event.event_id, text_to_cstring(item->delivery.app));
 }
 
-/* The pending items of a batch, sorted by event id, then by arrival */
+/* The pending items of a batch, sorted by app and event id, then by arrival */
 typedef struct Runs
 {
 	ChektBatchItem *items;
@@ -86,14 +89,35 @@ typedef struct Runs
 	int			n;
 } Runs;
 
-/* qsort_arg order of item indexes: by event id, then by position in the batch */
+/* Order of two (app, event id) keys: by the app's bytes, then the id's */
 static int
-compare_event_ids(const void *a, const void *b, void *arg)
+compare_key(const text *app_a, const char *id_a, const text *app_b, const char *id_b)
+{
+	size_t		len_a = VARSIZE_ANY_EXHDR(app_a);
+	size_t		len_b = VARSIZE_ANY_EXHDR(app_b);
+	int			c = memcmp(VARDATA_ANY(app_a), VARDATA_ANY(app_b), Min(len_a, len_b));
+
+	if (c == 0)
+		c = (len_a > len_b) - (len_a < len_b);
+	return c != 0 ? c : strcmp(id_a, id_b);
+}
+
+/* Order of two items' keys */
+static int
+compare_items(const ChektBatchItem *a, const ChektBatchItem *b)
+{
+	return compare_key(a->delivery.app, a->event.event_id,
+					   b->delivery.app, b->event.event_id);
+}
+
+/* qsort_arg order of item indexes: by key, then by position in the batch */
+static int
+compare_event_keys(const void *a, const void *b, void *arg)
 {
 	const ChektBatchItem *items = arg;
 	int			ia = *(const int *) a;
 	int			ib = *(const int *) b;
-	int			c = strcmp(items[ia].event.event_id, items[ib].event.event_id);
+	int			c = compare_items(&items[ia], &items[ib]);
 
 	return c != 0 ? c : (ia > ib) - (ia < ib);
 }
@@ -105,37 +129,44 @@ run_item(const Runs *runs, int i)
 	return &runs->items[runs->order[i]];
 }
 
-/* The end (exclusive) of the run from start sharing one event id */
+/* The end (exclusive) of the run from start sharing one (app, event id) */
 static int
 run_end(const Runs *runs, int start)
 {
 	int			end = start + 1;
 
 	while (end < runs->n &&
-		   strcmp(run_item(runs, end)->event.event_id,
-				  run_item(runs, start)->event.event_id) == 0)
+		   compare_items(run_item(runs, end), run_item(runs, start)) == 0)
 		end++;
 	return end;
 }
 
-/* The start of the run holding event_id, or -1 if there is none */
+/* The start of the run holding (app, event_id), or -1 if there is none */
 static int
-find_run(const Runs *runs, const char *event_id)
+find_run(const Runs *runs, const text *app, const char *event_id)
 {
 	int			lo = 0;
 	int			hi = runs->n;
 
-	/* the first position whose id is not below event_id */
+	/* the first position whose key is not below (app, event_id) */
 	while (lo < hi)
 	{
 		int			mid = lo + (hi - lo) / 2;
+		const ChektBatchItem *item = run_item(runs, mid);
 
-		if (strcmp(run_item(runs, mid)->event.event_id, event_id) < 0)
+		if (compare_key(item->delivery.app, item->event.event_id, app, event_id) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < runs->n && strcmp(run_item(runs, lo)->event.event_id, event_id) == 0 ? lo : -1;
+	if (lo < runs->n)
+	{
+		const ChektBatchItem *item = run_item(runs, lo);
+
+		if (compare_key(item->delivery.app, item->event.event_id, app, event_id) == 0)
+			return lo;
+	}
+	return -1;
 }
 
 #define EVENT_COLUMNS 12
@@ -217,28 +248,60 @@ settle_new_event(const Runs *runs, int start, int end)
 	}
 }
 
-#define COUNT_COLUMNS 3
-static const Oid count_column_types[COUNT_COLUMNS] = {TEXTOID, INT4OID, TIMESTAMPTZOID};
+#define COUNT_COLUMNS 4
+static const Oid count_column_types[COUNT_COLUMNS] = {TEXTOID, TEXTOID, INT4OID, TIMESTAMPTZOID};
 static const char *count_duplicates_sql =
 "UPDATE chekt.events AS e"
 "   SET delivery_count = e.delivery_count + d.n,"
 "       last_received_at = greatest(e.last_received_at, d.last_received_at)"
-"  FROM unnest($1, $2, $3) AS d (event_id, n, last_received_at)"
-" WHERE e.event_id = d.event_id";
+"  FROM unnest($1, $2, $3, $4) AS d (app, event_id, n, last_received_at)"
+" WHERE e.app = d.app AND e.event_id = d.event_id";
 
-/* The primary key index of chekt.events, which dedupe relies on */
-static Oid
-events_key_index(Relation events)
+/* Where the app and the event id are in the key of chekt.events */
+typedef struct EventsKey
 {
-	Oid			pkey = RelationGetPrimaryKeyIndex(events);
+	Oid			index;
+	int			app;			/* 0-based key column */
+	int			event_id;
+} EventsKey;
 
-	if (!OidIsValid(pkey))
+/*
+ * The primary key of chekt.events, which dedupe relies on: exactly app and
+ * event_id, in either order.  A schema older than the library (0.4.0 and
+ * before keyed events on event_id alone) must be updated first.
+ */
+static EventsKey
+events_key(Relation events)
+{
+	EventsKey	key = {RelationGetPrimaryKeyIndex(events), -1, -1};
+	HeapTuple	tuple;
+	Form_pg_index index;
+	int			k;
+
+	if (OidIsValid(key.index) &&
+		HeapTupleIsValid(tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(key.index))))
+	{
+		index = (Form_pg_index) GETSTRUCT(tuple);
+		for (k = 0; k < index->indnkeyatts && index->indnkeyatts == 2; k++)
+		{
+			AttrNumber	attnum = index->indkey.values[k];
+			const char *name = attnum > 0 ? get_attname(RelationGetRelid(events), attnum, false) : "";
+
+			if (strcmp(name, "app") == 0)
+				key.app = k;
+			else if (strcmp(name, "event_id") == 0)
+				key.event_id = k;
+		}
+		ReleaseSysCache(tuple);
+	}
+	if (key.app < 0 || key.event_id < 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
-				 errmsg("relation \"chekt.events\" has no primary key"),
-				 errdetail("Ingest deduplicates events by their primary key, event_id."),
-				 errhint("ALTER TABLE chekt.events ADD PRIMARY KEY (event_id);")));
-	return pkey;
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the primary key of chekt.events is not (app, event_id)"),
+				 errdetail("Ingest deduplicates events per app and event id; the chekt_events library is %s.",
+						   CHEKT_VERSION),
+				 errhint("Update the extension: ALTER EXTENSION chekt_events UPDATE.")));
+	return key;
 }
 
 /*
@@ -256,17 +319,18 @@ settle_against_stored(const Runs *runs)
 	ChektArrays *counts = chekt_arrays_begin(COUNT_COLUMNS, count_column_types);
 	Relation	events = table_open(get_relname_relid("events", get_namespace_oid("chekt", false)),
 									AccessShareLock);
-	Relation	pkey = index_open(events_key_index(events), AccessShareLock);
+	EventsKey	key_columns = events_key(events);
+	Relation	pkey = index_open(key_columns.index, AccessShareLock);
 	AttrNumber	body_attnum = attnameAttNum(events, "body", false);
 	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
 	TupleTableSlot *slot = table_slot_create(events, NULL);
-	IndexScanDesc scan = index_beginscan(events, pkey, snapshot, 1, 0);
+	IndexScanDesc scan = index_beginscan(events, pkey, snapshot, 2, 0);
 	int			start;
 	int			end;
 
 	for (start = 0; start < runs->n; start = end)
 	{
-		ScanKeyData key;
+		ScanKeyData keys[2];
 		Datum		stored;
 		Size		stored_len;
 		text	   *stored_body;
@@ -279,10 +343,13 @@ settle_against_stored(const Runs *runs)
 		if (run_item(runs, start)->outcome != OUTCOME_PENDING)
 			continue;
 
-		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ,
-					PointerGetDatum(run_item(runs, start)->event.event_id_text));
-		key.sk_collation = pkey->rd_indcollation[0];
-		index_rescan(scan, &key, 1, NULL, 0);
+		ScanKeyInit(&keys[key_columns.app], key_columns.app + 1, BTEqualStrategyNumber,
+					F_TEXTEQ, PointerGetDatum(run_item(runs, start)->delivery.app));
+		keys[key_columns.app].sk_collation = pkey->rd_indcollation[key_columns.app];
+		ScanKeyInit(&keys[key_columns.event_id], key_columns.event_id + 1, BTEqualStrategyNumber,
+					F_TEXTEQ, PointerGetDatum(run_item(runs, start)->event.event_id_text));
+		keys[key_columns.event_id].sk_collation = pkey->rd_indcollation[key_columns.event_id];
+		index_rescan(scan, keys, 2, NULL, 0);
 		if (!index_getnext_slot(scan, ForwardScanDirection, slot))
 			continue;
 		stored = slot_getattr(slot, body_attnum, &isnull);
@@ -318,10 +385,11 @@ settle_against_stored(const Runs *runs)
 		if (duplicates > 0)
 		{
 			Datum		values[COUNT_COLUMNS] = {
+				PointerGetDatum(run_item(runs, start)->delivery.app),
 				PointerGetDatum(run_item(runs, start)->event.event_id_text),
 				Int32GetDatum(duplicates), TimestampTzGetDatum(last_received)
 			};
-			bool		nulls[COUNT_COLUMNS] = {false, false, false};
+			bool		nulls[COUNT_COLUMNS] = {false, false, false, false};
 
 			chekt_arrays_add(counts, values, nulls);
 		}
@@ -371,7 +439,7 @@ insert_new_events(const Runs *runs)
 }
 
 /*
- * The returned rows are the ids it inserted (a CTE, so that SPI takes an
+ * The returned rows are the keys it inserted (a CTE, so that SPI takes an
  * insert that returns no row from any planner, Citus's included).
  */
 static const char *insert_if_absent_sql =
@@ -381,9 +449,9 @@ static const char *insert_if_absent_sql =
 "    headers, body)"
 " SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6),"
 "        unnest($7), unnest($8), unnest($9), unnest($10), unnest($11), unnest($12)"
-" ON CONFLICT (event_id) DO NOTHING"
-" RETURNING event_id)"
-"SELECT event_id FROM inserted";
+" ON CONFLICT (app, event_id) DO NOTHING"
+" RETURNING app, event_id)"
+"SELECT app, event_id FROM inserted";
 
 /*
  * The careful way: store the first delivery of each id still pending unless
@@ -415,12 +483,14 @@ insert_if_absent(const Runs *runs)
 
 	for (r = 0; r < SPI_processed; r++)
 	{
-		char	   *event_id = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
+		bool		isnull;
+		text	   *app = DatumGetTextPP(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull));
+		char	   *event_id = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2);
 
-		start = find_run(runs, event_id);
+		start = find_run(runs, app, event_id);
 		if (start < 0)
-			elog(ERROR, "chekt.events returned event id \"%s\", which the batch does not hold",
-				 event_id);
+			elog(ERROR, "chekt.events returned event id \"%s\" of app \"%s\", which the batch does not hold",
+				 event_id, text_to_cstring(app));
 		settle_new_event(runs, start, run_end(runs, start));
 	}
 	SPI_freetuptable(SPI_tuptable);
@@ -444,12 +514,12 @@ kind_type(ChektFieldKind kind)
 }
 
 /* Columns every family table starts with */
-#define FAMILY_BASE_COLUMNS 4
+#define FAMILY_BASE_COLUMNS 5
 static const char *const family_base_columns[FAMILY_BASE_COLUMNS] = {
-	"event_id", "event_type", "created_at", "received_at"
+	"event_id", "app", "event_type", "created_at", "received_at"
 };
 static const Oid family_base_types[FAMILY_BASE_COLUMNS] = {
-	TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID
+	TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID
 };
 
 /* One row per accepted event in its family's table */
@@ -488,9 +558,10 @@ insert_family_rows(ChektBatch *batch, const ChektCatalog *catalog)
 				writer = chekt_writer_begin(psprintf("%s_events", family->name),
 											ncolumns, columns, types);
 			values[0] = PointerGetDatum(item->event.event_id_text);
-			values[1] = PointerGetDatum(item->event.type->name_text);
-			values[2] = TimestampTzGetDatum(item->event.created_at);
-			values[3] = TimestampTzGetDatum(item->delivery.received_at);
+			values[1] = PointerGetDatum(item->delivery.app);
+			values[2] = PointerGetDatum(item->event.type->name_text);
+			values[3] = TimestampTzGetDatum(item->event.created_at);
+			values[4] = TimestampTzGetDatum(item->delivery.received_at);
 			memcpy(values + FAMILY_BASE_COLUMNS, item->event.values, sizeof(Datum) * family->ncolumns);
 			memcpy(nulls + FAMILY_BASE_COLUMNS, item->event.nulls, sizeof(bool) * family->ncolumns);
 			chekt_writer_add(writer, values, nulls);
@@ -518,7 +589,7 @@ chekt_store_events(ChektBatch *batch, bool careful)
 			runs.order[runs.n++] = i;
 	if (runs.n == 0)
 		return;
-	qsort_arg(runs.order, runs.n, sizeof(int), compare_event_ids, batch->items);
+	qsort_arg(runs.order, runs.n, sizeof(int), compare_event_keys, batch->items);
 
 	settle_against_stored(&runs);
 	if (!careful)

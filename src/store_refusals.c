@@ -3,10 +3,19 @@
  * store_refusals.c
  *	  Storing a batch's refusals in the quarantine, chekt.rejected
  *
- * A refused delivery is kept whole with its reason and detail.  A delivery
- * that came from the quarantine (retry_rejected()) leaves it if it passed
- * now, or has its reason brought up to date if not.  Each is one statement
- * for the whole batch.
+ * A refused delivery is kept with its reason and detail, and its body's
+ * length and SHA-256.  The body is kept whole, except for a delivery
+ * refused before it authenticated (unknown_app, bad_signature,
+ * stale_signature): anyone who can reach the endpoint can send those, so
+ * only the first chekt.max_unauthenticated_body_bytes are kept (every body
+ * of CHeKT's catalog fits whole in the default 8 kB, so a retry after a
+ * late add_secret() still recovers real deliveries), each signature header
+ * at most UNAUTHENTICATED_HEADER_BYTES, the other headers only if they take
+ * at most UNAUTHENTICATED_HEADERS_BYTES; a row missing any of it is marked
+ * truncated, never to be retried.  A delivery that came from the
+ * quarantine (retry_rejected()) leaves it if it passed now, or has its
+ * reason brought up to date if not.  Each is one statement for the whole
+ * batch.
  *
  * Owner work (owner.c), after store_events.c has settled every event.
  *
@@ -15,21 +24,31 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "common/cryptohash.h"
+#include "common/sha2.h"
 #include "executor/spi.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
 #include "store_refusals.h"
 #include "writer.h"
 
-#define REJECTED_COLUMNS 11
+int			chekt_max_unauthenticated_body_bytes = 8 * 1024;
+
+/* What an unauthenticated delivery keeps of its headers */
+#define UNAUTHENTICATED_HEADER_BYTES 256
+#define UNAUTHENTICATED_HEADERS_BYTES 1024
+
+#define REJECTED_COLUMNS 14
 static const char *const rejected_columns[REJECTED_COLUMNS] = {
 	"app", "received_at", "signed_at", "signature", "body", "message_id",
-	"headers", "reason", "detail", "event_id", "body_bytes"
+	"headers", "reason", "detail", "event_id", "body_bytes",
+	"body_length", "body_sha256", "truncated"
 };
 static const Oid rejected_column_types[REJECTED_COLUMNS] = {
 	TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID,
-	TEXTOID, TEXTOID, TEXTOID, BYTEAOID
+	TEXTOID, TEXTOID, TEXTOID, BYTEAOID, INT4OID, BYTEAOID, BOOLOID
 };
 
 #define RETRIED_COLUMNS 4
@@ -45,12 +64,80 @@ static const Oid passed_column_types[1] = {INT8OID};
 static const char *delete_passed_sql =
 "DELETE FROM chekt.rejected WHERE rejected_id = ANY ($1)";
 
+/* SHA-256 of a body, as bytea */
+static bytea *
+body_sha256(const text *body)
+{
+	bytea	   *digest = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+
+	if (pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (const uint8 *) VARDATA_ANY(body), VARSIZE_ANY_EXHDR(body)) < 0 ||
+		pg_cryptohash_final(ctx, (uint8 *) VARDATA(digest), PG_SHA256_DIGEST_LENGTH) < 0)
+	{
+		pg_cryptohash_free(ctx);
+		elog(ERROR, "could not compute SHA-256 of a delivery's body");
+	}
+	pg_cryptohash_free(ctx);
+	SET_VARSIZE(digest, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+	return digest;
+}
+
+/*
+ * At most the first limit bytes of a text (or of bytes, if as_bytes), cut
+ * at a character boundary when it is text; *cut is set if anything was.
+ */
+static text *
+at_most(text *t, int limit, bool as_bytes, bool *cut)
+{
+	int			len;
+	int			keep;
+	text	   *prefix;
+
+	if (t == NULL || (len = VARSIZE_ANY_EXHDR(t)) <= limit)
+		return t;
+	keep = as_bytes ? limit : pg_mbcliplen(VARDATA_ANY(t), len, limit);
+	prefix = palloc(VARHDRSZ + keep);
+	SET_VARSIZE(prefix, VARHDRSZ + keep);
+	memcpy(VARDATA(prefix), VARDATA_ANY(t), keep);
+	*cut = true;
+	return prefix;
+}
+
+/*
+ * What the quarantine keeps of a delivery: all of it, or, if it never
+ * authenticated, a bounded part (see the top of the file).
+ */
+static void
+delivery_to_keep(const ChektBatchItem *item, ChektDelivery *keep, bool *truncated)
+{
+	*keep = item->delivery;
+	*truncated = false;
+	if (!chekt_outcome_is_unauthenticated(item->outcome))
+		return;
+	keep->body = at_most(keep->body, chekt_max_unauthenticated_body_bytes,
+						 keep->body_is_bytes, truncated);
+	keep->signed_at = at_most(keep->signed_at, UNAUTHENTICATED_HEADER_BYTES, false, truncated);
+	keep->signature = at_most(keep->signature, UNAUTHENTICATED_HEADER_BYTES, false, truncated);
+	keep->message_id = at_most(keep->message_id, UNAUTHENTICATED_HEADER_BYTES, false, truncated);
+	if (keep->headers != NULL && VARSIZE_ANY_EXHDR(keep->headers) > UNAUTHENTICATED_HEADERS_BYTES)
+	{
+		keep->headers = NULL;
+		*truncated = true;
+	}
+}
+
 /* The chekt.rejected row of a refused delivery */
 static void
 rejected_row(const ChektBatchItem *item, Datum *values, bool *nulls)
 {
-	const ChektDelivery *d = &item->delivery;
+	const ChektDelivery *whole = &item->delivery;
+	ChektDelivery kept;
+	const ChektDelivery *d = &kept;
 	text	   *event_id = item->event.event_id_text;
+	bool		truncated;
+
+	delivery_to_keep(item, &kept, &truncated);
 
 	values[0] = PointerGetDatum(d->app);
 	values[1] = TimestampTzGetDatum(d->received_at);
@@ -63,6 +150,9 @@ rejected_row(const ChektBatchItem *item, Datum *values, bool *nulls)
 	values[8] = CStringGetTextDatum(item->detail);
 	values[9] = PointerGetDatum(event_id);
 	values[10] = PointerGetDatum(d->body);
+	values[11] = Int32GetDatum((int32) VARSIZE_ANY_EXHDR(whole->body));
+	values[12] = PointerGetDatum(body_sha256(whole->body));
+	values[13] = BoolGetDatum(truncated);
 	memset(nulls, false, sizeof(bool) * REJECTED_COLUMNS);
 	nulls[2] = d->signed_at == NULL;
 	nulls[3] = d->signature == NULL;
@@ -82,18 +172,9 @@ int64
 chekt_store_refusals(ChektBatch *batch)
 {
 	ChektWriter *rejected = NULL;
-	int			nrejected_columns = REJECTED_COLUMNS - 1;
 	ChektArrays *retried = chekt_arrays_begin(RETRIED_COLUMNS, retried_column_types);
 	ChektArrays *passed = chekt_arrays_begin(1, passed_column_types);
 	int			i;
-
-	/*
-	 * body_bytes only when needed: the library may be newer than a schema
-	 * not yet updated (0.2.0 had no body_bytes, and no way to send bytes)
-	 */
-	for (i = 0; i < batch->nitems; i++)
-		if (batch->items[i].delivery.body_is_bytes)
-			nrejected_columns = REJECTED_COLUMNS;
 
 	for (i = 0; i < batch->nitems; i++)
 	{
@@ -125,7 +206,7 @@ chekt_store_refusals(ChektBatch *batch)
 			continue;
 		}
 		if (rejected == NULL)
-			rejected = chekt_writer_begin("rejected", nrejected_columns,
+			rejected = chekt_writer_begin("rejected", REJECTED_COLUMNS,
 										  rejected_columns, rejected_column_types);
 		chekt_writer_add(rejected, values, nulls);
 	}

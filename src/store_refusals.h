@@ -10,6 +10,8 @@
 
 #include "batch.h"
 
+extern int	chekt_max_unauthenticated_body_bytes;
+
 extern int64 chekt_store_refusals(ChektBatch *batch);
 
 #endif							/* CHEKT_STORE_REFUSALS_H */

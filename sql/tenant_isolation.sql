@@ -1,0 +1,187 @@
+--
+-- Each app's events are its own.  (Seen on 0.4.0, with apps app-a and
+-- app-b: an event signed by app-a carrying an event id app-b later used was
+-- accepted; app-b's genuine event was then quarantined as id_conflict, and
+-- app-a's forged alarm.resolved / false-positive was what alarm_lifecycle
+-- showed for app-b's alarm.  No view said which app a row came from.)
+--
+
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO';
+SELECT chekt.add_secret('app-a', 'secret-a') > 0 AS added,
+       chekt.add_secret('app-b', 'secret-b') > 0 AS added;
+
+-- deliver an event of an app, signed by its secret, received 5 s after it was created
+CREATE FUNCTION pg_temp.ev(app text, id text, type text, created timestamptz, data text)
+RETURNS text LANGUAGE sql AS $$
+  SELECT chekt.ingest(app, extract(epoch FROM r)::bigint::text,
+                      chekt.sign(CASE app WHEN 'app-a' THEN 'secret-a' ELSE 'secret-b' END,
+                                 extract(epoch FROM r)::bigint::text, b), b, r)
+    FROM (SELECT format('{"id":"%s","type":"%s","created_at":"%s","data":%s}', id, type,
+                        to_char(created AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), data) AS b,
+                 created + interval '5 seconds' AS r) AS d
+$$;
+
+--
+-- The attack: app-a sends, first, an event with the id app-b will use,
+-- resolving app-b's alarm as a false positive; then app-b's genuine events
+--
+SELECT pg_temp.ev('app-a', 'evt-b-2', 'alarm.resolved', '2026-05-26 10:21:50+00',
+                  '{"alarm_id":"A-77","resolution":"false-positive","notes":"forged"}') AS forged_first;
+SELECT pg_temp.ev('app-b', 'evt-b-1', 'alarm.created', '2026-05-26 10:21:34+00',
+                  '{"alarm_id":"A-77","site_id":"S-1","priority":"HIGH"}') AS genuine_created,
+       pg_temp.ev('app-b', 'evt-b-2', 'alarm.acknowledged', '2026-05-26 10:22:00+00',
+                  '{"alarm_id":"A-77","operator_id":"op-b"}') AS genuine_same_id;
+-- and the reverse order: app-b first, app-a's forgery with the same id after
+SELECT pg_temp.ev('app-b', 'evt-b-3', 'alarm.resolved', '2026-05-26 10:30:00+00',
+                  '{"alarm_id":"A-77","resolution":"handled"}') AS genuine_first;
+SELECT pg_temp.ev('app-a', 'evt-b-3', 'alarm.resolved', '2026-05-26 10:29:00+00',
+                  '{"alarm_id":"A-77","resolution":"false-positive"}') AS forged_after;
+-- a redelivery of app-b's event is app-b's duplicate, and only app-b's
+SELECT pg_temp.ev('app-b', 'evt-b-3', 'alarm.resolved', '2026-05-26 10:30:00+00',
+                  '{"alarm_id":"A-77","resolution":"handled"}') AS redelivered;
+
+SELECT app, event_id, event_type, delivery_count FROM chekt.events ORDER BY app, event_id;
+SELECT count(*) AS quarantined FROM chekt.rejected;
+-- app-b's alarm is app-b's; app-a's forgeries are an alarm of app-a's own
+SELECT app, alarm_id, site_id, acknowledged_by, resolution, state, is_false_positive
+  FROM chekt.alarm_lifecycle ORDER BY app, alarm_id;
+SELECT app, event_type, event_id, detail FROM chekt.alarm_timeline('A-77', 'app-b');
+SELECT app, event_type, event_id, detail FROM chekt.alarm_timeline('A-77');
+SELECT count(*) AS of_no_such_app FROM chekt.alarm_timeline('A-77', 'app-c');
+
+--
+-- Overlapping alarm, device, partition and site ids: two alarms, two
+-- devices, two partitions, two sites
+--
+SELECT pg_temp.ev('app-a', 'a-snap', 'snapshot.created', '2026-05-26 10:21:35+00',
+                  '{"snapshot_id":"snap-1","device_id":"cam-1","alarm_id":"A-77"}'),
+       pg_temp.ev('app-b', 'b-snap', 'snapshot.created', '2026-05-26 10:21:35+00',
+                  '{"snapshot_id":"snap-1","device_id":"cam-1","alarm_id":"A-77"}'),
+       pg_temp.ev('app-b', 'b-relay', 'relay.activated', '2026-05-26 10:21:36+00',
+                  '{"relay_id":"rel-1","device_id":"cam-1","trigger":"alarm.created:A-77"}'),
+       pg_temp.ev('app-a', 'a-ver', 'verification.requested', '2026-05-26 10:21:37+00',
+                  '{"alarm_id":"A-77","requested_by":"op-a"}');
+SELECT pg_temp.ev('app-a', 'a-off', 'device.offline', '2026-05-26 08:00:00+00',
+                  '{"device_id":"cam-1","site_id":"S-1","last_seen_at":"2026-05-26T07:59:00Z"}'),
+       pg_temp.ev('app-b', 'b-off', 'device.offline', '2026-05-26 09:00:00+00',
+                  '{"device_id":"cam-1","site_id":"S-1","last_seen_at":"2026-05-26T09:00:00Z"}'),
+       pg_temp.ev('app-a', 'a-on', 'device.online', '2026-05-26 09:30:00+00',
+                  '{"device_id":"cam-1","site_id":"S-1"}'),
+       pg_temp.ev('app-b', 'b-on', 'device.online', '2026-05-26 09:10:00+00',
+                  '{"device_id":"cam-1","site_id":"S-1"}'),
+       -- app-a's camera goes down again and stays down
+       pg_temp.ev('app-a', 'a-off2', 'device.offline', '2026-05-26 12:00:00+00',
+                  '{"device_id":"cam-1","site_id":"S-1"}');
+SELECT pg_temp.ev('app-a', 'a-arm', 'partition.armed', '2026-05-26 22:00:00+00',
+                  '{"partition_id":"p-1","site_id":"S-1","mode":"away","by":"schedule"}'),
+       pg_temp.ev('app-b', 'b-dis', 'partition.disarmed', '2026-05-26 22:05:00+00',
+                  '{"partition_id":"p-1","site_id":"S-1","by":"user","operator_id":"op-b"}');
+
+SELECT app, event_type, event_id FROM chekt.alarm_timeline('A-77') ORDER BY app, at, event_id;
+-- an outage never spans two apps' events: app-b's online does not end app-a's outage
+SELECT app, device_id, site_id, offline_at, online_at,
+       CASE WHEN NOT ongoing THEN downtime_s END AS downtime_s, ongoing
+  FROM chekt.device_outages ORDER BY app, offline_at;
+SELECT * FROM chekt.device_downtime('cam-1', '2026-05-26', '2026-05-27', 'app-b');
+SELECT app, offline_at, online_at, in_window_s, ongoing
+  FROM chekt.device_downtime('cam-1', '2026-05-26', '2026-05-27 00:00:00+00');
+SELECT app, device_id, status, since FROM chekt.device_status ORDER BY app, device_id;
+SELECT app, partition_id, state, since FROM chekt.partition_status ORDER BY app, partition_id;
+SELECT app, day, site_id, alarms, resolved_alarms, false_positives, downtime_s
+  FROM chekt.site_daily_summary WHERE day = '2026-05-26' ORDER BY app, site_id;
+-- the older call forms still work
+SELECT count(*) AS timeline_rows FROM chekt.alarm_timeline('A-77');
+SELECT count(*) AS downtime_rows FROM chekt.device_downtime(NULL, '2026-05-26', '2026-05-27');
+
+--
+-- Analysts scoped to apps: the database enforces it, in every table, view
+-- and function of the analytic surface
+--
+CREATE ROLE regress_analyst_b;
+CREATE ROLE regress_analyst_all;
+CREATE ROLE regress_bi_user IN ROLE regress_analyst_b;    -- reads through a group role
+CREATE ROLE regress_by_hand;
+SELECT chekt.grant_analyst('regress_analyst_b', ARRAY['app-b']);
+SELECT chekt.grant_analyst('regress_analyst_all');
+-- a role given SELECT by hand, outside grant_analyst(), reads no app
+GRANT USAGE ON SCHEMA chekt TO regress_by_hand;
+GRANT SELECT ON chekt.alarm_events TO regress_by_hand;
+SELECT analyst, apps FROM chekt.analysts ORDER BY analyst::text;
+
+-- the apps each row of every object comes from, as a role sees them
+CREATE FUNCTION pg_temp.apps_seen() RETURNS TABLE (object text, apps text)
+LANGUAGE sql AS $$
+  SELECT 'alarm_events', string_agg(DISTINCT app, ',') FROM chekt.alarm_events
+  UNION ALL SELECT 'device_events', string_agg(DISTINCT app, ',') FROM chekt.device_events
+  UNION ALL SELECT 'snapshot_events', string_agg(DISTINCT app, ',') FROM chekt.snapshot_events
+  UNION ALL SELECT 'verification_events', string_agg(DISTINCT app, ',') FROM chekt.verification_events
+  UNION ALL SELECT 'partition_events', string_agg(DISTINCT app, ',') FROM chekt.partition_events
+  UNION ALL SELECT 'relay_events', string_agg(DISTINCT app, ',') FROM chekt.relay_events
+  UNION ALL SELECT 'alarm_lifecycle', string_agg(DISTINCT app, ',') FROM chekt.alarm_lifecycle
+  UNION ALL SELECT 'device_outages', string_agg(DISTINCT app, ',') FROM chekt.device_outages
+  UNION ALL SELECT 'device_status', string_agg(DISTINCT app, ',') FROM chekt.device_status
+  UNION ALL SELECT 'partition_status', string_agg(DISTINCT app, ',') FROM chekt.partition_status
+  UNION ALL SELECT 'site_daily_summary', string_agg(DISTINCT app, ',') FROM chekt.site_daily_summary
+  UNION ALL SELECT 'alarm_timeline()', string_agg(DISTINCT app, ',') FROM chekt.alarm_timeline('A-77')
+  UNION ALL SELECT 'alarm_timeline(app-a)', string_agg(DISTINCT app, ',') FROM chekt.alarm_timeline('A-77', 'app-a')
+  UNION ALL SELECT 'device_downtime()', string_agg(DISTINCT app, ',')
+              FROM chekt.device_downtime(NULL, '-infinity', 'infinity')
+  UNION ALL SELECT 'device_downtime(app-a)', string_agg(DISTINCT app, ',')
+              FROM chekt.device_downtime('cam-1', '-infinity', 'infinity', 'app-a')
+  UNION ALL SELECT 'device_outages_between()', string_agg(DISTINCT app, ',')
+              FROM chekt.device_outages_between(NULL, '-infinity', 'infinity')
+$$;
+GRANT EXECUTE ON FUNCTION pg_temp.apps_seen() TO PUBLIC;
+SELECT object, apps AS seen_by_owner FROM pg_temp.apps_seen();
+SET ROLE regress_analyst_b;
+SELECT object, apps AS seen_by_analyst_of_app_b FROM pg_temp.apps_seen();
+SELECT * FROM chekt.analyst_scope;
+RESET ROLE;
+SET ROLE regress_bi_user;
+SELECT object, apps AS seen_by_member_of_analyst_b FROM pg_temp.apps_seen() WHERE apps IS DISTINCT FROM 'app-b';
+RESET ROLE;
+SET ROLE regress_analyst_all;
+SELECT object, apps AS seen_by_analyst_of_every_app FROM pg_temp.apps_seen() WHERE apps <> 'app-a,app-b';
+RESET ROLE;
+SET ROLE regress_by_hand;
+SELECT count(*) AS seen_by_a_role_granted_by_hand FROM chekt.alarm_events;
+RESET ROLE;
+-- the type catalog has no app: every analyst reads it whole
+SET ROLE regress_analyst_b;
+SELECT count(*) AS event_types FROM chekt.event_types;
+-- and nothing else: no raw deliveries, no quarantine, no secrets
+SELECT count(*) FROM chekt.events;
+SELECT count(*) FROM chekt.analysts;
+RESET ROLE;
+
+-- widening and narrowing is one call
+SELECT chekt.grant_analyst('regress_analyst_b', ARRAY['app-a', 'app-b']);
+SET ROLE regress_analyst_b;
+SELECT string_agg(DISTINCT app, ',') AS widened FROM chekt.alarm_lifecycle;
+RESET ROLE;
+SELECT chekt.grant_analyst('regress_analyst_b', ARRAY['app-a']);
+SET ROLE regress_analyst_b;
+SELECT string_agg(DISTINCT app, ',') AS narrowed FROM chekt.alarm_lifecycle;
+RESET ROLE;
+-- an app not registered (yet) is allowed, with a warning
+SELECT chekt.grant_analyst('regress_analyst_b', ARRAY['app-a', 'app-later']);
+-- what is wrong is said
+SELECT chekt.grant_analyst('regress_analyst_b', ARRAY[]::text[]);
+SELECT chekt.grant_analyst('regress_analyst_b', ARRAY['app-a', NULL]);
+SELECT chekt.grant_analyst(NULL);
+-- revoke_analyst() takes the surface and the scope away
+SELECT chekt.revoke_analyst('regress_analyst_b');
+SELECT analyst, apps FROM chekt.analysts ORDER BY analyst::text;
+SET ROLE regress_analyst_b;
+SELECT count(*) FROM chekt.alarm_lifecycle;
+RESET ROLE;
+
+-- clean up
+SELECT chekt.revoke_analyst('regress_analyst_all');
+REVOKE ALL ON chekt.alarm_events FROM regress_by_hand;
+REVOKE USAGE ON SCHEMA chekt FROM regress_by_hand;
+DROP ROLE regress_bi_user, regress_analyst_b, regress_analyst_all, regress_by_hand;
+TRUNCATE chekt.events, chekt.rejected, chekt.alarm_events, chekt.device_events, chekt.snapshot_events,
+         chekt.verification_events, chekt.partition_events, chekt.relay_events;
+DELETE FROM chekt.apps;
