@@ -373,6 +373,15 @@ begin_webhook(struct MHD_Connection *connection, const char *app, void **con_cls
 							   "the app name in the URL is not valid UTF-8, or holds a control character");
 	if (strlen(app) > CHEKT_KEY_MAX_BYTES)
 	{
+		/*
+		 * The one refusal of ours that is unauthenticated: ingest would
+		 * have called it unknown_app, so it counts with those, for no body
+		 * bytes (the body is never read).  Not so the other refusals above
+		 * and below: 413 is about size, and 400 (a name or header not
+		 * UTF-8, no signature headers) says the request is not a CHeKT
+		 * delivery at all; nor are other paths (404) or methods (405).
+		 */
+		metrics_count_unauthenticated(0);
 		snprintf(detail, sizeof(detail), "no app has a name of over %d bytes", CHEKT_KEY_MAX_BYTES);
 		return respond_outcome(connection, MHD_HTTP_NOT_FOUND, "not_found", detail);
 	}

@@ -6,6 +6,11 @@
  * Gauges and counters touched per request are atomics; what is observed
  * once per batch (sizes, commit latency) sits behind one mutex.
  *
+ * Unauthenticated requests are counted apart, with their body bytes, so
+ * that a flood of them can be alerted on: the deliveries whose outcome is
+ * of class unauthenticated in the outcome table (answered 401), and those
+ * http.c refuses itself for what would be such an outcome.
+ *
  *-------------------------------------------------------------------------
  */
 #include <pthread.h>
@@ -16,14 +21,21 @@
 #include "chekt_protocol.h"
 #include "metrics.h"
 
+/* An outcome counted, and its class ("" for the receiver's own) */
+typedef struct Outcome
+{
+	const char *name;
+	const char *class;
+} Outcome;
+
 /* The outcomes ingest reports (chekt_protocol.h), then the receiver's own */
-#define OUTCOME_NAME(symbol, name, class, status, description) name,
-static const char *const outcome_names[] = {
-	CHEKT_OUTCOME_TABLE(OUTCOME_NAME)
-	"unavailable", "other"
+#define OUTCOME(symbol, name, class, status, description) {name, class},
+static const Outcome outcomes[] = {
+	CHEKT_OUTCOME_TABLE(OUTCOME)
+	{"unavailable", ""}, {"other", ""}
 };
-#undef OUTCOME_NAME
-#define NOUTCOMES (sizeof(outcome_names) / sizeof(outcome_names[0]))
+#undef OUTCOME
+#define NOUTCOMES (sizeof(outcomes) / sizeof(outcomes[0]))
 
 static const unsigned int statuses[] = {200, 400, 401, 404, 405, 413, 500, 503};
 #define NSTATUSES (sizeof(statuses) / sizeof(statuses[0]))
@@ -37,6 +49,8 @@ static const double commit_bounds[] = {
 #define NCOMMIT (sizeof(commit_bounds) / sizeof(commit_bounds[0]))
 
 static long outcome_counts[NOUTCOMES];
+static long unauthenticated_requests;
+static long unauthenticated_body_bytes;
 static long status_counts[NSTATUSES + 1];	/* the last: any other status */
 static long reconnects;
 static long database_up;
@@ -50,16 +64,29 @@ static long commit_buckets[NCOMMIT + 1];
 static double commit_sum;
 static long batches_failed;
 
-/* Count a settled delivery by its outcome */
+/*
+ * Count a settled delivery by its outcome; one of class unauthenticated is
+ * an unauthenticated request too, with the bytes of its body.
+ */
 void
-metrics_count_outcome(const char *outcome)
+metrics_count_outcome(const char *outcome, size_t body_bytes)
 {
 	size_t		i;
 
 	for (i = 0; i < NOUTCOMES - 1; i++)
-		if (strcmp(outcome, outcome_names[i]) == 0)
+		if (strcmp(outcome, outcomes[i].name) == 0)
 			break;
 	__atomic_add_fetch(&outcome_counts[i], 1, __ATOMIC_RELAXED);
+	if (strcmp(outcomes[i].class, CHEKT_CLASS_UNAUTHENTICATED) == 0)
+		metrics_count_unauthenticated(body_bytes);
+}
+
+/* Count a request refused as not authentic, and the body bytes it brought */
+void
+metrics_count_unauthenticated(size_t body_bytes)
+{
+	__atomic_add_fetch(&unauthenticated_requests, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&unauthenticated_body_bytes, (long) body_bytes, __ATOMIC_RELAXED);
 }
 
 /* Count an HTTP response by its status */
@@ -163,7 +190,7 @@ metrics_render(size_t *len)
 	fputs("# HELP chekt_ingest_deliveries_total Deliveries settled, by outcome (unavailable: not committed, answered 503).\n"
 		  "# TYPE chekt_ingest_deliveries_total counter\n", out);
 	for (i = 0; i < NOUTCOMES; i++)
-		fprintf(out, "chekt_ingest_deliveries_total{outcome=\"%s\"} %ld\n", outcome_names[i],
+		fprintf(out, "chekt_ingest_deliveries_total{outcome=\"%s\"} %ld\n", outcomes[i].name,
 				__atomic_load_n(&outcome_counts[i], __ATOMIC_RELAXED));
 	fputs("# HELP chekt_ingest_responses_total HTTP responses, by status code.\n"
 		  "# TYPE chekt_ingest_responses_total counter\n", out);
@@ -175,6 +202,15 @@ metrics_render(size_t *len)
 			fputs("chekt_ingest_responses_total{code=\"other\"} ", out);
 		fprintf(out, "%ld\n", __atomic_load_n(&status_counts[i], __ATOMIC_RELAXED));
 	}
+	fprintf(out, "# HELP chekt_ingest_unauthenticated_requests_total Webhook requests refused as not authentic: deliveries of an outcome of class " CHEKT_CLASS_UNAUTHENTICATED " (chekt.outcomes()), and app names over %d bytes (404).\n"
+			"# TYPE chekt_ingest_unauthenticated_requests_total counter\n"
+			"chekt_ingest_unauthenticated_requests_total %ld\n"
+			"# HELP chekt_ingest_unauthenticated_body_bytes_total Body bytes of those requests, as received (none for an app name refused before its body is read).\n"
+			"# TYPE chekt_ingest_unauthenticated_body_bytes_total counter\n"
+			"chekt_ingest_unauthenticated_body_bytes_total %ld\n",
+			CHEKT_KEY_MAX_BYTES,
+			__atomic_load_n(&unauthenticated_requests, __ATOMIC_RELAXED),
+			__atomic_load_n(&unauthenticated_body_bytes, __ATOMIC_RELAXED));
 	fprintf(out, "# HELP chekt_ingest_reconnects_total Connections to the database made again after one was lost.\n"
 			"# TYPE chekt_ingest_reconnects_total counter\n"
 			"chekt_ingest_reconnects_total %ld\n"

@@ -10,7 +10,8 @@
 
 #include <stddef.h>
 
-extern void metrics_count_outcome(const char *outcome);
+extern void metrics_count_outcome(const char *outcome, size_t body_bytes);
+extern void metrics_count_unauthenticated(size_t body_bytes);
 extern void metrics_count_response(unsigned int status);
 extern void metrics_observe_batch(int size, double commit_seconds, int committed);
 extern void metrics_count_reconnect(void);

@@ -96,7 +96,7 @@ pump_submit(Delivery *delivery, bool may_wait)
 		snprintf(delivery->outcome, sizeof(delivery->outcome), "unavailable");
 		snprintf(delivery->error, sizeof(delivery->error), "the receiver is shutting down");
 		if (!delivery->is_probe)
-			metrics_count_outcome("unavailable");
+			metrics_count_outcome("unavailable", delivery->body_len);
 		delivery->settled(delivery);
 		return;
 	}
@@ -418,7 +418,8 @@ writer_main(void *arg)
 		for (i = 0; i < n; i++)
 		{
 			if (!taken[i]->is_probe)
-				metrics_count_outcome(taken[i]->committed ? taken[i]->outcome : "unavailable");
+				metrics_count_outcome(taken[i]->committed ? taken[i]->outcome : "unavailable",
+									  taken[i]->body_len);
 			taken[i]->settled(taken[i]);
 		}
 

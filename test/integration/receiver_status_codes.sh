@@ -6,6 +6,7 @@
 # stale_signature (quarantined too), 400 missing signature headers, 404,
 # 405, 413 (before the body is read), 431 for oversized headers, 503 with
 # Retry-After when the database cannot take it; slow clients are cut off.
+# /metrics counts the unauthenticated requests and their body bytes apart.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/receiver.sh"
 
@@ -109,10 +110,50 @@ for line in 'chekt_ingest_deliveries_total{outcome="accepted"} 2' \
             'chekt_ingest_deliveries_total{outcome="malformed_json"} 2' \
             'chekt_ingest_responses_total{code="401"} 3' \
             'chekt_ingest_responses_total{code="413"} 2' \
+            'chekt_ingest_unauthenticated_requests_total 3' \
+            "chekt_ingest_unauthenticated_body_bytes_total $((3 * ${#b4}))" \
             'chekt_ingest_database_up 1' 'chekt_ingest_in_flight_requests 0'; do
   grep -qxF "$line" <<<"$metrics" || fail "/metrics lacks: $line"
 done
 grep -q '^chekt_ingest_commit_seconds_bucket{le="+Inf"} [1-9]' <<<"$metrics" || fail "/metrics has no commit latency"
+
+# /metrics counts unauthenticated requests, for alerting on a flood of them:
+# every delivery of an outcome of class unauthenticated (401), with its body
+# bytes, and an app name over 200 bytes (404 before the body is read: no
+# bytes); authentic deliveries and the other refusals count in neither
+metric() { curl -s "$RECEIVER_URL/metrics" | sed -n "s/^$1 //p"; }
+unauthenticated() {
+  printf '%s %s' "$(metric chekt_ingest_unauthenticated_requests_total)" \
+    "$(metric chekt_ingest_unauthenticated_body_bytes_total)"
+}
+for line in '# TYPE chekt_ingest_unauthenticated_requests_total counter' \
+            '# TYPE chekt_ingest_unauthenticated_body_bytes_total counter'; do
+  grep -qxF "$line" <<<"$metrics" || fail "/metrics lacks: $line"
+done
+post_status() { post "$@" -o /dev/null -w '%{http_code}'; }
+read -r requests bytes <<<"$(unauthenticated)"
+u1=$(body st-u1)
+u2=$(head -c 3000 /dev/zero | tr '\0' 'u')
+u3=$(body st-u3)
+long_app=$(head -c 201 /dev/zero | tr '\0' 'a')
+expect 'bad signature, counted' 401 "$(post_status site-app "$now" "sha256=$(printf '1%.0s' $(seq 64))" "$u1")"
+expect 'unknown app, counted' 401 "$(post_status no-such-app "$now" "sha256=$(printf '2%.0s' $(seq 64))" "$u2")"
+expect 'stale signature, counted' 401 "$(post_status site-app "$old" "$(sign "$old" "$u3")" "$u3")"
+expect 'bad signature, empty body, counted' 401 "$(post_status site-app "$now" "sha256=$(printf '3%.0s' $(seq 64))" '')"
+expect 'app name over 200 bytes, counted' 404 "$(post_status "$long_app" "$now" sha256=x zzz)"
+expect 'unauthenticated requests and bytes' "$((requests + 5)) $((bytes + ${#u1} + ${#u2} + ${#u3}))" "$(unauthenticated)"
+
+read -r requests bytes <<<"$(unauthenticated)"
+u4=$(body st-u4)
+expect 'accepted, not counted' 200 "$(post_status site-app "$now" "$(sign "$now" "$u4")" "$u4")"
+expect 'duplicate, not counted' 200 "$(post_status site-app "$now" "$(sign "$now" "$u4")" "$u4")"
+expect 'malformed but authentic, not counted' 200 "$(post_status site-app "$now" "$(sign "$now" "$bad")" "$bad")"
+expect 'no signature headers, not counted' 400 \
+  "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$RECEIVER_URL/webhooks/site-app" --data-binary "$u1")"
+expect 'another path, not counted' 404 \
+  "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$RECEIVER_URL/webhooks/a/b" --data-binary "$u1")"
+expect 'too large, not counted' 413 "$(post_status site-app "$now" sha256=x "$big")"
+expect 'unauthenticated, unchanged' "$requests $bytes" "$(unauthenticated)"
 
 # 503 with Retry-After when the database cannot take deliveries
 stop_receiver
