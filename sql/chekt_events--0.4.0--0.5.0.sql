@@ -131,16 +131,18 @@ COMMENT ON COLUMN chekt.relay_events.event_id IS 'the event''s id (chekt.events.
 -- none if it has none.
 -------------------------------------------------------------------------------
 
+-- (plain text columns, one row per app: BI tools list this view too)
 CREATE VIEW chekt.analyst_scope WITH (security_barrier = true) AS
-SELECT a.analyst, a.apps
+SELECT r.rolname::text AS analyst, x.app
   FROM chekt.analysts a
   JOIN pg_catalog.pg_roles r ON r.oid = a.analyst::oid
+ CROSS JOIN LATERAL unnest(coalesce(a.apps, ARRAY[NULL::text])) AS x (app)
  WHERE pg_catalog.pg_has_role(current_user, r.oid, 'USAGE');
 
 COMMENT ON VIEW chekt.analyst_scope IS
-  'the chekt.analysts rows that apply to the current user: its own and those of the roles whose privileges it has';
-COMMENT ON COLUMN chekt.analyst_scope.analyst IS 'the analyst role';
-COMMENT ON COLUMN chekt.analyst_scope.apps IS 'the apps it may read; NULL: every app';
+  'which apps the current user may read, by the chekt.analysts rows that apply to it: its own and those of the roles whose privileges it has';
+COMMENT ON COLUMN chekt.analyst_scope.analyst IS 'the analyst role the scope was given to';
+COMMENT ON COLUMN chekt.analyst_scope.app IS 'an app it may read; NULL: every app';
 
 CREATE FUNCTION chekt.visible_apps()
 RETURNS text[]
@@ -150,10 +152,8 @@ AS $$
   SELECT CASE
            WHEN pg_has_role(current_user, (SELECT c.relowner FROM pg_class c
                                              WHERE c.oid = 'chekt.events'::regclass), 'USAGE')
-             OR bool_or(s.apps IS NULL) THEN NULL
-           ELSE coalesce((SELECT array_agg(DISTINCT x.app ORDER BY x.app)
-                            FROM chekt.analyst_scope s2, unnest(s2.apps) AS x (app)),
-                         '{}')
+             OR bool_or(s.app IS NULL) THEN NULL
+           ELSE coalesce(array_agg(DISTINCT s.app ORDER BY s.app), '{}')
          END
     FROM chekt.analyst_scope s
 $$;

@@ -5,9 +5,11 @@
 // counts BIGINT, and no column has a type BI drivers mishandle (NUMERIC
 // without precision, arrays, structs, distinct types, driver-specific
 // OTHER); then it runs a parameterised query with a string bind on a
-// category column, which fails on enum columns.
+// category column, which fails on enum columns.  Given an app, it also
+// reads every object of the analytic surface and checks that each row it
+// sees is of that app (an analyst scoped by chekt.grant_analyst()).
 //
-//   java -cp /usr/share/java/postgresql.jar BiMetadataCheck.java JDBC_URL
+//   java -cp /usr/share/java/postgresql.jar BiMetadataCheck.java JDBC_URL [APP]
 //
 // Prints one line per view and exits 1 on any problem.
 
@@ -70,6 +72,30 @@ public class BiMetadataCheck {
                     while (rs.next())
                         System.out.println("resolved alarm " + rs.getString(1) + ": acknowledged after "
                                 + rs.getDouble(2) + " s, false positive " + rs.getBoolean(3));
+                }
+            }
+
+            if (args.length > 1) {
+                String[] surface = {
+                    "chekt.alarm_events", "chekt.device_events", "chekt.snapshot_events",
+                    "chekt.verification_events", "chekt.partition_events", "chekt.relay_events",
+                    "chekt.alarm_lifecycle", "chekt.device_outages", "chekt.device_status",
+                    "chekt.partition_status", "chekt.site_daily_summary",
+                    "chekt.alarm_timeline('A-1')", "chekt.alarm_timeline('A-1', 'bi-app')",
+                    "chekt.device_downtime(NULL, '-infinity', 'infinity')",
+                    "chekt.device_outages_between(NULL, '-infinity', 'infinity')"};
+                for (String object : surface) {
+                    try (PreparedStatement ps = conn.prepareStatement(
+                            "SELECT count(*), count(*) FILTER (WHERE app IS DISTINCT FROM ?) FROM " + object)) {
+                        ps.setString(1, args[1]);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            rs.next();
+                            System.out.println(object + ": " + rs.getLong(1) + " rows, "
+                                    + rs.getLong(2) + " of another app than " + args[1]);
+                            if (rs.getLong(2) != 0)
+                                problems.add(object + ": " + rs.getLong(2) + " rows of another app than " + args[1]);
+                        }
+                    }
                 }
             }
         }

@@ -11,7 +11,10 @@ driver=/usr/lib/x86_64-linux-gnu/odbc/psqlodbcw.so
   fail "BI client packages missing (scripts/install-deps.sh installs them)"
 
 work=$(mktemp -d)
-drop_reader() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -c "DROP ROLE IF EXISTS chekt_bi_reader"; }
+drop_reader() {
+  PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres \
+    -c "DROP ROLE IF EXISTS chekt_bi_reader" -c "DROP ROLE IF EXISTS chekt_bi_reader_b"
+}
 trap 'rm -rf "$work"; drop_test_databases; drop_reader' EXIT
 fresh_db chekt_bi
 sql chekt_bi >/dev/null <<'SQL'
@@ -62,4 +65,40 @@ grep -q '^A-1|resolved|41|1$' "$work/odbc.txt" || fail "ODBC did not read A-1's 
 grep -q '^A-2|open||$' "$work/odbc.txt" || fail "ODBC did not read A-2's lifecycle"
 grep -q '^cam-1|143|0$' "$work/odbc.txt" || fail "ODBC did not read the outage"
 grep -q 'permission denied for table app_secrets' "$work/odbc.txt" || fail "the analyst read secrets over ODBC"
-echo "pgjdbc and psqlODBC read the views; the analyst cannot read secrets"
+
+# an analyst of one app: a second app holds the same alarm, device and site
+# ids; over JDBC and ODBC the analyst of bi-app-b reads no row of bi-app
+sql chekt_bi >/dev/null <<'SQL'
+SELECT chekt.add_secret('bi-app-b', 'bi-secret-b');
+SELECT chekt.ingest('bi-app-b', extract(epoch FROM r)::bigint::text,
+                    chekt.sign('bi-secret-b', extract(epoch FROM r)::bigint::text, b), b, r)
+  FROM (VALUES
+    ('{"id":"e1","type":"alarm.created","created_at":"2026-05-27T10:00:00Z","data":{"alarm_id":"A-1","site_id":"S-1"}}', timestamptz '2026-05-27 10:00:05+00'),
+    ('{"id":"e5","type":"device.offline","created_at":"2026-05-27T07:00:00Z","data":{"device_id":"cam-1","site_id":"S-1"}}', '2026-05-27 07:00:05+00')
+  ) AS d (b, r);
+CREATE ROLE chekt_bi_reader_b LOGIN;
+SELECT chekt.grant_analyst('chekt_bi_reader_b', ARRAY['bi-app-b']);
+SQL
+echo "== JDBC, an analyst of bi-app-b"
+java -cp "$jar" test/bi/BiMetadataCheck.java \
+  "jdbc:postgresql://127.0.0.1:$PGPORT/chekt_bi?user=chekt_bi_reader_b" bi-app-b >"$work/jdbc_b.txt" 2>&1 || {
+  cat "$work/jdbc_b.txt"
+  fail "pgjdbc found problems for the analyst of bi-app-b"
+}
+cat "$work/jdbc_b.txt"
+grep -q "^chekt.alarm_lifecycle: 1 rows, 0 of another app than bi-app-b$" "$work/jdbc_b.txt" ||
+  fail "pgjdbc: the analyst of bi-app-b did not read its own alarm"
+echo "== ODBC, an analyst of bi-app-b"
+sed -i 's/^Username = .*/Username = chekt_bi_reader_b/' "$work/odbc.ini"
+echo "SELECT 'lifecycle', app, alarm_id, state FROM chekt.alarm_lifecycle
+SELECT 'outage', app, device_id, ongoing FROM chekt.device_outages
+SELECT 'family', count(*) FILTER (WHERE app <> 'bi-app-b') FROM chekt.alarm_events
+SELECT 'timeline', app, event_id FROM chekt.alarm_timeline('A-1')" |
+  ODBCSYSINI="$work" ODBCINI="$work/odbc.ini" isql -b -v -d'|' chekt >"$work/odbc_b.txt" 2>&1
+cat "$work/odbc_b.txt"
+[ "$(grep -c '^lifecycle|bi-app-b|A-1|open$' "$work/odbc_b.txt")" = 1 ] || fail "ODBC: the analyst of bi-app-b's lifecycle"
+grep -q '^outage|bi-app-b|cam-1|1$' "$work/odbc_b.txt" || fail "ODBC: the analyst of bi-app-b's outage"
+grep -q '^family|0$' "$work/odbc_b.txt" || fail "ODBC: the analyst of bi-app-b read family rows of another app"
+grep -q '^timeline|bi-app-b|e1$' "$work/odbc_b.txt" || fail "ODBC: the analyst of bi-app-b's timeline"
+if grep -q '|bi-app|' "$work/odbc_b.txt"; then fail "ODBC: the analyst of bi-app-b read rows of bi-app"; fi
+echo "pgjdbc and psqlODBC read the views; the analyst cannot read secrets; an analyst of one app reads only that app"

@@ -52,6 +52,31 @@ got=$(sql "$db" -c "SELECT (received_at = '2025-11-24T16:00:03Z') || ' ' || head
 got=$(sql "$db" -c "SELECT encode(body_bytes, 'base64') FROM chekt.rejected WHERE body IS NULL")
 [ "$got" = "$raw_b64" ] || fail "raw body kept as '$got', not '$raw_b64'"
 
+# The right to say when a delivery was received is the backfill right: a
+# role that may only feed (the README's chekt_ingest) replaying a capture
+# from last year gets it judged now (stale_signature, saying why); once
+# given chekt.grant_backfill() it replays it as captured
+feeder_role "$db" chekt_replay_feeder
+year_old() {
+  printf '{"app":"centre","received_at":"2025-11-24T16:00:03Z","timestamp":"%s","signature":"%s","body":%s}\n' \
+    "$old_ts" "$(sql "$db" -v ts="$old_ts" -v b="$1" <<<"SELECT chekt.sign('replay-secret', :'ts', :'b')")" \
+    "$(sql "$db" -v b="$1" <<<"SELECT to_json(:'b'::text)")"
+}
+body_1='{"id":"rp-old-1","type":"device.offline","created_at":"2025-11-24T16:00:00Z","data":{"device_id":"d-9"}}'
+year_old "$body_1" | "$RECEIVER" --replay - --db "dbname=$db user=chekt_replay_feeder" >"$out" 2>>"$RECEIVER_LOG" ||
+  fail "a feeder's replay of a year-old capture: $(cat "$out")"
+grep -qF 'replayed 1 deliveries: 1 stale_signature' "$out" || fail "a feeder's replay: $(cat "$out")"
+got=$(sql "$db" -c "SELECT count(*) FROM chekt.rejected WHERE reason = 'stale_signature' AND body LIKE '%rp-old-1%'
+                      AND detail LIKE '%role \"chekt_replay_feeder\" may not backfill (chekt.grant_backfill())%'")
+[ "$got" = 1 ] || fail "the stale delivery does not say why: $(sql "$db" -c "SELECT detail FROM chekt.rejected WHERE body LIKE '%rp-old-1%'")"
+sql "$db" -c "SELECT chekt.grant_backfill('chekt_replay_feeder')" >/dev/null
+year_old "$body_1" | "$RECEIVER" --replay - --db "dbname=$db user=chekt_replay_feeder" >"$out" 2>>"$RECEIVER_LOG" ||
+  fail "a backfill role's replay: $(cat "$out")"
+grep -qF 'replayed 1 deliveries: 1 accepted' "$out" || fail "a backfill role's replay: $(cat "$out")"
+got=$(sql "$db" -c "SELECT received_at = '2025-11-24T16:00:03Z' FROM chekt.events WHERE event_id = 'rp-old-1'")
+[ "$got" = t ] || fail "the backfill role's delivery was not received as captured"
+sql "$db" -c "SELECT chekt.revoke_backfill('chekt_replay_feeder')" >/dev/null
+
 # mangled capture lines (cut short, bytes changed, doubled, base64 broken,
 # random bytes): each is refused or stored, never a crash, and the counts
 # add up

@@ -11,14 +11,55 @@ default=$(sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" chekt_events.contro
 PGOPTIONS="-c client_min_messages=warning" dropdb --if-exists chekt_upgraded
 createdb chekt_upgraded
 TEST_DATABASES+=(chekt_upgraded)
-sql chekt_upgraded <<'SQL' >/dev/null
+# released_rows VALUES: SQL that stores deliveries (app, secret, body) as the
+# ingest of the release the schema is at stored them, received at
+# 2026-05-26 10:30: the library installed is today's, and it ingests only
+# into today's schema (it says so, and chekt-ingest answers 503 until
+# ALTER EXTENSION ... UPDATE)
+released_rows() {
+  cat <<SQL
+CREATE TEMP TABLE delivery AS
+SELECT app, secret, b AS body, CASE WHEN b LIKE '{%' THEN b::jsonb END AS j FROM (VALUES $1) AS v (app, secret, b);
+INSERT INTO chekt.events (event_id, event_type, created_at, received_at, last_received_at, app,
+                          delivery_count, signed_at, signature, body)
+SELECT j->>'id', j->>'type', (j->>'created_at')::timestamptz, '2026-05-26 10:30:00+00', '2026-05-26 10:30:00+00',
+       app, count(*), '1779791400', chekt.sign(secret, '1779791400', body), body
+  FROM delivery WHERE j IS NOT NULL GROUP BY 1, 2, 3, 6, 9, 10;
+CREATE TEMP TABLE event AS
+SELECT DISTINCT j->>'id' AS event_id, j->>'type' AS event_type, (j->>'created_at')::timestamptz AS created_at,
+       timestamptz '2026-05-26 10:30:00+00' AS received_at, j->'data' AS data
+  FROM delivery WHERE j IS NOT NULL;
+INSERT INTO chekt.alarm_events (event_id, event_type, created_at, received_at, alarm_id, site_id, operator_id)
+SELECT event_id, event_type, created_at, received_at, data->>'alarm_id', data->>'site_id', data->>'operator_id'
+  FROM event WHERE event_type LIKE 'alarm.%';
+INSERT INTO chekt.device_events (event_id, event_type, created_at, received_at, device_id, site_id)
+SELECT event_id, event_type, created_at, received_at, data->>'device_id', data->>'site_id'
+  FROM event WHERE event_type LIKE 'device.%';
+INSERT INTO chekt.snapshot_events (event_id, event_type, created_at, received_at, snapshot_id, alarm_id)
+SELECT event_id, event_type, created_at, received_at, data->>'snapshot_id', data->>'alarm_id'
+  FROM event WHERE event_type LIKE 'snapshot.%';
+INSERT INTO chekt.relay_events (event_id, event_type, created_at, received_at, relay_id, trigger)
+SELECT event_id, event_type, created_at, received_at, data->>'relay_id', data->>'trigger'
+  FROM event WHERE event_type LIKE 'relay.%';
+INSERT INTO chekt.verification_events (event_id, event_type, created_at, received_at, alarm_id)
+SELECT event_id, event_type, created_at, received_at, data->>'alarm_id'
+  FROM event WHERE event_type LIKE 'verification.%';
+INSERT INTO chekt.partition_events (event_id, event_type, created_at, received_at, partition_id)
+SELECT event_id, event_type, created_at, received_at, data->>'partition_id'
+  FROM event WHERE event_type LIKE 'partition.%';
+INSERT INTO chekt.rejected (app, received_at, signed_at, signature, body, reason, detail)
+SELECT app, '2026-05-26 10:30:00+00', '1779791400', chekt.sign(secret, '1779791400', body), body,
+       'malformed_json', 'the body is not JSON'
+  FROM delivery WHERE j IS NULL;
+SQL
+}
+
+sql chekt_upgraded <<SQL >/dev/null
 CREATE EXTENSION chekt_events VERSION '0.1.0';
 SELECT chekt.add_secret('old-app', 'old-secret');
-SELECT chekt.ingest('old-app', '1779791400',
-                    chekt.sign('old-secret', '1779791400', b), b, '2026-05-26 10:30:00+00')
-  FROM (VALUES ('{"id":"e1","type":"alarm.created","created_at":"2026-05-26T10:21:34Z","data":{"alarm_id":"A-1","site_id":"S-1"}}'),
-               ('{"id":"e2","type":"alarm.acknowledged","created_at":"2026-05-26T10:22:15Z","data":{"alarm_id":"A-1","operator_id":"op"}}'),
-               ('not json')) AS v (b);
+$(released_rows "('old-app', 'old-secret', '{\"id\":\"e1\",\"type\":\"alarm.created\",\"created_at\":\"2026-05-26T10:21:34Z\",\"data\":{\"alarm_id\":\"A-1\",\"site_id\":\"S-1\"}}'),
+  ('old-app', 'old-secret', '{\"id\":\"e2\",\"type\":\"alarm.acknowledged\",\"created_at\":\"2026-05-26T10:22:15Z\",\"data\":{\"alarm_id\":\"A-1\",\"operator_id\":\"op\"}}'),
+  ('old-app', 'old-secret', 'not json')")
 SQL
 
 sql chekt_upgraded -c 'ALTER EXTENSION chekt_events UPDATE' >/dev/null
@@ -37,13 +78,78 @@ SQL
 )
 [ "$answer" = "2 1 41 2 accepted" ] || fail "after the update: $answer"
 
+# 0.4.0, the last release before an event's identity included its app,
+# holding events of two apps (in 0.4.0 an event id was unique across apps)
+# and an analyst: every family row gets its event's app, every row and
+# count is kept, the analyst still reads every app, and ingest goes on per
+# app
+PGOPTIONS="-c client_min_messages=warning" dropdb --if-exists chekt_upgraded_04
+createdb chekt_upgraded_04
+TEST_DATABASES+=(chekt_upgraded_04)
+PGOPTIONS="-c client_min_messages=warning" sql postgres -c "DROP ROLE IF EXISTS chekt_upgrade_analyst" -c "CREATE ROLE chekt_upgrade_analyst" >/dev/null
+trap 'drop_test_databases; sql postgres -c "DROP ROLE IF EXISTS chekt_upgrade_analyst" >/dev/null 2>&1' EXIT
+sql chekt_upgraded_04 <<SQL >/dev/null
+CREATE EXTENSION chekt_events VERSION '0.4.0';
+SELECT chekt.add_secret('app-a', 'secret-a'), chekt.add_secret('app-b', 'secret-b');
+$(released_rows "    ('app-a', 'secret-a', '{\"id\":\"a1\",\"type\":\"alarm.created\",\"created_at\":\"2026-05-26T10:21:34Z\",\"data\":{\"alarm_id\":\"A-1\",\"site_id\":\"S-1\"}}'),
+    ('app-a', 'secret-a', '{\"id\":\"a2\",\"type\":\"alarm.acknowledged\",\"created_at\":\"2026-05-26T10:22:15Z\",\"data\":{\"alarm_id\":\"A-1\",\"operator_id\":\"op-a\"}}'),
+    ('app-b', 'secret-b', '{\"id\":\"b1\",\"type\":\"alarm.created\",\"created_at\":\"2026-05-26T10:25:00Z\",\"data\":{\"alarm_id\":\"A-1\",\"site_id\":\"S-1\"}}'),
+    ('app-b', 'secret-b', '{\"id\":\"b2\",\"type\":\"device.offline\",\"created_at\":\"2026-05-26T10:00:00Z\",\"data\":{\"device_id\":\"cam-1\",\"site_id\":\"S-1\"}}'),
+    ('app-b', 'secret-b', '{\"id\":\"b3\",\"type\":\"device.online\",\"created_at\":\"2026-05-26T10:20:00Z\",\"data\":{\"device_id\":\"cam-1\",\"site_id\":\"S-1\"}}'),
+    ('app-b', 'secret-b', '{\"id\":\"b4\",\"type\":\"snapshot.created\",\"created_at\":\"2026-05-26T10:25:01Z\",\"data\":{\"snapshot_id\":\"s-1\",\"alarm_id\":\"A-1\"}}'),
+    ('app-a', 'secret-a', '{\"id\":\"a3\",\"type\":\"relay.activated\",\"created_at\":\"2026-05-26T10:21:35Z\",\"data\":{\"relay_id\":\"r-1\",\"trigger\":\"alarm.created:A-1\"}}'),
+    ('app-a', 'secret-a', '{\"id\":\"a4\",\"type\":\"verification.requested\",\"created_at\":\"2026-05-26T10:21:36Z\",\"data\":{\"alarm_id\":\"A-1\"}}'),
+    ('app-b', 'secret-b', '{\"id\":\"b5\",\"type\":\"partition.armed\",\"created_at\":\"2026-05-26T22:00:00Z\",\"data\":{\"partition_id\":\"p-1\"}}'),
+    ('app-b', 'secret-b', '{\"id\":\"b1\",\"type\":\"alarm.created\",\"created_at\":\"2026-05-26T10:25:00Z\",\"data\":{\"alarm_id\":\"A-1\",\"site_id\":\"S-1\"}}'),
+    ('app-a', 'secret-a', 'not json')")
+SELECT chekt.grant_analyst('chekt_upgrade_analyst');
+SQL
+counts="SELECT concat_ws(' ', (SELECT count(*) || '/' || sum(delivery_count) FROM chekt.events),
+                              (SELECT count(*) FROM chekt.rejected),
+                              (SELECT count(*) FROM chekt.alarm_events), (SELECT count(*) FROM chekt.device_events),
+                              (SELECT count(*) FROM chekt.snapshot_events), (SELECT count(*) FROM chekt.relay_events),
+                              (SELECT count(*) FROM chekt.verification_events), (SELECT count(*) FROM chekt.partition_events))"
+before=$(sql chekt_upgraded_04 -c "$counts")
+[ "$before" = "9/10 1 3 2 1 1 1 1" ] || fail "0.4.0 holds: $before"
+sql chekt_upgraded_04 -c 'ALTER EXTENSION chekt_events UPDATE' >/dev/null
+after=$(sql chekt_upgraded_04 -c "$counts")
+[ "$after" = "$before" ] || fail "counts before the update: $before, after: $after"
+got=$(sql chekt_upgraded_04 <<'SQL'
+SELECT string_agg(DISTINCT t || ':' || app, ' ' ORDER BY t || ':' || app)
+  FROM (SELECT 'alarm' AS t, app FROM chekt.alarm_events UNION ALL SELECT 'device', app FROM chekt.device_events
+        UNION ALL SELECT 'snapshot', app FROM chekt.snapshot_events UNION ALL SELECT 'relay', app FROM chekt.relay_events
+        UNION ALL SELECT 'verification', app FROM chekt.verification_events
+        UNION ALL SELECT 'partition', app FROM chekt.partition_events) AS f
+SQL
+)
+[ "$got" = "alarm:app-a alarm:app-b device:app-b partition:app-b relay:app-a snapshot:app-b verification:app-a" ] ||
+  fail "family rows' apps: $got"
+got=$(sql chekt_upgraded_04 -c "SELECT string_agg(app || ':' || state, ' ' ORDER BY app) FROM chekt.alarm_lifecycle")
+[ "$got" = "app-a:acknowledged app-b:open" ] || fail "lifecycles after the update: $got"
+got=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_04 -c "SELECT count(*) FROM chekt.alarm_lifecycle")
+[ "$got" = 2 ] || fail "the 0.4.0 analyst reads $got alarms after the update"
+got=$(sql chekt_upgraded_04 -c "SELECT analyst::text || ':' || coalesce(apps::text, 'every app') FROM chekt.analysts")
+[ "$got" = "chekt_upgrade_analyst:every app" ] || fail "analysts after the update: $got"
+# the same event id under the other app is now a second event, not a conflict
+got=$(sql chekt_upgraded_04 -c "SELECT chekt.ingest('app-b', '1779791400', chekt.sign('secret-b', '1779791400', b), b, '2026-05-26 10:30:00+00')
+                                  FROM (VALUES ('{\"id\":\"a1\",\"type\":\"alarm.created\",\"created_at\":\"2026-05-26T10:21:34Z\",\"data\":{\"alarm_id\":\"A-9\",\"site_id\":\"S-9\"}}')) AS v (b)")
+[ "$got" = accepted ] || fail "app-b's event a1 after the update: $got"
+
 fresh_db chekt_fresh
+sql chekt_fresh -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
 # every object of schema chekt as text: columns, constraints, indexes,
 # triggers, view and function definitions, comments and privileges
 schema() {
   sql "$1" <<'SQL'
-SELECT format('%s %s %s %s', c.relname, c.relkind, c.relacl, obj_description(c.oid, 'pg_class'))
+SELECT format('%s %s %s %s %s', c.relname, c.relkind, c.relacl, c.relrowsecurity, obj_description(c.oid, 'pg_class'))
   FROM pg_class c WHERE c.relnamespace = 'chekt'::regnamespace
+UNION ALL
+SELECT format('%s %s %s %s %s', p.polname, p.polrelid::regclass, p.polcmd, p.polroles::regrole[],
+              pg_get_expr(p.polqual, p.polrelid))
+  FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE c.relnamespace = 'chekt'::regnamespace
+UNION ALL
+SELECT format('%s %s', t.oid::regtype, obj_description(t.oid, 'pg_type'))
+  FROM pg_type t WHERE t.typnamespace = 'chekt'::regnamespace
 UNION ALL
 SELECT format('%s.%s %s %s %s %s %s', c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
               a.attnotnull, a.attcollation::regcollation, pg_get_expr(d.adbin, d.adrelid),
@@ -73,8 +179,11 @@ SELECT format('%s %s', e.extconfig::regclass[], e.extcondition) FROM pg_extensio
 ORDER BY 1;
 SQL
 }
-if ! diff <(schema chekt_upgraded) <(schema chekt_fresh) >/dev/null; then
-  diff <(schema chekt_upgraded) <(schema chekt_fresh) | head -20
-  fail "the updated schema differs from a fresh install"
-fi
-echo "0.1.0 with data updated to $default: data kept, new questions answered, same schema as a fresh install"
+for upgraded in chekt_upgraded chekt_upgraded_04; do
+  [ $upgraded = chekt_upgraded ] && sql chekt_upgraded -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
+  if ! diff <(schema $upgraded) <(schema chekt_fresh) >/dev/null; then
+    diff <(schema $upgraded) <(schema chekt_fresh) | head -20
+    fail "the schema of $upgraded differs from a fresh install"
+  fi
+done
+echo "0.1.0 and 0.4.0 (two apps, an analyst) with data updated to $default: data kept, new questions answered, same schema as a fresh install"
