@@ -13,6 +13,7 @@ EXTVERSION := $(shell sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" $(EXTEN
 
 MODULE_big = chekt_events
 OBJS = \
+	src/analyst_scope.o \
 	src/authenticate.o \
 	src/batch.o \
 	src/catalog.o \

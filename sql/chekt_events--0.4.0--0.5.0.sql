@@ -124,42 +124,50 @@ COMMENT ON COLUMN chekt.relay_events.event_id IS 'the event''s id (chekt.events.
 -------------------------------------------------------------------------------
 -- Analysts scoped to apps: row level security on the family tables
 --
--- A policy reads the scope once per query (an InitPlan), not per row.  The
+-- A policy reads the scope once per query, not per row.  The
 -- owner of the tables (the extension owner, who ingest writes as) and
 -- superusers are not subject to it; every other role reads the rows of the
 -- apps its chekt.analysts rows (its own, or a role's it inherits) give it:
 -- none if it has none.
 -------------------------------------------------------------------------------
 
--- (plain text columns, one row per app: BI tools list this view too)
+-- (plain text columns, one row per app: BI tools list this view too; the
+-- policies read it, so it is kept cheap: no join, the role's name by its
+-- regrole output; a dropped role's row matches nobody)
 CREATE VIEW chekt.analyst_scope WITH (security_barrier = true) AS
-SELECT r.rolname::text AS analyst, x.app
+SELECT a.analyst::text AS analyst, x.app
   FROM chekt.analysts a
-  JOIN pg_catalog.pg_roles r ON r.oid = a.analyst::oid
  CROSS JOIN LATERAL unnest(coalesce(a.apps, ARRAY[NULL::text])) AS x (app)
- WHERE pg_catalog.pg_has_role(current_user, r.oid, 'USAGE');
+ WHERE pg_catalog.pg_has_role(current_user, a.analyst::oid, 'USAGE');
 
 COMMENT ON VIEW chekt.analyst_scope IS
   'which apps the current user may read, by the chekt.analysts rows that apply to it: its own and those of the roles whose privileges it has';
 COMMENT ON COLUMN chekt.analyst_scope.analyst IS 'the analyst role the scope was given to';
 COMMENT ON COLUMN chekt.analyst_scope.app IS 'an app it may read; NULL: every app';
 
+-- (src/analyst_scope.c: kept per backend, forgotten when chekt.analysts,
+-- a role or a membership changes; read at every query it would cost as
+-- much as a short question)
 CREATE FUNCTION chekt.visible_apps()
 RETURNS text[]
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT CASE
-           WHEN pg_has_role(current_user, (SELECT c.relowner FROM pg_class c
-                                             WHERE c.oid = 'chekt.events'::regclass), 'USAGE')
-             OR bool_or(s.app IS NULL) THEN NULL
-           ELSE coalesce(array_agg(DISTINCT s.app ORDER BY s.app), '{}')
-         END
-    FROM chekt.analyst_scope s
-$$;
+AS 'MODULE_PATHNAME', 'chekt_visible_apps'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
 
 COMMENT ON FUNCTION chekt.visible_apps() IS
-  'the apps whose rows the current user may read in the family tables (and so in every view and function); NULL: every app; empty: none';
+  'the apps whose rows the current user may read in the family tables (and so in every view and function), as the policies analyst_apps read them; NULL: every app; empty: none (the extension owner and superusers are not subject to the policies)';
+
+CREATE FUNCTION chekt.analysts_changed()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'chekt_analysts_changed'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION chekt.analysts_changed() IS
+  'AFTER STATEMENT trigger on chekt.analysts: makes every backend forget the scopes chekt.visible_apps() keeps';
+
+CREATE TRIGGER analysts_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON chekt.analysts
+  FOR EACH STATEMENT EXECUTE FUNCTION chekt.analysts_changed();
+ALTER TABLE chekt.analysts ENABLE ALWAYS TRIGGER analysts_changed;
+REVOKE EXECUTE ON FUNCTION chekt.analysts_changed() FROM PUBLIC;
 
 DO $$
 DECLARE
@@ -167,9 +175,10 @@ DECLARE
 BEGIN
   FOREACH family IN ARRAY ARRAY['alarm', 'device', 'snapshot', 'verification', 'partition', 'relay'] LOOP
     EXECUTE format('ALTER TABLE chekt.%I ENABLE ROW LEVEL SECURITY', family || '_events');
+    -- the scope is asked once per query (an InitPlan), not per row;
+    -- app = ANY (NULL) is NULL: every app
     EXECUTE format($p$CREATE POLICY analyst_apps ON chekt.%I FOR SELECT
-                        USING ((SELECT chekt.visible_apps()) IS NULL
-                               OR app = ANY ((SELECT chekt.visible_apps())::text[]))$p$,
+                        USING (coalesce(app = ANY ((SELECT chekt.visible_apps())::text[]), true))$p$,
                    family || '_events');
   END LOOP;
 END
@@ -406,12 +415,14 @@ BEGIN ATOMIC
       FROM devices d
   ), events AS (
     -- the events between them: all that outages overlapping the window are
-    -- made of
+    -- made of, one index range per device (OFFSET 0 keeps it so: the
+    -- planner cannot tell one device from thousands here)
     SELECT e.*
       FROM bounds b,
            LATERAL (SELECT * FROM chekt.device_events x
                      WHERE x.app = b.app AND x.device_id = b.device_id
-                       AND x.created_at BETWEEN b.lower AND b.upper) AS e
+                       AND x.created_at BETWEEN b.lower AND b.upper
+                    OFFSET 0) AS e
   ), ordered AS (
     -- in event time (an offline before an online at the same instant:
     -- 'device.offline' sorts first), each numbered by how many onlines came

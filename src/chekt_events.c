@@ -30,6 +30,8 @@
  *	store_refusals.c	the quarantine, chekt.rejected
  *	writer.c		many rows into one table at once
  *	outcome.c		outcome names (chekt_protocol.h) and chekt.outcomes()
+ *	analyst_scope.c	the apps an analyst may read, for the row level
+ *					security of the family tables
  *
  *-------------------------------------------------------------------------
  */
@@ -39,6 +41,7 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
+#include "analyst_scope.h"
 #include "catalog.h"
 #include "judge.h"
 #include "store_refusals.h"
@@ -55,6 +58,7 @@ _PG_init(void)
 	/* before the "chekt." prefix is reserved, so a SET made earlier holds */
 	chekt_xact_state_init();
 	chekt_catalog_init();
+	chekt_analyst_scope_init();
 	DefineCustomIntVariable("chekt.max_body_bytes",
 							"Largest webhook body ingest accepts.",
 							"Larger deliveries are quarantined in chekt.rejected with reason oversize.",

@@ -1,0 +1,158 @@
+/*-------------------------------------------------------------------------
+ *
+ * analyst_scope.c
+ *	  The apps the current user may read, for the row level security
+ *	  policies of the family tables
+ *
+ * Every query an analyst runs reads the family tables through the policy
+ * analyst_apps, which asks chekt.visible_apps() once per table it reads.
+ * The answer comes from chekt.analyst_scope (the chekt.analysts rows of the
+ * roles whose privileges the user has) and changes only when chekt.analysts
+ * or a role membership does, so it is kept per backend for the user it was
+ * computed for, and forgotten on any relcache invalidation (a statement
+ * trigger on chekt.analysts, chekt.analysts_changed(), sends one for the
+ * table when its rows change) and on any change of roles or memberships.
+ * Asking then costs a comparison, where a query of the view cost about as
+ * much as the rest of a short question.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+#include "analyst_scope.h"
+
+/* The scope of one user, or nothing */
+typedef struct Scope
+{
+	bool		valid;
+	Oid			user;
+	bool		every_app;		/* may read every app */
+	ArrayType  *apps;			/* otherwise these (in TopMemoryContext) */
+} Scope;
+
+static Scope scope = {false, InvalidOid, false, NULL};
+static uint64 scope_invalidations = 0;	/* counts the callbacks' calls */
+
+/* Forget the scope (relcache callback) */
+static void
+forget_scope_relcache(Datum arg, Oid relid)
+{
+	(void) arg;
+	(void) relid;
+	scope.valid = false;
+	scope_invalidations++;
+}
+
+/* Forget the scope (syscache callback: roles and memberships) */
+static void
+forget_scope_syscache(Datum arg, int cacheid, uint32 hashvalue)
+{
+	(void) arg;
+	(void) cacheid;
+	(void) hashvalue;
+	scope.valid = false;
+	scope_invalidations++;
+}
+
+/* Register the invalidation callbacks, once per backend */
+void
+chekt_analyst_scope_init(void)
+{
+	CacheRegisterRelcacheCallback(forget_scope_relcache, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHOID, forget_scope_syscache, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHMEMMEMROLE, forget_scope_syscache, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, forget_scope_syscache, (Datum) 0);
+}
+
+/*
+ * Read the current user's scope from chekt.analyst_scope, as the user (the
+ * view reads chekt.analysts with its owner's rights and keeps the user's
+ * rows).
+ */
+static void
+read_scope(Oid user)
+{
+	uint64		invalidations = scope_invalidations;
+	bool		every_app = false;
+	ArrayType  *apps = NULL;
+	bool		isnull;
+	Datum		value;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute("SELECT coalesce(pg_catalog.bool_or(s.app IS NULL), false),"
+					"       coalesce(pg_catalog.array_agg(DISTINCT s.app) FILTER (WHERE s.app IS NOT NULL),"
+					"                '{}'::text[])"
+					"  FROM chekt.analyst_scope s", true, 0) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not read chekt.analyst_scope");
+	every_app = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	if (!every_app)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		apps = DatumGetArrayTypePCopy(value);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+
+	if (scope.apps != NULL)
+		pfree(scope.apps);
+	scope.user = user;
+	scope.every_app = every_app;
+	scope.apps = apps;
+	/* an invalidation that came while reading leaves it to be read again */
+	scope.valid = scope_invalidations == invalidations;
+}
+
+PG_FUNCTION_INFO_V1(chekt_visible_apps);
+
+/*
+ * chekt.visible_apps() RETURNS text[]
+ *
+ * The apps the current user may read; NULL for every app.
+ */
+Datum
+chekt_visible_apps(PG_FUNCTION_ARGS)
+{
+	Oid			user = GetUserId();
+
+	(void) fcinfo;
+	if (!scope.valid || scope.user != user)
+		read_scope(user);
+	if (scope.every_app)
+		PG_RETURN_NULL();
+	PG_RETURN_ARRAYTYPE_P(DatumGetArrayTypePCopy(PointerGetDatum(scope.apps)));
+}
+
+PG_FUNCTION_INFO_V1(chekt_analysts_changed);
+
+/*
+ * AFTER ... FOR EACH STATEMENT trigger on chekt.analysts: every backend
+ * forgets the scopes it keeps (at this transaction's commit; this backend
+ * at its next command).
+ */
+Datum
+chekt_analysts_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("chekt.analysts_changed() must be fired AFTER ... FOR EACH STATEMENT")));
+	CacheInvalidateRelcache(trigdata->tg_relation);
+	return PointerGetDatum(NULL);
+}
