@@ -104,7 +104,7 @@ done | tee "$work/catalog.answers"
 catalog_ok=$(grep -c '"accepted".* 200$' "$work/catalog.answers" || true)
 
 step "POST a week of a monitoring centre over 64 connections"
-psql -X -q -v ON_ERROR_STOP=1 -v alarms=300 -v app=demo-app -v secret="$secret" -v run=demo \
+psql -X -q -v ON_ERROR_STOP=1 -v alarms=300 -v app=demo-app -v run=demo \
   -v out="$work/stream.tsv" -v out_replay=/dev/null -f scripts/generate-stream.sql
 started=$(date +%s%N)
 bash scripts/post-stream.sh "$url/webhooks/demo-app" "$work/stream.tsv" 64 >"$work/stream.answers"
@@ -125,26 +125,26 @@ SELECT (SELECT count(*) FROM chekt.events) AS events,
 \echo 'the timeline of the week''s last alarm that was dispatched:'
 SELECT at, event_type, actor, detail, since_created_s
   FROM chekt.alarm_timeline((SELECT alarm_id FROM chekt.alarm_lifecycle
-                              WHERE created_at IS NOT NULL AND dispatched_at IS NOT NULL
-                                AND resolved_at IS NOT NULL
-                              ORDER BY created_at DESC LIMIT 1));
+                              WHERE app = 'demo-app' AND created_at IS NOT NULL
+                                AND dispatched_at IS NOT NULL AND resolved_at IS NOT NULL
+                              ORDER BY created_at DESC LIMIT 1), 'demo-app');
 \echo 'the week''s downtime report (the ten devices down longest):'
-SELECT device_id, site_id, count(*) AS outages,
+SELECT app, device_id, site_id, count(*) AS outages,
        round(sum(in_window_s) / 60) AS minutes_down, max(offline_at) AS last_offline
   FROM chekt.device_downtime(NULL, now() - interval '7 days', now())
- GROUP BY device_id, site_id
+ GROUP BY app, device_id, site_id
  ORDER BY sum(in_window_s) DESC, device_id
  LIMIT 10;
 \echo 'alarm lifecycle summary, by priority:'
-SELECT coalesce(priority, '(created lost)') AS priority, count(*) AS alarms,
+SELECT app, coalesce(priority, '(created lost)') AS priority, count(*) AS alarms,
        count(*) FILTER (WHERE state = 'resolved') AS resolved,
        round(avg(time_to_acknowledge_s)) AS avg_ack_s,
        round(avg(time_to_dispatch_s)) AS avg_dispatch_s,
        round(avg(time_to_resolve_s)) AS avg_resolve_s,
        round(100.0 * count(*) FILTER (WHERE is_false_positive) / nullif(count(*) FILTER (WHERE state = 'resolved'), 0), 1) AS false_positive_pct
   FROM chekt.alarm_lifecycle
- GROUP BY priority
- ORDER BY priority;
+ GROUP BY app, priority
+ ORDER BY app, priority;
 \echo 'quarantine by reason:'
 SELECT reason, count(*) AS deliveries, min(detail) AS for_example
   FROM chekt.rejected

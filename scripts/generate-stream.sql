@@ -1,8 +1,12 @@
 -- A realistic stream of signed CHeKT deliveries, signed now, for sending
 -- over HTTP (the demo, the receiver tests, the HTTP benchmark).
 --
---   psql -v alarms=200 -v app=demo-app -v secret=... -v run=r1 \
+--   psql -v alarms=200 -v app=demo-app [-v secret=...] -v run=r1 \
 --        -v out=FILE -v out_replay=FILE2 -f scripts/generate-stream.sql
+--
+-- Without :secret (run as the extension owner) it signs with the app's
+-- newest secret, read where it is kept: psql substitutes :'secret' into
+-- the statement's text, which the server log shows if it fails.
 --
 -- One week of a monitoring centre ending now: :alarms alarms over 40 sites
 -- with their lifecycles (created, snapshot, acknowledged, some verified,
@@ -117,11 +121,18 @@ SELECT 'duplicate', event_id, body, abs(hashtext(event_id || 'again'))
   FROM kinded
  WHERE kind = 'event' AND abs(hashtext(event_id || 'twice')) % 25 = 0;
 
+\if :{?secret}
+CREATE TEMP TABLE stream_secret AS SELECT :'secret'::text AS secret;
+\else
+CREATE TEMP TABLE stream_secret AS
+SELECT s.secret FROM chekt.app_secrets s WHERE s.app = :'app' ORDER BY s.secret_id DESC LIMIT 1;
+\endif
+
 CREATE TEMP TABLE stream_signed AS
 SELECT d.kind, d.body, d.sort_key, t.signed,
-       'sha256=' || chekt.sign(CASE d.kind WHEN 'forged' THEN 'not-the-secret' ELSE :'secret' END,
+       'sha256=' || chekt.sign(CASE d.kind WHEN 'forged' THEN 'not-the-secret' ELSE k.secret END,
                                t.signed, d.body) AS signature
-  FROM stream_delivery d,
+  FROM stream_delivery d, stream_secret k,
        LATERAL (SELECT (extract(epoch FROM now())::bigint
                         - CASE d.kind WHEN 'stale' THEN 3600 ELSE 0 END)::text AS signed) AS t;
 
