@@ -18,12 +18,16 @@
 
 CREATE TABLE chekt.analysts (
   analyst     regrole NOT NULL,
-  apps        text[],
+  apps        text[]
+              -- a NULL element would read as "every app"
+              CONSTRAINT analysts_apps_listed
+              CHECK (cardinality(apps) > 0 AND array_position(apps, NULL) IS NULL),
   granted_at  timestamptz NOT NULL DEFAULT now()
 );
 
 -- regrole has no btree operator class; its oid has
 CREATE UNIQUE INDEX analysts_analyst_idx ON chekt.analysts ((analyst::oid));
+COMMENT ON INDEX chekt.analysts_analyst_idx IS 'one row per role';
 
 COMMENT ON TABLE chekt.analysts IS
   'roles given the analytic surface by chekt.grant_analyst(), and the apps whose rows each may read; row level security on the family tables enforces it';
@@ -113,6 +117,9 @@ CREATE INDEX relay_events_alarm_id_idx ON chekt.relay_events (alarm_id, app)
 -- each device of each app in time order: the outage queries walk it
 DROP INDEX chekt.device_events_device_time_idx;
 CREATE INDEX device_events_device_time_idx ON chekt.device_events (app, device_id, created_at);
+COMMENT ON INDEX chekt.device_events_device_time_idx IS 'each device of each app in time order: the outage queries';
+COMMENT ON INDEX chekt.snapshot_events_alarm_id_idx IS 'the snapshots of an alarm: alarm_timeline()';
+COMMENT ON INDEX chekt.relay_events_alarm_id_idx IS 'the relays an alarm triggered: alarm_timeline()';
 
 COMMENT ON COLUMN chekt.alarm_events.event_id IS 'the event''s id (chekt.events.event_id, with app)';
 COMMENT ON COLUMN chekt.device_events.event_id IS 'the event''s id (chekt.events.event_id, with app)';
@@ -147,7 +154,8 @@ COMMENT ON COLUMN chekt.analyst_scope.app IS 'an app it may read; NULL: every ap
 
 -- (src/analyst_scope.c: kept per backend, forgotten when chekt.analysts,
 -- a role or a membership changes; read at every query it would cost as
--- much as a short question)
+-- much as a short question.  PARALLEL RESTRICTED, and so the query
+-- functions that read the family tables)
 CREATE FUNCTION chekt.visible_apps()
 RETURNS text[]
 AS 'MODULE_PATHNAME', 'chekt_visible_apps'
@@ -167,6 +175,8 @@ COMMENT ON FUNCTION chekt.analysts_changed() IS
 CREATE TRIGGER analysts_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON chekt.analysts
   FOR EACH STATEMENT EXECUTE FUNCTION chekt.analysts_changed();
 ALTER TABLE chekt.analysts ENABLE ALWAYS TRIGGER analysts_changed;
+COMMENT ON TRIGGER analysts_changed ON chekt.analysts IS
+  'makes every backend forget the app scopes it keeps when the rows change';
 REVOKE EXECUTE ON FUNCTION chekt.analysts_changed() FROM PUBLIC;
 
 DO $$
@@ -180,6 +190,8 @@ BEGIN
     EXECUTE format($p$CREATE POLICY analyst_apps ON chekt.%I FOR SELECT
                         USING (coalesce(app = ANY ((SELECT chekt.visible_apps())::text[]), true))$p$,
                    family || '_events');
+    EXECUTE format('COMMENT ON POLICY analyst_apps ON chekt.%I IS %L', family || '_events',
+                   'a role reads the rows of the apps chekt.grant_analyst() gave it (chekt.visible_apps()); the owner and superusers are not subject to it');
   END LOOP;
 END
 $$;
@@ -287,7 +299,7 @@ COMMENT ON COLUMN chekt.alarm_timeline_entry.since_created_s IS 'seconds since t
 
 CREATE FUNCTION chekt.alarm_timeline(alarm_id text, app text DEFAULT NULL)
 RETURNS SETOF chekt.alarm_timeline_entry
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -369,7 +381,7 @@ COMMENT ON COLUMN chekt.device_outage.ongoing IS 'true while no device.online ha
 CREATE FUNCTION chekt.device_outages_between(device text, from_ts timestamptz, to_ts timestamptz,
                                              app text DEFAULT NULL)
 RETURNS SETOF chekt.device_outage
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL RESTRICTED
 BEGIN ATOMIC
   WITH RECURSIVE walk (app, device_id) AS (
     -- every device of every app (or of the app asked about), by a loose
@@ -399,10 +411,12 @@ BEGIN ATOMIC
        AND (device_outages_between.app IS NULL OR e.app = device_outages_between.app)
     UNION ALL
     SELECT w.app, w.device_id FROM walk w
-  ), bounds AS (
+  ), bounds AS MATERIALIZED (
     -- a device's last online at or before the window (which ends every
     -- earlier outage) and its first online at or after it (which ends any
-    -- outage the window leaves open)
+    -- outage the window leaves open); materialized, so that the range
+    -- below is plain values, which row level security lets reach the index
+    -- (a subquery in a qual is not leakproof, and would stay a filter)
     SELECT d.app, d.device_id,
            coalesce((SELECT max(x.created_at) FROM chekt.device_events x
                       WHERE x.app = d.app AND x.device_id = d.device_id
@@ -507,7 +521,7 @@ COMMENT ON COLUMN chekt.device_downtime_entry.ongoing IS 'true while no device.o
 CREATE FUNCTION chekt.device_downtime(device text, from_ts timestamptz, to_ts timestamptz,
                                       app text DEFAULT NULL)
 RETURNS SETOF chekt.device_downtime_entry
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -688,7 +702,7 @@ BEGIN
       FROM unnest(grant_analyst.apps) AS x (app)
      WHERE NOT EXISTS (SELECT FROM chekt.apps a WHERE a.app = x.app);
     IF unknown IS NOT NULL THEN
-      RAISE WARNING 'apps % are not registered', unknown
+      RAISE WARNING 'not a registered app: %', unknown
         USING DETAIL = 'The role will read their rows once events of them are stored.',
               HINT = 'SELECT app FROM chekt.apps lists the registered apps; app names are case sensitive.';
     END IF;
@@ -746,6 +760,7 @@ CREATE TABLE chekt.backfillers (
 );
 
 CREATE UNIQUE INDEX backfillers_backfiller_idx ON chekt.backfillers ((backfiller::oid));
+COMMENT ON INDEX chekt.backfillers_backfiller_idx IS 'one row per role';
 
 COMMENT ON TABLE chekt.backfillers IS
   'roles whose received_at ingest believes (replays, backfills); a delivery of any other role is judged at the database''s now(); the extension owner always may';
@@ -807,6 +822,7 @@ ALTER TABLE chekt.rejected
   ALTER COLUMN body_sha256 SET NOT NULL;
 
 CREATE INDEX rejected_rejected_at_idx ON chekt.rejected (rejected_at);
+COMMENT ON INDEX chekt.rejected_rejected_at_idx IS 'the oldest refusals first: purge_rejected()';
 
 COMMENT ON TABLE chekt.rejected IS
   'quarantine: every refused delivery with the reason; whole, except that one refused before it authenticated keeps a bounded part (see truncated); chekt.retry_rejected() re-runs them, chekt.purge_rejected() deletes old ones';
@@ -833,7 +849,7 @@ DECLARE
   total bigint := 0;
 BEGIN
   IF purge_rejected.older_than IS NULL OR purge_rejected.older_than < interval '0' THEN
-    RAISE EXCEPTION 'older_than must be a positive interval'
+    RAISE EXCEPTION 'older_than must be an interval of zero or more'
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('older_than is %s.', coalesce(purge_rejected.older_than::text, 'NULL')),
             HINT = 'Pass, for example, interval ''30 days'': quarantined deliveries refused before now() minus it are deleted.';
@@ -847,8 +863,11 @@ BEGIN
   END IF;
   cutoff := now() - purge_rejected.older_than;
 
-  -- in batches, each a short index range; rows a concurrent
-  -- retry_rejected() holds are left for the next run
+  -- in batches of a short index range each, so that no statement holds
+  -- more than 10,000 row locks or a large list at once (it is one
+  -- transaction: locks are held until it ends, and rows are only freed
+  -- for reuse by VACUUM after it); rows a concurrent retry_rejected()
+  -- holds are left for the next run
   LOOP
     DELETE FROM chekt.rejected r
      WHERE r.rejected_id IN (SELECT q.rejected_id FROM chekt.rejected q

@@ -166,7 +166,11 @@ SELECT string_agg(DISTINCT app, ',') AS narrowed FROM chekt.alarm_lifecycle;
 RESET ROLE;
 -- an app not registered (yet) is allowed, with a warning
 SELECT chekt.grant_analyst('regress_analyst_b', ARRAY['app-a', 'app-later']);
--- what is wrong is said
+-- what is wrong is said (and a NULL app written by hand, which would read
+-- as every app, is refused by the table)
+\set VERBOSITY terse
+INSERT INTO chekt.analysts (analyst, apps) VALUES ('regress_by_hand', ARRAY['app-a', NULL]);
+\set VERBOSITY default
 SELECT chekt.grant_analyst('regress_analyst_b', ARRAY[]::text[]);
 SELECT chekt.grant_analyst('regress_analyst_b', ARRAY['app-a', NULL]);
 SELECT chekt.grant_analyst(NULL);

@@ -28,6 +28,7 @@
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "analyst_scope.h"
@@ -75,10 +76,31 @@ chekt_analyst_scope_init(void)
 	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, forget_scope_syscache, (Datum) 0);
 }
 
+/* Run a read-only SPI plan under a new snapshot, which it unregisters */
+static int
+execute_latest(SPIPlanPtr plan)
+{
+	Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	volatile int rc = 0;
+
+	PG_TRY();
+	{
+		rc = SPI_execute_snapshot(plan, NULL, NULL, snapshot, InvalidSnapshot, true, false, 0);
+	}
+	PG_FINALLY();
+	{
+		UnregisterSnapshot(snapshot);
+	}
+	PG_END_TRY();
+	return rc;
+}
+
 /*
  * Read the current user's scope from chekt.analyst_scope, as the user (the
  * view reads chekt.analysts with its owner's rights and keeps the user's
- * rows).
+ * rows), under a new snapshot: the scope is kept beyond this query, so it
+ * must be the latest committed one, not what an older snapshot (a
+ * REPEATABLE READ transaction's, a cursor's) would show.
  */
 static void
 read_scope(Oid user)
@@ -88,14 +110,26 @@ read_scope(Oid user)
 	ArrayType  *apps = NULL;
 	bool		isnull;
 	Datum		value;
+	SPIPlanPtr	plan;
+	int			rc;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute("SELECT coalesce(pg_catalog.bool_or(s.app IS NULL), false),"
-					"       coalesce(pg_catalog.array_agg(DISTINCT s.app) FILTER (WHERE s.app IS NOT NULL),"
-					"                '{}'::text[])"
-					"  FROM chekt.analyst_scope s", true, 0) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "could not read chekt.analyst_scope");
+	plan = SPI_prepare("SELECT coalesce(pg_catalog.bool_or(s.app IS NULL), false),"
+					   "       coalesce(pg_catalog.array_agg(DISTINCT s.app) FILTER (WHERE s.app IS NOT NULL),"
+					   "                '{}'::pg_catalog.text[])"
+					   "  FROM chekt.analyst_scope s", 0, NULL);
+	if (plan == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("could not read chekt.analyst_scope: %s", SPI_result_code_string(SPI_result)),
+				 errhint("Update the extension (ALTER EXTENSION chekt_events UPDATE), or reinstall it.")));
+	rc = execute_latest(plan);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("could not read chekt.analyst_scope: %s", SPI_result_code_string(rc)),
+				 errhint("Update the extension (ALTER EXTENSION chekt_events UPDATE), or reinstall it.")));
 	every_app = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
 	if (!every_app)

@@ -215,7 +215,7 @@ retry_quarantine(void *arg)
 	if (get_attnum(rejected, "truncated") == InvalidAttrNumber)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("chekt.rejected has no column truncated"),
+				 errmsg("column \"truncated\" of relation \"rejected\" does not exist"),
 				 errdetail("The chekt_events library is %s; its schema is older.", CHEKT_VERSION),
 				 errhint("Update the extension: ALTER EXTENSION chekt_events UPDATE.")));
 	portal = chekt_owner_cursor(quarantine_query, 1, argtypes, args, nulls);

@@ -9,8 +9,8 @@
  * stale_signature): anyone who can reach the endpoint can send those, so
  * only the first chekt.max_unauthenticated_body_bytes are kept (every body
  * of CHeKT's catalog fits whole in the default 8 kB, so a retry after a
- * late add_secret() still recovers real deliveries), each signature header
- * at most UNAUTHENTICATED_HEADER_BYTES, the other headers only if they take
+ * late add_secret() still recovers real deliveries), the app name and each
+ * signature header at most UNAUTHENTICATED_HEADER_BYTES, the other headers only if they take
  * at most UNAUTHENTICATED_HEADERS_BYTES; a row missing any of it is marked
  * truncated, never to be retried.  A delivery that came from the
  * quarantine (retry_rejected()) leaves it if it passed now, or has its
@@ -75,8 +75,13 @@ body_sha256(const text *body)
 		pg_cryptohash_update(ctx, (const uint8 *) VARDATA_ANY(body), VARSIZE_ANY_EXHDR(body)) < 0 ||
 		pg_cryptohash_final(ctx, (uint8 *) VARDATA(digest), PG_SHA256_DIGEST_LENGTH) < 0)
 	{
+		char	   *reason = pstrdup(pg_cryptohash_error(ctx));
+
 		pg_cryptohash_free(ctx);
-		elog(ERROR, "could not compute SHA-256 of a delivery's body");
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not compute the SHA-256 of a delivery's body"),
+				 errdetail("%s", reason)));
 	}
 	pg_cryptohash_free(ctx);
 	SET_VARSIZE(digest, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
@@ -115,6 +120,8 @@ delivery_to_keep(const ChektBatchItem *item, ChektDelivery *keep, bool *truncate
 	*truncated = false;
 	if (!chekt_outcome_is_unauthenticated(item->outcome))
 		return;
+	/* an app name is refused past 200 bytes, and kept up to 256 */
+	keep->app = at_most(keep->app, UNAUTHENTICATED_HEADER_BYTES, false, truncated);
 	keep->body = at_most(keep->body, chekt_max_unauthenticated_body_bytes,
 						 keep->body_is_bytes, truncated);
 	keep->signed_at = at_most(keep->signed_at, UNAUTHENTICATED_HEADER_BYTES, false, truncated);
