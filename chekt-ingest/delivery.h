@@ -26,7 +26,8 @@ typedef void (*DeliverySettled) (struct Delivery *delivery);
 typedef struct Delivery
 {
 	char	   *app;
-	char		received_at[40];	/* a timestamptz literal */
+	char		received_at[40];	/* a timestamptz literal (--replay), or
+									 * empty: the database's now() */
 	char	   *signed_at;
 	char	   *signature;
 	char	   *message_id;

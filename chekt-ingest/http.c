@@ -441,21 +441,6 @@ take_body(Request *r, const char *data, size_t size)
 	d->body_len += size;
 }
 
-/* Stamp the delivery with the time its body was in */
-static void
-stamp_received_at(Delivery *d)
-{
-	struct timespec now;
-	struct tm	tm;
-	size_t		len;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	len = strftime(d->received_at, sizeof(d->received_at), "%Y-%m-%d %H:%M:%S", &tm);
-	snprintf(d->received_at + len, sizeof(d->received_at) - len, ".%06ld+00",
-			 now.tv_nsec / 1000);
-}
-
 /* Suspend the connection and queue the request's delivery or probe */
 static enum MHD_Result
 queue_request(Request *r)
@@ -653,7 +638,7 @@ handle_request(void *cls, struct MHD_Connection *connection, const char *url,
 		if (r->delivery.body == NULL)
 			return MHD_NO;
 	}
-	stamp_received_at(&r->delivery);
+	/* received_at stays empty: the database's now() is the receipt time */
 	return queue_request(r);
 }
 

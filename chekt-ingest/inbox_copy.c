@@ -128,7 +128,7 @@ static bool
 append_row(CopyBuffer *buf, const Delivery *d)
 {
 	return append_text(buf, d->app, '\t') &&
-		append_text(buf, d->received_at, '\t') &&
+		append_text(buf, d->received_at[0] != '\0' ? d->received_at : NULL, '\t') &&
 		append_text(buf, d->signed_at, '\t') &&
 		append_text(buf, d->signature, '\t') &&
 		append_bytes(buf, d->body, d->body_len, '\t') &&
