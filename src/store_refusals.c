@@ -10,9 +10,9 @@
  * only the first chekt.max_unauthenticated_body_bytes are kept (every body
  * of CHeKT's catalog fits whole in the default 8 kB, so a retry after a
  * late add_secret() still recovers real deliveries), the app name and each
- * signature header at most UNAUTHENTICATED_HEADER_BYTES, the other headers only if they take
- * at most UNAUTHENTICATED_HEADERS_BYTES; a row missing any of it is marked
- * truncated, never to be retried.  A delivery that came from the
+ * signature header at most UNAUTHENTICATED_HEADER_BYTES, the other headers
+ * only if they take at most UNAUTHENTICATED_HEADERS_BYTES; a row missing
+ * any of it is marked truncated, never to be retried.  A delivery that came from the
  * quarantine (retry_rejected()) leaves it if it passed now, or has its
  * reason brought up to date if not.  Each is one statement for the whole
  * batch.
@@ -201,17 +201,21 @@ chekt_store_refusals(ChektBatch *batch)
 			continue;
 		}
 
-		rejected_row(item, values, nulls);
+		/* a retried row keeps what it kept; only its verdict changes */
 		if (d->rejected_id != 0)
 		{
+			text	   *event_id = item->event.event_id_text;
 			Datum		update[RETRIED_COLUMNS] = {
-				Int64GetDatum(d->rejected_id), values[7], values[8], values[9]
+				Int64GetDatum(d->rejected_id),
+				CStringGetTextDatum(chekt_outcome_name(item->outcome)),
+				CStringGetTextDatum(item->detail), PointerGetDatum(event_id)
 			};
-			bool		update_nulls[RETRIED_COLUMNS] = {false, false, false, nulls[9]};
+			bool		update_nulls[RETRIED_COLUMNS] = {false, false, false, event_id == NULL};
 
 			chekt_arrays_add(retried, update, update_nulls);
 			continue;
 		}
+		rejected_row(item, values, nulls);
 		if (rejected == NULL)
 			rejected = chekt_writer_begin("rejected", REJECTED_COLUMNS,
 										  rejected_columns, rejected_column_types);
