@@ -68,7 +68,9 @@ SELECT pg_temp.ev('da-off', 'device.offline', '2026-05-26 07:58:49+00', '{"devic
 SELECT pg_temp.ev('db-on', 'device.online', '2026-05-26 09:10:00+00', '{"device_id":"cam-b","site_id":"site_n","downtime_seconds":600}', '2026-05-26 09:10:05+00') AS b_online_first,
        pg_temp.ev('db-off', 'device.offline', '2026-05-26 09:00:00+00', '{"device_id":"cam-b","site_id":"site_n"}', '2026-05-26 09:10:06+00') AS b_offline_late;
 -- cam-c: an online with no offline before it: counted back by downtime_seconds;
--- then two offlines in a row and an online: one outage from the first
+-- then two offlines in a row, the second last seen after the first began
+-- (its online was lost), and an online: two outages, the first ended by
+-- that evidence of life
 SELECT pg_temp.ev('dc-on1', 'device.online', '2026-05-26 10:00:00+00', '{"device_id":"cam-c","site_id":"site_s","downtime_seconds":300}') AS c1,
        pg_temp.ev('dc-off1', 'device.offline', '2026-05-26 12:00:00+00', '{"device_id":"cam-c","site_id":"site_s","last_seen_at":"2026-05-26T11:59:00Z"}') AS c2,
        pg_temp.ev('dc-off2', 'device.offline', '2026-05-26 12:05:00+00', '{"device_id":"cam-c","site_id":"site_s","last_seen_at":"2026-05-26T12:04:00Z"}') AS c3,
@@ -113,6 +115,86 @@ SELECT pg_temp.ev('p1-arm2', 'partition.armed', '2026-05-26 22:00:00+00', '{"par
        pg_temp.ev('p1-dis', 'partition.disarmed', '2026-05-26 06:30:11+00', '{"partition_id":"p_abc","site_id":"site_n","by":"user","operator_id":"op_jsmith"}') AS disarm,
        pg_temp.ev('p2-dis', 'partition.disarmed', '2026-05-26 07:00:00+00', '{"partition_id":"p_def","site_id":"site_s","by":"user","operator_id":"op_x"}') AS other;
 SELECT * FROM chekt.partition_status ORDER BY partition_id;
+
+--
+-- Deliveries lost on purpose: onlines, creates, acknowledgements, arms and
+-- disarms that never arrived, the rest delivered out of order and twice
+--
+-- cam-g (the report's example): offline (last seen 2026-05-06 18:51:45), its
+-- online lost, offline again (last seen 2026-05-09 01:45:01), online 53 s
+-- after that notice.  Two outages: the first ended at or before 01:45:01
+-- (seen_again, 197,596 s at most), the second known (113 s; CHeKT's 53 s
+-- count from its notice, a debounce later).  Delivered online first, the
+-- second offline twice.
+SELECT pg_temp.ev('dg-on', 'device.online', '2026-05-09 01:46:54+00', '{"device_id":"cam-g","site_id":"site_w","previous_status":"offline","downtime_seconds":53}') AS g_online,
+       pg_temp.ev('dg-off2', 'device.offline', '2026-05-09 01:46:01+00', '{"device_id":"cam-g","site_id":"site_w","last_seen_at":"2026-05-09T01:45:01Z"}') AS g_offline2,
+       pg_temp.ev('dg-off1', 'device.offline', '2026-05-06 18:52:45+00', '{"device_id":"cam-g","site_id":"site_w","last_seen_at":"2026-05-06T18:51:45Z"}') AS g_offline1,
+       pg_temp.ev('dg-off2', 'device.offline', '2026-05-09 01:46:01+00', '{"device_id":"cam-g","site_id":"site_w","last_seen_at":"2026-05-09T01:45:01Z"}', '2026-05-09 02:00:00+00') AS g_offline2_again;
+-- cam-h: offlines that prove nothing new (the same last_seen_at, an earlier
+-- one, none) stay one outage
+SELECT pg_temp.ev('dh-off3', 'device.offline', '2026-05-07 10:45:00+00', '{"device_id":"cam-h","site_id":"site_w"}') AS h_no_last_seen,
+       pg_temp.ev('dh-off1', 'device.offline', '2026-05-07 10:01:00+00', '{"device_id":"cam-h","site_id":"site_w","last_seen_at":"2026-05-07T10:00:00Z"}') AS h_first,
+       pg_temp.ev('dh-off2', 'device.offline', '2026-05-07 10:31:00+00', '{"device_id":"cam-h","site_id":"site_w","last_seen_at":"2026-05-07T10:00:00Z"}') AS h_same,
+       pg_temp.ev('dh-off4', 'device.offline', '2026-05-07 10:50:00+00', '{"device_id":"cam-h","site_id":"site_w","last_seen_at":"2026-05-07T09:00:00Z"}') AS h_earlier,
+       pg_temp.ev('dh-on', 'device.online', '2026-05-07 11:00:00+00', '{"device_id":"cam-h","site_id":"site_w","downtime_seconds":3540}') AS h_online;
+-- cam-i: an online claiming 10 minutes after an offline an hour before: the
+-- offline's start stands, and the report says they disagree; then an online
+-- claiming a day, an hour after the previous online: counted back only to it
+SELECT pg_temp.ev('di-off', 'device.offline', '2026-05-08 08:01:00+00', '{"device_id":"cam-i","site_id":"site_w","last_seen_at":"2026-05-08T08:00:00Z"}') AS i_offline,
+       pg_temp.ev('di-on1', 'device.online', '2026-05-08 09:00:00+00', '{"device_id":"cam-i","site_id":"site_w","downtime_seconds":600}') AS i_online,
+       pg_temp.ev('di-on2', 'device.online', '2026-05-08 10:00:00+00', '{"device_id":"cam-i","site_id":"site_w","downtime_seconds":86400}') AS i_online_again;
+
+SELECT device_id, offline_at, online_at, downtime_s, ended_by, end_known, reported_downtime_s, ongoing
+  FROM chekt.device_outages WHERE site_id = 'site_w' ORDER BY device_id, offline_at;
+-- the window of the second outage only, and a window of the first
+SELECT offline_at, online_at, in_window_s, ended_by, end_known
+  FROM chekt.device_downtime('cam-g', '2026-05-09 00:00:00+00', '2026-05-10 00:00:00+00');
+SELECT offline_at, online_at, in_window_s, ended_by, end_known
+  FROM chekt.device_downtime('cam-g', '2026-05-07 00:00:00+00', '2026-05-08 00:00:00+00');
+
+-- A-5: created lost (acknowledged, dispatched, resolved arrive, last first):
+-- the lifecycle keeps its known times, no duration is invented; A-6:
+-- resolved, never acknowledged
+SELECT pg_temp.ev('a5-res', 'alarm.resolved', '2026-05-08 12:20:00+00', '{"alarm_id":"A-5","resolution":"handled"}') AS a5_res,
+       pg_temp.ev('a5-disp', 'alarm.dispatched', '2026-05-08 12:05:00+00', '{"alarm_id":"A-5","responder_type":"police","eta_seconds":600}') AS a5_disp,
+       pg_temp.ev('a5-ack', 'alarm.acknowledged', '2026-05-08 12:01:00+00', '{"alarm_id":"A-5","operator_id":"op_x"}') AS a5_ack,
+       pg_temp.ev('a5-res', 'alarm.resolved', '2026-05-08 12:20:00+00', '{"alarm_id":"A-5","resolution":"handled"}', '2026-05-08 13:00:00+00') AS a5_res_again,
+       pg_temp.ev('a6-res', 'alarm.resolved', '2026-05-08 23:50:00+00', '{"alarm_id":"A-6","resolution":"false-positive"}') AS a6_res,
+       pg_temp.ev('a6-new', 'alarm.created', '2026-05-08 23:40:00+00', '{"alarm_id":"A-6","site_id":"site_w","priority":"LOW"}') AS a6_new;
+SELECT alarm_id, site_id, created_at, acknowledged_at, dispatched_at, resolved_at,
+       time_to_acknowledge_s, time_to_dispatch_s, time_to_resolve_s, state
+  FROM chekt.alarm_lifecycle WHERE alarm_id IN ('A-5', 'A-6') ORDER BY alarm_id;
+
+-- p_ghi: armed, its disarm lost, armed again, disarmed: the first armed
+-- period ends at or before the second arm; p_jkl: disarmed twice in a row
+SELECT pg_temp.ev('pg-dis', 'partition.disarmed', '2026-05-08 07:00:00+00', '{"partition_id":"p_ghi","site_id":"site_w","by":"user","operator_id":"op_x"}') AS g_disarm,
+       pg_temp.ev('pg-arm2', 'partition.armed', '2026-05-07 20:00:00+00', '{"partition_id":"p_ghi","site_id":"site_w","mode":"away","by":"schedule"}') AS g_arm2,
+       pg_temp.ev('pg-arm1', 'partition.armed', '2026-05-07 08:00:00+00', '{"partition_id":"p_ghi","site_id":"site_w","mode":"stay","by":"user"}') AS g_arm1,
+       pg_temp.ev('pg-arm2', 'partition.armed', '2026-05-07 20:00:00+00', '{"partition_id":"p_ghi","site_id":"site_w","mode":"away","by":"schedule"}', '2026-05-07 21:00:00+00') AS g_arm2_again,
+       pg_temp.ev('pj-dis1', 'partition.disarmed', '2026-05-07 06:00:00+00', '{"partition_id":"p_jkl","site_id":"site_w","by":"user"}') AS j_disarm1,
+       pg_temp.ev('pj-dis2', 'partition.disarmed', '2026-05-07 18:00:00+00', '{"partition_id":"p_jkl","site_id":"site_w","by":"remote"}') AS j_disarm2;
+SELECT partition_id, state, mode, started_at, ended_at, end_known, ongoing,
+       CASE WHEN ongoing THEN NULL ELSE duration_s END AS duration_s, started_by_event_id
+  FROM chekt.partition_periods ORDER BY app, partition_id, started_at;
+SELECT * FROM chekt.partition_status WHERE partition_id IN ('p_ghi', 'p_jkl') ORDER BY partition_id;
+
+-- a forged delivery and a malformed one, received 2026-05-08
+SELECT chekt.ingest('centre', '1778241600', 'sha256=' || repeat('0', 64),
+                    '{"id":"forged","type":"alarm.created","created_at":"2026-05-08T12:00:00Z","data":{"alarm_id":"A-X"}}',
+                    '2026-05-08 12:00:00+00') AS forged,
+       chekt.ingest('centre', '1778241600', chekt.sign('centre-secret', '1778241600', '{"id":"cut'),
+                    '{"id":"cut', '2026-05-08 12:00:00+00') AS malformed;
+
+-- the completeness report: every inference above, and the quarantine
+SELECT app, site_id, day, kind, reason, occurrences,
+       CASE WHEN kind = 'quarantined' THEN example_id IS NOT NULL ELSE NULL END AS has_example,
+       CASE WHEN kind <> 'quarantined' THEN example_id END AS example_id
+  FROM chekt.delivery_gaps ORDER BY day, site_id, kind, reason;
+-- one site, one month, as a BI tool asks
+SELECT kind, sum(occurrences) AS occurrences
+  FROM chekt.delivery_gaps
+ WHERE app = 'centre' AND site_id = 'site_w' AND day >= '2026-05-01' AND day < '2026-06-01'
+ GROUP BY kind ORDER BY kind;
 
 --
 -- the daily summary per site, in UTC days
@@ -177,16 +259,20 @@ SELECT 'alarm_lifecycle' AS object, to_jsonb(x) AS answer FROM chekt.alarm_lifec
 UNION ALL SELECT 'device_outages', to_jsonb(x) - 'downtime_s' FROM chekt.device_outages x
 UNION ALL SELECT 'device_status', to_jsonb(x) FROM chekt.device_status x
 UNION ALL SELECT 'partition_status', to_jsonb(x) FROM chekt.partition_status x
+UNION ALL SELECT 'partition_periods', to_jsonb(x) - 'duration_s' FROM chekt.partition_periods x
+UNION ALL SELECT 'delivery_gaps', to_jsonb(x) FROM chekt.delivery_gaps x WHERE kind <> 'quarantined'
 UNION ALL SELECT 'site_daily_summary', to_jsonb(x) - 'downtime_s' FROM chekt.site_daily_summary x WHERE day < '2026-05-28'
 UNION ALL SELECT 'alarm_timeline', to_jsonb(x) FROM unnest(ARRAY['A-1', 'A-2', 'A-3', 'A-4']) AS a, chekt.alarm_timeline(a) x
 UNION ALL SELECT 'device_downtime', to_jsonb(x) FROM chekt.device_downtime(NULL, '2026-05-26', '2026-05-27') x;
 CREATE TEMP TABLE answers_before AS SELECT * FROM answers;
-SELECT count(*) AS replayed_under_centre_2
+-- in the reverse order, each twice
+SELECT outcome, count(*) AS replayed_under_centre_2
   FROM (SELECT chekt.ingest('centre-2', extract(epoch FROM e.received_at)::bigint::text,
                             chekt.sign('centre-2-secret', extract(epoch FROM e.received_at)::bigint::text, e.body),
                             e.body, e.received_at) AS outcome
-          FROM chekt.events e WHERE e.app = 'centre' ORDER BY e.received_at, e.event_id) AS r
- WHERE outcome = 'accepted';
+          FROM chekt.events e, generate_series(1, 2) AS twice
+         WHERE e.app = 'centre' ORDER BY e.received_at DESC, e.event_id DESC, twice) AS r
+ GROUP BY outcome ORDER BY outcome;
 CREATE TEMP TABLE answers_after AS SELECT * FROM answers;
 -- app centre's answers are unchanged, row for row (none expected)...
 (SELECT 'missing' AS d, * FROM answers_before EXCEPT ALL SELECT 'missing', * FROM answers_after WHERE answer ->> 'app' = 'centre')
@@ -209,5 +295,5 @@ SELECT count(*) AS cam_c_downtime_of_centre_2
 -- clean up
 TRUNCATE chekt.events, chekt.rejected, chekt.alarm_events, chekt.device_events,
          chekt.snapshot_events, chekt.verification_events, chekt.partition_events,
-         chekt.relay_events;
+         chekt.relay_events RESTART IDENTITY;
 DELETE FROM chekt.apps;

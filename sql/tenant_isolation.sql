@@ -98,6 +98,14 @@ SELECT count(*) AS downtime_rows FROM chekt.device_downtime(NULL, '2026-05-26', 
 -- Analysts scoped to apps: the database enforces it, in every table, view
 -- and function of the analytic surface
 --
+-- gaps of each app for the completeness report (app-a's alarm.resolved
+-- above came without its alarm.created; app-b loses one too), and one
+-- refused delivery of each
+SELECT pg_temp.ev('app-b', 'b-ack-88', 'alarm.acknowledged', '2026-05-26 11:00:00+00',
+                  '{"alarm_id":"A-88","operator_id":"op-b"}') AS b_created_lost;
+SELECT app, chekt.ingest(app, '1779789600', 'sha256=' || repeat('0', 64), '{"id":"forged"}',
+                         '2026-05-26 10:00:00+00') AS forged
+  FROM (VALUES ('app-a'), ('app-b')) AS v (app);
 CREATE ROLE regress_analyst_b;
 CREATE ROLE regress_analyst_all;
 CREATE ROLE regress_bi_user IN ROLE regress_analyst_b;    -- reads through a group role
@@ -123,6 +131,10 @@ LANGUAGE sql AS $$
   UNION ALL SELECT 'device_status', string_agg(DISTINCT app, ',') FROM chekt.device_status
   UNION ALL SELECT 'partition_status', string_agg(DISTINCT app, ',') FROM chekt.partition_status
   UNION ALL SELECT 'site_daily_summary', string_agg(DISTINCT app, ',') FROM chekt.site_daily_summary
+  UNION ALL SELECT 'partition_periods', string_agg(DISTINCT app, ',') FROM chekt.partition_periods
+  UNION ALL SELECT 'delivery_gaps', string_agg(DISTINCT app, ',') FROM chekt.delivery_gaps
+  UNION ALL SELECT 'delivery_gaps (quarantined)', string_agg(DISTINCT app, ',') FROM chekt.delivery_gaps WHERE kind = 'quarantined'
+  UNION ALL SELECT 'quarantine_daily', string_agg(DISTINCT app, ',') FROM chekt.quarantine_daily
   UNION ALL SELECT 'alarm_timeline()', string_agg(DISTINCT app, ',') FROM chekt.alarm_timeline('A-77')
   UNION ALL SELECT 'alarm_timeline(app-a)', string_agg(DISTINCT app, ',') FROM chekt.alarm_timeline('A-77', 'app-a')
   UNION ALL SELECT 'device_downtime()', string_agg(DISTINCT app, ',')
