@@ -62,6 +62,109 @@ COMMENT ON COLUMN chekt.device_outage.reported_downtime_s IS 'the downtime_secon
 --  - a run with no offline whose online reports downtime_seconds is an
 --    outage counted back from the online, but not before the run's start
 --    (the previous online).
+-- Written for one device, so that every caller (one device, the fleet, a
+-- site's devices in delivery_gaps) runs it once per device on an index
+-- range, and its windows need no partitions.
+CREATE FUNCTION chekt.device_outages_of(app text, device text, from_ts timestamptz, to_ts timestamptz)
+RETURNS SETOF chekt.device_outage
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+BEGIN ATOMIC
+  WITH bounds AS (
+    -- the device's last online at or before the window (which ends every
+    -- earlier outage) and its first online at or after it (which ends any
+    -- outage the window leaves open); OFFSET 0 keeps them values, which row
+    -- level security lets reach the index below (a subquery in a qual is
+    -- not leakproof, and would stay a filter)
+    SELECT coalesce((SELECT max(x.created_at) FROM chekt.device_events x
+                      WHERE x.app = device_outages_of.app AND x.device_id = device
+                        AND x.event_type = 'device.online'
+                        AND x.created_at <= from_ts), '-infinity') AS lower,
+           coalesce((SELECT min(x.created_at) FROM chekt.device_events x
+                      WHERE x.app = device_outages_of.app AND x.device_id = device
+                        AND x.event_type = 'device.online'
+                        AND x.created_at >= to_ts), 'infinity') AS upper
+    OFFSET 0
+  ), runs AS (
+    -- the events between them (all that outages overlapping the window are
+    -- made of), each numbered by the onlines before it: its run
+    SELECT e.site_id, e.event_type, e.event_id, e.created_at, e.downtime_seconds, e.last_seen_at,
+           CASE WHEN e.event_type = 'device.offline' THEN coalesce(e.last_seen_at, e.created_at) END AS starts_at,
+           coalesce(count(*) FILTER (WHERE e.event_type = 'device.online')
+                      OVER (ORDER BY e.created_at, e.event_type, e.event_id
+                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS run
+      FROM bounds b,
+           LATERAL (SELECT * FROM chekt.device_events x
+                     WHERE x.app = device_outages_of.app AND x.device_id = device
+                       AND x.created_at BETWEEN b.lower AND b.upper
+                    OFFSET 0) AS e
+  ), starts AS (
+    -- an offline starts an outage when it is its run's first event, or
+    -- when its last_seen_at is after the start of the outage going on
+    SELECT r.*,
+           r.event_type = 'device.offline'
+           AND (row_number() OVER w = 1
+                OR coalesce(r.last_seen_at > greatest(first_value(r.starts_at) OVER w,
+                                                      max(r.last_seen_at) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)),
+                            false)) AS starts
+      FROM runs r
+    WINDOW w AS (PARTITION BY r.run ORDER BY r.created_at, r.event_type, r.event_id)
+  ), numbered AS (
+    -- each event numbered by the outage starts up to it in its run (an
+    -- online takes its run's last outage; 0 is a run without an offline)
+    SELECT s.*,
+           count(*) FILTER (WHERE s.starts)
+             OVER (PARTITION BY s.run ORDER BY s.created_at, s.event_type, s.event_id
+                   ROWS UNBOUNDED PRECEDING) AS outage
+      FROM starts s
+  ), outage AS (
+    SELECT n.run, n.outage,
+           max(n.starts_at) FILTER (WHERE n.starts) AS offline_from,
+           max(n.created_at) FILTER (WHERE n.event_type = 'device.online') AS online_at,
+           max(n.downtime_seconds) FILTER (WHERE n.event_type = 'device.online') AS downtime_seconds,
+           (array_agg(n.site_id ORDER BY n.created_at DESC, n.event_type DESC, n.event_id DESC)
+              FILTER (WHERE n.site_id IS NOT NULL))[1] AS site_id
+      FROM numbered n
+     GROUP BY n.run, n.outage
+  ), ended AS (
+    -- an outage followed by another in its run ended by evidence: at the
+    -- latest when the next one starts
+    SELECT t.*,
+           lead(t.offline_from) OVER (PARTITION BY t.run ORDER BY t.outage) AS seen_again_at,
+           lag(t.online_at) OVER (ORDER BY t.run, t.outage) AS previous_online_at
+      FROM outage t
+  ), bounded AS (
+    SELECT x.site_id,
+           coalesce(x.offline_from,
+                    -- an online without an offline: counted back
+                    CASE WHEN x.downtime_seconds IS NOT NULL
+                         THEN greatest(x.online_at - x.downtime_seconds * interval '1 second',
+                                       x.previous_online_at)
+                    END) AS offline_at,
+           coalesce(x.seen_again_at, x.online_at) AS online_at,
+           CASE WHEN x.seen_again_at IS NOT NULL THEN 'seen_again'
+                WHEN x.online_at IS NOT NULL THEN 'online' END AS ended_by,
+           CASE WHEN x.seen_again_at IS NULL THEN x.downtime_seconds END AS reported_downtime_s
+      FROM ended x
+  )
+  SELECT device_outages_of.app,
+         device,
+         b.site_id::text,
+         b.offline_at,
+         b.online_at,
+         extract(epoch FROM coalesce(b.online_at, now()) - b.offline_at)::double precision,
+         b.ended_by IS NULL,
+         b.ended_by,
+         CASE b.ended_by WHEN 'online' THEN true WHEN 'seen_again' THEN false END,
+         b.reported_downtime_s::double precision
+    FROM bounded b
+   WHERE b.offline_at IS NOT NULL
+     AND b.offline_at < to_ts
+     AND (b.online_at IS NULL OR b.online_at > from_ts);
+END;
+
+COMMENT ON FUNCTION chekt.device_outages_of(text, text, timestamptz, timestamptz) IS
+  'the outages of one device of one app that overlap the window, computed from the events around it: an outage ends at the next device.online or, when that never arrived, at the first later device.offline whose last_seen_at proves the device was alive (ended_by seen_again); the one definition behind device_outages_between(), device_outages, device_downtime() and delivery_gaps';
+
 CREATE FUNCTION chekt.device_outages_between(device text, from_ts timestamptz, to_ts timestamptz,
                                              app text DEFAULT NULL)
 RETURNS SETOF chekt.device_outage
@@ -95,111 +198,14 @@ BEGIN ATOMIC
        AND (device_outages_between.app IS NULL OR e.app = device_outages_between.app)
     UNION ALL
     SELECT w.app, w.device_id FROM walk w
-  ), bounds AS MATERIALIZED (
-    -- a device's last online at or before the window (which ends every
-    -- earlier outage) and its first online at or after it (which ends any
-    -- outage the window leaves open); materialized, so that the range
-    -- below is plain values, which row level security lets reach the index
-    -- (a subquery in a qual is not leakproof, and would stay a filter)
-    SELECT d.app, d.device_id,
-           coalesce((SELECT max(x.created_at) FROM chekt.device_events x
-                      WHERE x.app = d.app AND x.device_id = d.device_id
-                        AND x.event_type = 'device.online'
-                        AND x.created_at <= from_ts), '-infinity') AS lower,
-           coalesce((SELECT min(x.created_at) FROM chekt.device_events x
-                      WHERE x.app = d.app AND x.device_id = d.device_id
-                        AND x.event_type = 'device.online'
-                        AND x.created_at >= to_ts), 'infinity') AS upper
-      FROM devices d
-  ), events AS (
-    -- the events between them: all that outages overlapping the window are
-    -- made of, one index range per device (OFFSET 0 keeps it so: the
-    -- planner cannot tell one device from thousands here)
-    SELECT e.*
-      FROM bounds b,
-           LATERAL (SELECT * FROM chekt.device_events x
-                     WHERE x.app = b.app AND x.device_id = b.device_id
-                       AND x.created_at BETWEEN b.lower AND b.upper
-                    OFFSET 0) AS e
-  ), runs AS (
-    -- each event numbered by the onlines before it: its run
-    SELECT e.app, e.device_id, e.site_id, e.event_type, e.event_id, e.created_at,
-           e.downtime_seconds, e.last_seen_at,
-           CASE WHEN e.event_type = 'device.offline' THEN coalesce(e.last_seen_at, e.created_at) END AS starts_at,
-           coalesce(count(*) FILTER (WHERE e.event_type = 'device.online')
-                      OVER (PARTITION BY e.app, e.device_id
-                            ORDER BY e.created_at, e.event_type, e.event_id
-                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS run
-      FROM events e
-  ), starts AS (
-    -- an offline starts an outage when it is its run's first event, or
-    -- when its last_seen_at is after the start of the outage going on
-    SELECT r.*,
-           r.event_type = 'device.offline'
-           AND (row_number() OVER w = 1
-                OR coalesce(r.last_seen_at > greatest(first_value(r.starts_at) OVER w,
-                                                      max(r.last_seen_at) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)),
-                            false)) AS starts
-      FROM runs r
-    WINDOW w AS (PARTITION BY r.app, r.device_id, r.run ORDER BY r.created_at, r.event_type, r.event_id)
-  ), numbered AS (
-    -- each event numbered by the outage starts up to it in its run (an
-    -- online takes its run's last outage; 0 is a run without an offline)
-    SELECT s.*,
-           count(*) FILTER (WHERE s.starts)
-             OVER (PARTITION BY s.app, s.device_id, s.run
-                   ORDER BY s.created_at, s.event_type, s.event_id
-                   ROWS UNBOUNDED PRECEDING) AS outage
-      FROM starts s
-  ), outage AS (
-    SELECT n.app, n.device_id, n.run, n.outage,
-           max(n.starts_at) FILTER (WHERE n.starts) AS offline_from,
-           max(n.created_at) FILTER (WHERE n.event_type = 'device.online') AS online_at,
-           max(n.downtime_seconds) FILTER (WHERE n.event_type = 'device.online') AS downtime_seconds,
-           (array_agg(n.site_id ORDER BY n.created_at DESC, n.event_type DESC, n.event_id DESC)
-              FILTER (WHERE n.site_id IS NOT NULL))[1] AS site_id
-      FROM numbered n
-     GROUP BY n.app, n.device_id, n.run, n.outage
-  ), ended AS (
-    -- an outage followed by another in its run ended by evidence: at the
-    -- latest when the next one starts
-    SELECT t.app, t.device_id, t.site_id, t.offline_from, t.downtime_seconds,
-           lead(t.offline_from) OVER (PARTITION BY t.app, t.device_id, t.run ORDER BY t.outage) AS seen_again_at,
-           t.online_at,
-           lag(t.online_at) OVER (PARTITION BY t.app, t.device_id ORDER BY t.run, t.outage) AS previous_online_at
-      FROM outage t
-  ), bounded AS (
-    SELECT x.app, x.device_id, x.site_id,
-           coalesce(x.offline_from,
-                    -- an online without an offline: counted back
-                    CASE WHEN x.downtime_seconds IS NOT NULL
-                         THEN greatest(x.online_at - x.downtime_seconds * interval '1 second',
-                                       x.previous_online_at)
-                    END) AS offline_at,
-           coalesce(x.seen_again_at, x.online_at) AS online_at,
-           CASE WHEN x.seen_again_at IS NOT NULL THEN 'seen_again'
-                WHEN x.online_at IS NOT NULL THEN 'online' END AS ended_by,
-           CASE WHEN x.seen_again_at IS NULL THEN x.downtime_seconds END AS reported_downtime_s
-      FROM ended x
   )
-  SELECT b.app,
-         b.device_id::text,
-         b.site_id::text,
-         b.offline_at,
-         b.online_at,
-         extract(epoch FROM coalesce(b.online_at, now()) - b.offline_at)::double precision,
-         b.ended_by IS NULL,
-         b.ended_by,
-         CASE b.ended_by WHEN 'online' THEN true WHEN 'seen_again' THEN false END,
-         b.reported_downtime_s::double precision
-    FROM bounded b
-   WHERE b.offline_at IS NOT NULL
-     AND b.offline_at < to_ts
-     AND (b.online_at IS NULL OR b.online_at > from_ts);
+  SELECT o.*
+    FROM devices d
+   CROSS JOIN LATERAL chekt.device_outages_of(d.app, d.device_id, from_ts, to_ts) AS o;
 END;
 
 COMMENT ON FUNCTION chekt.device_outages_between(text, timestamptz, timestamptz, text) IS
-  'the outages of a device (NULL: of every device) of one app (NULL: of every app the caller may read) that overlap the window, computed from the events around it; an outage ends at the next device.online or, when that never arrived, at the first later device.offline whose last_seen_at proves the device was alive (ended_by seen_again); a device id under two apps is two devices; the one definition behind device_outages, device_downtime() and delivery_gaps';
+  'the outages of a device (NULL: of every device) of one app (NULL: of every app the caller may read) that overlap the window, as chekt.device_outages_of() finds them; a device id under two apps is two devices';
 
 CREATE VIEW chekt.device_outages WITH (security_invoker = true) AS
 SELECT * FROM chekt.device_outages_between(NULL, '-infinity', 'infinity');
@@ -280,6 +286,22 @@ COMMENT ON FUNCTION chekt.device_downtime(text, timestamptz, timestamptz, text) 
 -------------------------------------------------------------------------------
 -- Partitions: armed and disarmed periods, and the changes that never came
 -------------------------------------------------------------------------------
+
+-- a site's alarms by UTC day too: the day of delivery_gaps and
+-- site_daily_summary is computed, and a filter on it reaches this index
+-- (the created_at range of alarm_lifecycle still does)
+DROP INDEX chekt.alarm_events_created_site_idx;
+CREATE INDEX alarm_events_created_site_idx ON chekt.alarm_events
+  (site_id, ((created_at AT TIME ZONE 'UTC')::date), created_at)
+  WHERE event_type = 'alarm.created';
+COMMENT ON INDEX chekt.alarm_events_created_site_idx IS 'a site''s alarms by the time (and UTC day) of their alarm.created';
+
+-- a site's devices and partitions, for the per-site questions (a filter on
+-- the site of delivery_gaps or site_daily_summary starts here)
+CREATE INDEX device_events_site_idx ON chekt.device_events (app, site_id, device_id);
+COMMENT ON INDEX chekt.device_events_site_idx IS 'the devices of a site';
+CREATE INDEX partition_events_site_idx ON chekt.partition_events (app, site_id, partition_id);
+COMMENT ON INDEX chekt.partition_events_site_idx IS 'the partitions of a site';
 
 CREATE VIEW chekt.partition_periods WITH (security_invoker = true) AS
 SELECT p.app,
@@ -412,19 +434,34 @@ WITH alarm_gap AS (
            GROUP BY e.app, e.alarm_id
           HAVING NOT bool_or(e.event_type = 'alarm.created')) AS a
   UNION ALL
-  -- alarms resolved, never acknowledged
-  SELECT l.app, l.site_id::text,
-         (coalesce(l.created_at, l.resolved_at) AT TIME ZONE 'UTC')::date,
-         'alarm_acknowledgement_missing', l.alarm_id::text
-    FROM chekt.alarm_lifecycle l
-   WHERE l.resolved_at IS NOT NULL AND l.acknowledged_at IS NULL
+  -- alarms resolved, never acknowledged, at the site and on the day of
+  -- their first alarm.created (as alarm_lifecycle has them)...
+  SELECT c.app, c.site_id::text, (c.created_at AT TIME ZONE 'UTC')::date,
+         'alarm_acknowledgement_missing', c.alarm_id::text
+    FROM chekt.alarm_events c
+   WHERE c.event_type = 'alarm.created'
+     AND EXISTS (SELECT FROM chekt.alarm_events e
+                  WHERE e.alarm_id = c.alarm_id AND e.app = c.app AND e.event_type = 'alarm.resolved')
+     AND NOT EXISTS (SELECT FROM chekt.alarm_events e
+                      WHERE e.alarm_id = c.alarm_id AND e.app = c.app
+                        AND (e.event_type = 'alarm.acknowledged'
+                             OR (e.event_type = 'alarm.created' AND (e.created_at, e.event_id) < (c.created_at, c.event_id))))
+  UNION ALL
+  -- ...or, when that never came either, on the day of their resolution
+  SELECT a.app, NULL, (a.resolved_at AT TIME ZONE 'UTC')::date,
+         'alarm_acknowledgement_missing', a.alarm_id::text
+    FROM (SELECT e.app, e.alarm_id, min(e.created_at) FILTER (WHERE e.event_type = 'alarm.resolved') AS resolved_at
+            FROM chekt.alarm_events e
+           GROUP BY e.app, e.alarm_id
+          HAVING NOT bool_or(e.event_type IN ('alarm.created', 'alarm.acknowledged'))) AS a
+   WHERE a.resolved_at IS NOT NULL
 ), device_gap AS (
   -- per device and site: its outages (once, under the site they give)...
   SELECT d.app, d.site_id::text AS site_id, g.day, g.kind, d.device_id::text AS example
     FROM (SELECT DISTINCT e.app, e.site_id, e.device_id FROM chekt.device_events e) AS d
    CROSS JOIN LATERAL (
      SELECT k.day, k.kind
-       FROM chekt.device_outages_between(d.device_id, '-infinity', 'infinity', d.app) AS o,
+       FROM chekt.device_outages_of(d.app, d.device_id, '-infinity', 'infinity') AS o,
             LATERAL (VALUES ((o.offline_at AT TIME ZONE 'UTC')::date, 'outage_end_inferred'::text,
                              o.ended_by = 'seen_again'),
                             ((o.online_at AT TIME ZONE 'UTC')::date, 'downtime_disagrees',
@@ -444,15 +481,19 @@ WITH alarm_gap AS (
       WHERE x.event_type = 'device.online' AND x.previous_type = 'device.online'
         AND x.site_id IS NOT DISTINCT FROM d.site_id) AS g
 ), partition_gap AS (
-  -- two arms (disarms) in a row: the disarm (arm) between never came
-  SELECT p.app, p.site_id::text, (p.created_at AT TIME ZONE 'UTC')::date,
-         CASE p.event_type WHEN 'partition.armed' THEN 'partition_disarm_missing'
-                           ELSE 'partition_arm_missing' END,
-         p.partition_id::text
-    FROM (SELECT e.app, e.site_id, e.partition_id, e.event_type, e.created_at,
-                 lag(e.event_type) OVER (PARTITION BY e.app, e.partition_id ORDER BY e.created_at, e.event_id) AS previous_type
-            FROM chekt.partition_events e) AS p
-   WHERE p.event_type = p.previous_type
+  -- per partition and site: two arms (disarms) in a row, the disarm (arm)
+  -- between never came
+  SELECT p.app, p.site_id::text, g.day, g.kind, p.partition_id::text
+    FROM (SELECT DISTINCT e.app, e.site_id, e.partition_id FROM chekt.partition_events e) AS p
+   CROSS JOIN LATERAL (
+     SELECT (x.created_at AT TIME ZONE 'UTC')::date AS day,
+            CASE x.event_type WHEN 'partition.armed' THEN 'partition_disarm_missing'
+                              ELSE 'partition_arm_missing' END AS kind
+       FROM (SELECT e.site_id, e.event_type, e.created_at,
+                    lag(e.event_type) OVER (ORDER BY e.created_at, e.event_id) AS previous_type
+               FROM chekt.partition_events e
+              WHERE e.app = p.app AND e.partition_id = p.partition_id) AS x
+      WHERE x.event_type = x.previous_type AND x.site_id IS NOT DISTINCT FROM p.site_id) AS g
 ), gap AS (
   SELECT * FROM alarm_gap
   UNION ALL SELECT * FROM device_gap
@@ -494,7 +535,8 @@ DECLARE
                      chekt.event_families, chekt.event_types, chekt.event_fields';
   functions text := 'chekt.alarm_timeline(text, text),
                      chekt.device_downtime(text, timestamptz, timestamptz, text),
-                     chekt.device_outages_between(text, timestamptz, timestamptz, text)';
+                     chekt.device_outages_between(text, timestamptz, timestamptz, text),
+                     chekt.device_outages_of(text, text, timestamptz, timestamptz)';
 BEGIN
   IF give THEN
     EXECUTE format('GRANT USAGE ON SCHEMA chekt TO %s', analyst);
@@ -512,7 +554,8 @@ REVOKE ALL ON chekt.device_outages, chekt.partition_periods, chekt.site_daily_su
               chekt.quarantine_daily, chekt.delivery_gaps
   FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION chekt.device_downtime(text, timestamptz, timestamptz, text),
-                           chekt.device_outages_between(text, timestamptz, timestamptz, text)
+                           chekt.device_outages_between(text, timestamptz, timestamptz, text),
+                           chekt.device_outages_of(text, text, timestamptz, timestamptz)
   FROM PUBLIC;
 
 -- the analysts keep their surface, with what is new in it

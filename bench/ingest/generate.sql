@@ -16,7 +16,10 @@ SET TimeZone = 'UTC';
 
 CREATE TEMP TABLE bench_event AS
 WITH alarm AS (
-  SELECT a, 'A-' || a AS alarm_id, 'site_' || a % 997 AS site_id, 'dev_' || a % 4999 AS device_id,
+  -- 4,999 devices on 997 sites (a device stays on its site), 1,999
+  -- partitions
+  SELECT a, 'A-' || a AS alarm_id, 'site_' || a % 4999 % 997 AS site_id, 'dev_' || a % 4999 AS device_id,
+         'p_' || a % 1999 AS partition_id, 'site_' || a % 1999 % 997 AS partition_site_id,
          timestamptz '2026-05-01 00:00:00+00' + a * interval '7 seconds' AS t0
     FROM generate_series(1, (:n / 5.3)::int) AS a
 )
@@ -66,11 +69,12 @@ SELECT 'evt_' || a || 'o', 'device.online', t0 + interval '4 minutes',
                          'downtime_seconds', 237)::text
   FROM alarm WHERE a % 10 = 1
 UNION ALL
-SELECT 'evt_' || a || 'p', CASE WHEN a % 2 = 0 THEN 'partition.armed' ELSE 'partition.disarmed' END,
+-- each partition armed and disarmed in turn (its events are 19,990 apart)
+SELECT 'evt_' || a || 'p', CASE WHEN a / 19990 % 2 = 0 THEN 'partition.armed' ELSE 'partition.disarmed' END,
        t0 + interval '1 second',
-       CASE WHEN a % 2 = 0
-            THEN json_build_object('partition_id', 'p_' || a % 1999, 'site_id', site_id, 'mode', 'away', 'by', 'schedule')::text
-            ELSE json_build_object('partition_id', 'p_' || a % 1999, 'site_id', site_id, 'by', 'user', 'operator_id', 'op_' || a % 50)::text END
+       CASE WHEN a / 19990 % 2 = 0
+            THEN json_build_object('partition_id', partition_id, 'site_id', partition_site_id, 'mode', 'away', 'by', 'schedule')::text
+            ELSE json_build_object('partition_id', partition_id, 'site_id', partition_site_id, 'by', 'user', 'operator_id', 'op_' || a % 50)::text END
   FROM alarm WHERE a % 10 = 2;
 
 CREATE TEMP TABLE bench_delivery AS

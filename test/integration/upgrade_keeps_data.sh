@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# A database created at the first release (0.1.0) and holding apps, events
-# and quarantined deliveries is updated in place to the default version:
+# Databases created at the first release (0.1.0), at 0.4.0 and at 0.5.0,
+# holding apps, events and quarantined deliveries, are updated in place to
+# the default version:
 # the data stays, the new functions and views answer about it, ingest goes
 # on, and the updated schema is the same as a fresh install's.
 . "$(dirname "$0")/../lib/common.sh"
@@ -135,6 +136,54 @@ got=$(sql chekt_upgraded_04 -c "SELECT chekt.ingest('app-b', '1779791400', chekt
                                   FROM (VALUES ('{\"id\":\"a1\",\"type\":\"alarm.created\",\"created_at\":\"2026-05-26T10:21:34Z\",\"data\":{\"alarm_id\":\"A-9\",\"site_id\":\"S-9\"}}')) AS v (b)")
 [ "$got" = accepted ] || fail "app-b's event a1 after the update: $got"
 
+# 0.5.0, the last release whose outages ended only at a device.online:
+# the report's example (an offline, its online lost, an offline last seen
+# 2.3 days later, an online) was one outage of 197,709 s; after the update
+# it is an outage ended by that evidence and a known one, the data and the
+# analyst's scope are kept, and the analyst reads the completeness report of
+# its app
+PGOPTIONS="-c client_min_messages=warning" dropdb --if-exists chekt_upgraded_05
+createdb chekt_upgraded_05
+TEST_DATABASES+=(chekt_upgraded_05)
+sql chekt_upgraded_05 <<'SQL' >/dev/null
+CREATE EXTENSION chekt_events VERSION '0.5.0';
+SELECT chekt.add_secret('app-a', 'secret-a'), chekt.add_secret('app-b', 'secret-b');
+SELECT chekt.grant_analyst('chekt_upgrade_analyst', ARRAY['app-a']);
+SELECT chekt.ingest(app, extract(epoch FROM r)::bigint::text,
+                    CASE WHEN b LIKE '%forged%' THEN 'sha256=' || repeat('0', 64)
+                         ELSE chekt.sign(CASE app WHEN 'app-a' THEN 'secret-a' ELSE 'secret-b' END,
+                                         extract(epoch FROM r)::bigint::text, b) END, b, r)
+  FROM (VALUES
+    ('app-a', '{"id":"g1","type":"device.offline","created_at":"2026-05-06T18:52:45Z","data":{"device_id":"cam-g","site_id":"S-1","last_seen_at":"2026-05-06T18:51:45Z"}}', timestamptz '2026-05-06 18:52:50+00'),
+    ('app-a', '{"id":"g2","type":"device.offline","created_at":"2026-05-09T01:46:01Z","data":{"device_id":"cam-g","site_id":"S-1","last_seen_at":"2026-05-09T01:45:01Z"}}', '2026-05-09 01:46:05+00'),
+    ('app-a', '{"id":"g3","type":"device.online","created_at":"2026-05-09T01:46:54Z","data":{"device_id":"cam-g","site_id":"S-1","downtime_seconds":53}}', '2026-05-09 01:47:00+00'),
+    ('app-a', '{"id":"g3","type":"device.online","created_at":"2026-05-09T01:46:54Z","data":{"device_id":"cam-g","site_id":"S-1","downtime_seconds":53}}', '2026-05-09 01:48:00+00'),
+    ('app-a', '{"id":"k1","type":"alarm.acknowledged","created_at":"2026-05-09T02:00:00Z","data":{"alarm_id":"A-1","operator_id":"op"}}', '2026-05-09 02:00:05+00'),
+    ('app-b', '{"id":"k1","type":"alarm.acknowledged","created_at":"2026-05-09T02:00:00Z","data":{"alarm_id":"A-1","operator_id":"op"}}', '2026-05-09 02:00:05+00'),
+    ('app-a', '{"id":"forged"}', '2026-05-09 03:00:00+00'),
+    ('app-b', '{"id":"forged"}', '2026-05-09 03:00:00+00')) AS v (app, b, r);
+SQL
+counts_05="SELECT concat_ws(' ', (SELECT count(*) || '/' || sum(delivery_count) FROM chekt.events),
+                                 (SELECT count(*) FROM chekt.rejected), (SELECT count(*) FROM chekt.device_events),
+                                 (SELECT count(*) FROM chekt.alarm_events))"
+before=$(sql chekt_upgraded_05 -c "$counts_05")
+[ "$before" = "5/6 2 3 2" ] || fail "0.5.0 holds: $before"
+got=$(sql chekt_upgraded_05 -c "SELECT string_agg(offline_at || '-' || online_at, ' ') FROM chekt.device_outages")
+[ "$got" = "2026-05-06 18:51:45+00-2026-05-09 01:46:54+00" ] || fail "0.5.0's outages: $got"
+sql chekt_upgraded_05 -c 'ALTER EXTENSION chekt_events UPDATE' >/dev/null
+after=$(sql chekt_upgraded_05 -c "$counts_05")
+[ "$after" = "$before" ] || fail "0.5.0 counts before the update: $before, after: $after"
+got=$(sql chekt_upgraded_05 -c "SELECT string_agg(concat_ws(' ', offline_at, online_at, downtime_s, ended_by, end_known), ', ' ORDER BY offline_at)
+                                   FROM chekt.device_outages")
+[ "$got" = "2026-05-06 18:51:45+00 2026-05-09 01:45:01+00 197596 seen_again f, 2026-05-09 01:45:01+00 2026-05-09 01:46:54+00 113 online t" ] ||
+  fail "outages after the update: $got"
+got=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_05 -c "SELECT string_agg(concat_ws(':', app, kind, reason, occurrences), ' ' ORDER BY kind)
+                                                                          FROM chekt.delivery_gaps")
+[ "$got" = "app-a:alarm_created_missing:1 app-a:outage_end_inferred:1 app-a:quarantined:bad_signature:1" ] ||
+  fail "the 0.5.0 analyst of app-a reads as gaps: $got"
+got=$(sql chekt_upgraded_05 -c "SELECT analyst::text || ':' || apps::text FROM chekt.analysts")
+[ "$got" = "chekt_upgrade_analyst:{app-a}" ] || fail "analysts after the update: $got"
+
 fresh_db chekt_fresh
 sql chekt_fresh -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
 # every object of schema chekt as text: columns, constraints, indexes,
@@ -179,11 +228,11 @@ SELECT format('%s %s', e.extconfig::regclass[], e.extcondition) FROM pg_extensio
 ORDER BY 1;
 SQL
 }
-for upgraded in chekt_upgraded chekt_upgraded_04; do
+for upgraded in chekt_upgraded chekt_upgraded_04 chekt_upgraded_05; do
   [ $upgraded = chekt_upgraded ] && sql chekt_upgraded -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
   if ! diff <(schema $upgraded) <(schema chekt_fresh) >/dev/null; then
     diff <(schema $upgraded) <(schema chekt_fresh) | head -20
     fail "the schema of $upgraded differs from a fresh install"
   fi
 done
-echo "0.1.0 and 0.4.0 (two apps, an analyst) with data updated to $default: data kept, new questions answered, same schema as a fresh install"
+echo "0.1.0, 0.4.0 (two apps, an analyst) and 0.5.0 (a lost online) with data updated to $default: data kept, new questions answered, same schema as a fresh install"

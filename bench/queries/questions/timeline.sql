@@ -1,0 +1,2 @@
+-- an alarm's timeline
+SELECT * FROM chekt.alarm_timeline('A-' || :a);
