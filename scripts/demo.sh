@@ -10,8 +10,9 @@
 # the openssl CLI, outside the database), then a week of a monitoring
 # centre (~1,700 deliveries: all 11 types, duplicates, forged, stale and
 # malformed ones) over 64 connections.  It prints the answers, an alarm's
-# timeline, the week's downtime report, the lifecycle summary and the
-# quarantine by reason, and stops what it started.
+# timeline, the week's downtime report (known and at most), the lifecycle
+# summary, the quarantine by reason and the completeness report (what a
+# lost delivery made the answers infer), and stops what it started.
 #
 #   scripts/demo.sh          stop the receiver and the cluster at the end
 #   scripts/demo.sh --keep   leave both running and print how to reach them
@@ -128,12 +129,18 @@ SELECT at, event_type, actor, detail, since_created_s
                               WHERE app = 'demo-app' AND created_at IS NOT NULL
                                 AND dispatched_at IS NOT NULL AND resolved_at IS NOT NULL
                               ORDER BY created_at DESC LIMIT 1), 'demo-app');
-\echo 'the week''s downtime report (the ten devices down longest):'
+\echo 'the week''s downtime report (the ten devices down longest, as far as is known; at most: with'
+\echo 'the outages whose device.online never came, ended by a later offline''s last_seen_at, or whose'
+\echo 'start the online''s downtime_seconds puts in doubt; still_down: no event since it went offline):'
 SELECT app, device_id, site_id, count(*) AS outages,
-       round(sum(in_window_s) / 60) AS minutes_down, max(offline_at) AS last_offline
+       round(coalesce(sum(in_window_s) FILTER (WHERE end_known IS DISTINCT FROM false AND start_known), 0) / 60) AS minutes_down,
+       round(sum(in_window_s) / 60) AS at_most,
+       count(*) FILTER (WHERE NOT end_known OR NOT start_known) AS inferred,
+       bool_or(ongoing) AS still_down,
+       max(offline_at) AS last_offline
   FROM chekt.device_downtime(NULL, now() - interval '7 days', now())
  GROUP BY app, device_id, site_id
- ORDER BY sum(in_window_s) DESC, device_id
+ ORDER BY 5 DESC, sum(in_window_s) DESC, device_id
  LIMIT 10;
 \echo 'alarm lifecycle summary, by priority:'
 SELECT app, coalesce(priority, '(created lost)') AS priority, count(*) AS alarms,
@@ -150,6 +157,14 @@ SELECT reason, count(*) AS deliveries, min(detail) AS for_example
   FROM chekt.rejected
  GROUP BY reason
  ORDER BY count(*) DESC, reason;
+\echo 'the completeness report (chekt.delivery_gaps): what the answers had to infer because a delivery'
+\echo 'never arrived, and what was refused (README.md, "Deliveries that never arrived"):'
+SELECT app, kind, coalesce(reason, '') AS reason, sum(occurrences) AS occurrences,
+       count(DISTINCT site_id) AS sites, min(day) AS first_day, max(day) AS last_day,
+       min(example_id) AS for_example
+  FROM chekt.delivery_gaps
+ GROUP BY app, kind, reason
+ ORDER BY app, kind = 'quarantined', sum(occurrences) DESC, kind, reason;
 SQL
 
 if $keep; then

@@ -144,7 +144,7 @@ SELECT pg_temp.ev('di-off', 'device.offline', '2026-05-08 08:01:00+00', '{"devic
        pg_temp.ev('di-on1', 'device.online', '2026-05-08 09:00:00+00', '{"device_id":"cam-i","site_id":"site_w","downtime_seconds":600}') AS i_online,
        pg_temp.ev('di-on2', 'device.online', '2026-05-08 10:00:00+00', '{"device_id":"cam-i","site_id":"site_w","downtime_seconds":86400}') AS i_online_again;
 
-SELECT device_id, offline_at, online_at, downtime_s, ended_by, end_known, reported_downtime_s, ongoing
+SELECT device_id, offline_at, online_at, downtime_s, ended_by, end_known, start_known, reported_downtime_s, ongoing
   FROM chekt.device_outages WHERE site_id = 'site_w' ORDER BY device_id, offline_at;
 -- the window of the second outage only, and a window of the first
 SELECT offline_at, online_at, in_window_s, ended_by, end_known

@@ -32,6 +32,7 @@ CREATE TYPE chekt.device_outage AS (
   ongoing              boolean,
   ended_by             text,
   end_known            boolean,
+  start_known          boolean,
   reported_downtime_s  double precision
 );
 
@@ -41,10 +42,11 @@ COMMENT ON COLUMN chekt.device_outage.device_id IS 'the device (unique within it
 COMMENT ON COLUMN chekt.device_outage.site_id IS 'the device''s site, as its latest event of the outage gives it';
 COMMENT ON COLUMN chekt.device_outage.offline_at IS 'when the device went offline: the offline''s last_seen_at, else its created_at (for an online without an offline: counted back by its downtime_seconds, never before the device''s previous event)';
 COMMENT ON COLUMN chekt.device_outage.online_at IS 'when it came back (ended_by online), or the latest it can have come back (ended_by seen_again: when a later offline says it was last seen); NULL while the outage goes on';
-COMMENT ON COLUMN chekt.device_outage.downtime_s IS 'seconds from offline_at to online_at (until now for an ongoing outage); an upper bound when end_known is false';
+COMMENT ON COLUMN chekt.device_outage.downtime_s IS 'seconds from offline_at to online_at (until now for an ongoing outage); an upper bound when end_known is false, in doubt when start_known is false';
 COMMENT ON COLUMN chekt.device_outage.ongoing IS 'true while nothing has ended the outage';
 COMMENT ON COLUMN chekt.device_outage.ended_by IS 'online: a device.online ended it; seen_again: its online never arrived, but a later device.offline says the device was seen alive after the outage began; NULL while ongoing';
 COMMENT ON COLUMN chekt.device_outage.end_known IS 'true when a device.online ended the outage, false when the end is inferred (seen_again: it ended at or before online_at), NULL while ongoing';
+COMMENT ON COLUMN chekt.device_outage.start_known IS 'true unless the device.online that ended the outage reports a downtime_seconds more than 120 s away from it (CHeKT counts from its offline notice, sent after a 60 s debounce): then the start stands, taken from the offline (or for an online without an offline, from the previous online), but is in doubt, and chekt.delivery_gaps says so (downtime_disagrees)';
 COMMENT ON COLUMN chekt.device_outage.reported_downtime_s IS 'the downtime_seconds of the device.online that ended the outage, as CHeKT reported it (counted from its offline notice); NULL when there is none';
 
 -- How an outage is found, per device of an app, in event time (an offline
@@ -145,6 +147,15 @@ BEGIN ATOMIC
                 WHEN x.online_at IS NOT NULL THEN 'online' END AS ended_by,
            CASE WHEN x.seen_again_at IS NULL THEN x.downtime_seconds END AS reported_downtime_s
       FROM ended x
+  ), checked AS (
+    -- an online's downtime_seconds against the start found: CHeKT counts
+    -- from its offline notice, sent after a 60 s debounce, so more than
+    -- twice that apart is a disagreement
+    SELECT b.*,
+           coalesce(b.ended_by IS DISTINCT FROM 'online'
+                    OR abs(b.reported_downtime_s - extract(epoch FROM b.online_at - b.offline_at)) <= 120,
+                    true) AS start_known
+      FROM bounded b
   )
   SELECT device_outages_of.app,
          device,
@@ -155,8 +166,9 @@ BEGIN ATOMIC
          b.ended_by IS NULL,
          b.ended_by,
          CASE b.ended_by WHEN 'online' THEN true WHEN 'seen_again' THEN false END,
+         b.start_known,
          b.reported_downtime_s::double precision
-    FROM bounded b
+    FROM checked b
    WHERE b.offline_at IS NOT NULL
      AND b.offline_at < to_ts
      AND (b.online_at IS NULL OR b.online_at > from_ts);
@@ -211,16 +223,17 @@ CREATE VIEW chekt.device_outages WITH (security_invoker = true) AS
 SELECT * FROM chekt.device_outages_between(NULL, '-infinity', 'infinity');
 
 COMMENT ON VIEW chekt.device_outages IS
-  'every outage of every device of every app: from the offline event''s last_seen_at (else its created_at) to the next device.online of the same device and app, or, when that online never arrived, to the last_seen_at of the first later offline that proves the device was alive (ended_by seen_again, end_known false, downtime_s an upper bound); an online without an offline before it counts back downtime_seconds, never before the device''s previous event; an offline with nothing after it is ongoing';
+  'every outage of every device of every app: from the offline event''s last_seen_at (else its created_at) to the next device.online of the same device and app, or, when that online never arrived, to the last_seen_at of the first later offline that proves the device was alive (ended_by seen_again, end_known false, downtime_s an upper bound); an online whose downtime_seconds disagrees with the start found leaves it in doubt (start_known false); an online without an offline before it counts back downtime_seconds, never before the device''s previous event; an offline with nothing after it is ongoing';
 COMMENT ON COLUMN chekt.device_outages.app IS 'the app of the device''s events';
 COMMENT ON COLUMN chekt.device_outages.device_id IS 'the device (unique within its app)';
 COMMENT ON COLUMN chekt.device_outages.site_id IS 'the device''s site, as its latest event of the outage gives it';
 COMMENT ON COLUMN chekt.device_outages.offline_at IS 'when the device went offline: the offline''s last_seen_at, else its created_at (for an online without an offline: counted back by its downtime_seconds, never before the device''s previous event)';
 COMMENT ON COLUMN chekt.device_outages.online_at IS 'when it came back (ended_by online), or the latest it can have come back (ended_by seen_again: when a later offline says it was last seen); NULL while the outage goes on';
-COMMENT ON COLUMN chekt.device_outages.downtime_s IS 'seconds from offline_at to online_at (until now for an ongoing outage); an upper bound when end_known is false';
+COMMENT ON COLUMN chekt.device_outages.downtime_s IS 'seconds from offline_at to online_at (until now for an ongoing outage); an upper bound when end_known is false, in doubt when start_known is false';
 COMMENT ON COLUMN chekt.device_outages.ongoing IS 'true while nothing has ended the outage';
 COMMENT ON COLUMN chekt.device_outages.ended_by IS 'online: a device.online ended it; seen_again: its online never arrived, but a later device.offline says the device was seen alive after the outage began; NULL while ongoing';
 COMMENT ON COLUMN chekt.device_outages.end_known IS 'true when a device.online ended the outage, false when the end is inferred (seen_again: it ended at or before online_at), NULL while ongoing';
+COMMENT ON COLUMN chekt.device_outages.start_known IS 'true unless the device.online that ended the outage reports a downtime_seconds more than 120 s away from it (CHeKT counts from its offline notice, sent after a 60 s debounce): then the start stands, taken from the offline (or for an online without an offline, from the previous online), but is in doubt, and chekt.delivery_gaps says so (downtime_disagrees)';
 COMMENT ON COLUMN chekt.device_outages.reported_downtime_s IS 'the downtime_seconds of the device.online that ended the outage, as CHeKT reported it (counted from its offline notice); NULL when there is none';
 
 CREATE TYPE chekt.device_downtime_entry AS (
@@ -234,6 +247,7 @@ CREATE TYPE chekt.device_downtime_entry AS (
   ongoing              boolean,
   ended_by             text,
   end_known            boolean,
+  start_known          boolean,
   reported_downtime_s  double precision
 );
 
@@ -243,11 +257,12 @@ COMMENT ON COLUMN chekt.device_downtime_entry.device_id IS 'the device (unique w
 COMMENT ON COLUMN chekt.device_downtime_entry.site_id IS 'the device''s site, as its latest event of the outage gives it';
 COMMENT ON COLUMN chekt.device_downtime_entry.offline_at IS 'when the device went offline: the offline''s last_seen_at, else its created_at (for an online without an offline: counted back by its downtime_seconds, never before the device''s previous event)';
 COMMENT ON COLUMN chekt.device_downtime_entry.online_at IS 'when it came back (ended_by online), or the latest it can have come back (ended_by seen_again); NULL while the outage goes on';
-COMMENT ON COLUMN chekt.device_downtime_entry.downtime_s IS 'length of the whole outage in seconds (until now for an ongoing one); an upper bound when end_known is false';
-COMMENT ON COLUMN chekt.device_downtime_entry.in_window_s IS 'seconds of the outage inside the window; an upper bound when end_known is false';
+COMMENT ON COLUMN chekt.device_downtime_entry.downtime_s IS 'length of the whole outage in seconds (until now for an ongoing one); an upper bound when end_known is false, in doubt when start_known is false';
+COMMENT ON COLUMN chekt.device_downtime_entry.in_window_s IS 'seconds of the outage inside the window; an upper bound when end_known is false, in doubt when start_known is false';
 COMMENT ON COLUMN chekt.device_downtime_entry.ongoing IS 'true while nothing has ended the outage';
 COMMENT ON COLUMN chekt.device_downtime_entry.ended_by IS 'online: a device.online ended it; seen_again: its online never arrived, but a later device.offline says the device was seen alive after the outage began; NULL while ongoing';
 COMMENT ON COLUMN chekt.device_downtime_entry.end_known IS 'true when a device.online ended the outage, false when the end is inferred, NULL while ongoing';
+COMMENT ON COLUMN chekt.device_downtime_entry.start_known IS 'true unless the device.online that ended the outage reports a downtime_seconds more than 120 s away from it (CHeKT counts from its offline notice, sent after a 60 s debounce): then the start stands, taken from the offline (or for an online without an offline, from the previous online), but is in doubt, and chekt.delivery_gaps says so (downtime_disagrees)';
 COMMENT ON COLUMN chekt.device_downtime_entry.reported_downtime_s IS 'the downtime_seconds of the device.online that ended the outage, as CHeKT reported it; NULL when there is none';
 
 -- jit off: the outage query is index lookups and window functions, which
@@ -274,7 +289,7 @@ BEGIN
   SELECT o.app, o.device_id, o.site_id, o.offline_at, o.online_at, o.downtime_s,
          greatest(extract(epoch FROM least(coalesce(o.online_at, now()), to_ts)
                                    - greatest(o.offline_at, from_ts)), 0)::double precision,
-         o.ongoing, o.ended_by, o.end_known, o.reported_downtime_s
+         o.ongoing, o.ended_by, o.end_known, o.start_known, o.reported_downtime_s
     FROM chekt.device_outages_between(device, from_ts, to_ts, device_downtime.app) o
    ORDER BY o.app, o.device_id, o.offline_at;
 END
@@ -356,7 +371,7 @@ WITH alarm_day AS (
 ), downtime_day AS (
   -- each outage cut at UTC midnights
   SELECT o.app, o.site_id, d.day::date AS day,
-         sum(c.seconds) FILTER (WHERE o.end_known IS DISTINCT FROM false) AS downtime_s,
+         sum(c.seconds) FILTER (WHERE o.end_known IS DISTINCT FROM false AND o.start_known) AS downtime_s,
          sum(c.seconds) AS downtime_upper_bound_s
     FROM chekt.device_outages o,
          generate_series(date_trunc('day', o.offline_at AT TIME ZONE 'UTC'),
@@ -390,8 +405,8 @@ COMMENT ON COLUMN chekt.site_daily_summary.resolved_alarms IS 'of those, how man
 COMMENT ON COLUMN chekt.site_daily_summary.false_positives IS 'of those, how many were resolved as false-positive (numerator of false_positive_rate)';
 COMMENT ON COLUMN chekt.site_daily_summary.false_positive_rate IS 'false_positives / resolved_alarms; NULL when none is resolved';
 COMMENT ON COLUMN chekt.site_daily_summary.mean_time_to_acknowledge_s IS 'mean seconds from creation to first acknowledgement of that day''s alarms';
-COMMENT ON COLUMN chekt.site_daily_summary.downtime_s IS 'seconds of known device downtime at the site within that day: outages ended by a device.online, and ongoing ones until now';
-COMMENT ON COLUMN chekt.site_daily_summary.downtime_upper_bound_s IS 'downtime_s plus the outages whose online never arrived (ended_by seen_again), at their longest: the most the devices can have been down';
+COMMENT ON COLUMN chekt.site_daily_summary.downtime_s IS 'seconds of known device downtime at the site within that day: outages ended by a device.online whose start is not in doubt (start_known), and ongoing ones until now';
+COMMENT ON COLUMN chekt.site_daily_summary.downtime_upper_bound_s IS 'downtime_s plus the outages whose online never arrived (ended_by seen_again) or whose start is in doubt, at their longest: the most the devices can have been down';
 
 -------------------------------------------------------------------------------
 -- The completeness report
@@ -465,11 +480,7 @@ WITH alarm_gap AS (
             LATERAL (VALUES ((o.offline_at AT TIME ZONE 'UTC')::date, 'outage_end_inferred'::text,
                              o.ended_by = 'seen_again'),
                             ((o.online_at AT TIME ZONE 'UTC')::date, 'downtime_disagrees',
-                             o.ended_by = 'online'
-                             -- CHeKT counts downtime from its offline notice,
-                             -- sent after a 60 s debounce: more than twice
-                             -- that apart is a disagreement
-                             AND abs(o.reported_downtime_s - o.downtime_s) > 120)) AS k (day, kind, hit)
+                             NOT o.start_known)) AS k (day, kind, hit)
       WHERE k.hit AND o.site_id IS NOT DISTINCT FROM d.site_id
      UNION ALL
      -- ...and its onlines that follow an online: the offline between never came
@@ -511,7 +522,7 @@ COMMENT ON VIEW chekt.delivery_gaps IS
 COMMENT ON COLUMN chekt.delivery_gaps.app IS 'the app of the events (for quarantined: the app the deliveries named)';
 COMMENT ON COLUMN chekt.delivery_gaps.site_id IS 'the site, when the events say it; NULL for alarm_created_missing (the site is in the alarm.created that never came) and quarantined';
 COMMENT ON COLUMN chekt.delivery_gaps.day IS 'the UTC day: of the alarm''s creation (else its first event), of an outage''s start (outage_end_inferred), of the online (device_offline_missing, downtime_disagrees), of the second of two arms or disarms, of the quarantined deliveries'' receipt';
-COMMENT ON COLUMN chekt.delivery_gaps.kind IS 'alarm_created_missing: an alarm''s alarm.created never came; alarm_acknowledgement_missing: resolved, never acknowledged; device_offline_missing: an online after an online; outage_end_inferred: an outage whose online never came, ended by a later offline''s last_seen_at; downtime_disagrees: an online''s downtime_seconds and the outage it ends (from the offline before it, else from the previous online) differ by more than 120 s; partition_disarm_missing, partition_arm_missing: two arms or two disarms in a row; quarantined: deliveries refused';
+COMMENT ON COLUMN chekt.delivery_gaps.kind IS 'alarm_created_missing: an alarm''s alarm.created never came; alarm_acknowledgement_missing: resolved, never acknowledged; device_offline_missing: an online after an online; outage_end_inferred: an outage whose online never came, ended by a later offline''s last_seen_at; downtime_disagrees: an online''s downtime_seconds and the outage it ends (from the offline before it, else from the previous online) differ by more than 120 s (start_known false); partition_disarm_missing, partition_arm_missing: two arms or two disarms in a row; quarantined: deliveries refused';
 COMMENT ON COLUMN chekt.delivery_gaps.reason IS 'for quarantined, the reason code; NULL otherwise';
 COMMENT ON COLUMN chekt.delivery_gaps.occurrences IS 'how many alarms, outages, onlines, arms or disarms, or quarantined deliveries';
 COMMENT ON COLUMN chekt.delivery_gaps.example_id IS 'one of them, to look at: the alarm id (chekt.alarm_timeline()), the device id (chekt.device_downtime()), the partition id (chekt.partition_periods) or the rejected_id (chekt.rejected)';
