@@ -146,6 +146,43 @@ SELECT pg_temp.ev('di-off', 'device.offline', '2026-05-08 08:01:00+00', '{"devic
 
 SELECT device_id, offline_at, online_at, downtime_s, ended_by, end_known, start_known, reported_downtime_s, ongoing
   FROM chekt.device_outages WHERE site_id = 'site_w' ORDER BY device_id, offline_at;
+
+-- Data that contradicts itself (seen in review):
+-- cam-j: an offline last seen before the device's previous online: the
+-- outage starts at that online, not before it (it overlapped the outage
+-- that online ended, counted twice, and a window before 10:00 missed it)
+SELECT pg_temp.ev('dj-off1', 'device.offline', '2026-05-10 08:01:00+00', '{"device_id":"cam-j","site_id":"site_x","last_seen_at":"2026-05-10T08:00:00Z"}') AS j_offline,
+       pg_temp.ev('dj-on1', 'device.online', '2026-05-10 10:00:00+00', '{"device_id":"cam-j","site_id":"site_x"}') AS j_online,
+       pg_temp.ev('dj-off2', 'device.offline', '2026-05-10 10:30:00+00', '{"device_id":"cam-j","site_id":"site_x","last_seen_at":"2026-05-10T09:00:00Z"}') AS j_stale_offline,
+       pg_temp.ev('dj-on2', 'device.online', '2026-05-10 11:00:00+00', '{"device_id":"cam-j","site_id":"site_x","downtime_seconds":1800}') AS j_online_again;
+-- cam-k: an offline last seen after its own notice (a clock): taken at the
+-- notice, never a negative outage
+SELECT pg_temp.ev('dk-off', 'device.offline', '2026-05-10 12:00:00+00', '{"device_id":"cam-k","site_id":"site_x","last_seen_at":"2026-05-10T12:30:00Z"}') AS k_offline,
+       pg_temp.ev('dk-on', 'device.online', '2026-05-10 12:10:00+00', '{"device_id":"cam-k","site_id":"site_x","downtime_seconds":600}') AS k_online;
+-- cam-l: two notices at one instant, last seen 13:00 and 13:30: one outage
+-- from 13:30 whatever their ids (the earlier id on the earlier last_seen_at
+-- made an outage of 13:00 to 13:30 of it)
+SELECT pg_temp.ev('dl-a', 'device.offline', '2026-05-10 14:00:00+00', '{"device_id":"cam-l","site_id":"site_x","last_seen_at":"2026-05-10T13:00:00Z"}') AS l_offline_a,
+       pg_temp.ev('dl-b', 'device.offline', '2026-05-10 14:00:00+00', '{"device_id":"cam-l","site_id":"site_x","last_seen_at":"2026-05-10T13:30:00Z"}') AS l_offline_b,
+       pg_temp.ev('dl-on', 'device.online', '2026-05-10 15:00:00+00', '{"device_id":"cam-l","site_id":"site_x","downtime_seconds":5400}') AS l_online;
+-- cam-m: back at midnight exactly: no day of zero downtime after it
+SELECT pg_temp.ev('dm-off', 'device.offline', '2026-05-10 23:00:01+00', '{"device_id":"cam-m","site_id":"site_x","last_seen_at":"2026-05-10T23:00:00Z"}') AS m_offline,
+       pg_temp.ev('dm-on', 'device.online', '2026-05-11 00:00:00+00', '{"device_id":"cam-m","site_id":"site_x","downtime_seconds":3599}') AS m_online;
+SELECT device_id, offline_at, online_at, downtime_s, ended_by, end_known, start_known, reported_downtime_s
+  FROM chekt.device_outages WHERE site_id = 'site_x' ORDER BY device_id, offline_at;
+-- a window before cam-j's second outage finds only the first, one after finds the second
+SELECT offline_at, online_at, in_window_s FROM chekt.device_downtime('cam-j', '2026-05-10 09:10+00', '2026-05-10 09:50+00');
+SELECT offline_at, online_at, in_window_s FROM chekt.device_downtime('cam-j', '2026-05-10 10:10+00', '2026-05-10 10:20+00');
+SELECT day, downtime_s, downtime_upper_bound_s FROM chekt.site_daily_summary WHERE site_id = 'site_x' ORDER BY day;
+-- p_mno: armed, then disarmed and armed again at one instant: no disarm is
+-- missing (ordered by id, the arm came first and made one), the state is armed
+SELECT pg_temp.ev('pm-a', 'partition.armed', '2026-05-10 10:00:00+00', '{"partition_id":"p_mno","site_id":"site_x","mode":"away","by":"schedule"}') AS m_arm,
+       pg_temp.ev('pm-z', 'partition.disarmed', '2026-05-10 11:00:00+00', '{"partition_id":"p_mno","site_id":"site_x","by":"user"}') AS m_disarm,
+       pg_temp.ev('pm-b', 'partition.armed', '2026-05-10 11:00:00+00', '{"partition_id":"p_mno","site_id":"site_x","mode":"away","by":"remote"}') AS m_arm_again;
+SELECT state, started_at, ended_at, end_known, ongoing, started_by_event_id
+  FROM chekt.partition_periods WHERE partition_id = 'p_mno' ORDER BY started_at, ended_at NULLS LAST;
+SELECT state, since, last_event_id FROM chekt.partition_status WHERE partition_id = 'p_mno';
+SELECT count(*) AS gaps_at_site_x FROM chekt.delivery_gaps WHERE site_id = 'site_x' AND kind LIKE 'partition%';
 -- the window of the second outage only, and a window of the first
 SELECT offline_at, online_at, in_window_s, ended_by, end_known
   FROM chekt.device_downtime('cam-g', '2026-05-09 00:00:00+00', '2026-05-10 00:00:00+00');

@@ -13,6 +13,7 @@
 
 DROP VIEW chekt.site_daily_summary;
 DROP VIEW chekt.device_outages;
+DROP VIEW chekt.partition_status;
 DROP FUNCTION chekt.device_downtime(text, timestamptz, timestamptz, text);
 DROP FUNCTION chekt.device_outages_between(text, timestamptz, timestamptz, text);
 DROP TYPE chekt.device_downtime_entry;
@@ -49,12 +50,16 @@ COMMENT ON COLUMN chekt.device_outage.end_known IS 'true when a device.online en
 COMMENT ON COLUMN chekt.device_outage.start_known IS 'true unless the device.online that ended the outage reports a downtime_seconds more than 120 s away from it (CHeKT counts from its offline notice, sent after a 60 s debounce): then the start stands, taken from the offline (or for an online without an offline, from the previous online), but is in doubt, and chekt.delivery_gaps says so (downtime_disagrees)';
 COMMENT ON COLUMN chekt.device_outage.reported_downtime_s IS 'the downtime_seconds of the device.online that ended the outage, as CHeKT reported it (counted from its offline notice); NULL when there is none';
 
--- How an outage is found, per device of an app, in event time (an offline
--- before an online at the same instant):
+-- How an outage is found, per device of an app, in event time (at the same
+-- instant an offline before an online, and offlines last seen latest
+-- first, so that a tie never makes an outage of its own):
 --  - a run is the events after one device.online up to and including the
 --    next; an online ends every outage of its run;
 --  - within a run, the first offline starts an outage at its last_seen_at
---    (else its created_at); a later offline whose last_seen_at is after the
+--    (else its created_at); a last_seen_at is taken no later than its
+--    notice and no earlier than the previous online (the device was alive
+--    then: an outage never reaches back across an earlier event); a later
+--    offline whose last_seen_at is after the
 --    start of the outage going on proves the device was alive then: that
 --    outage ended at or before it (seen_again) and a new one starts there;
 --    an offline that proves nothing new (no, the same or an earlier
@@ -86,36 +91,46 @@ BEGIN ATOMIC
                         AND x.event_type = 'device.online'
                         AND x.created_at >= to_ts), 'infinity') AS upper
     OFFSET 0
-  ), runs AS (
+  ), numbered_runs AS (
     -- the events between them (all that outages overlapping the window are
-    -- made of), each numbered by the onlines before it: its run
+    -- made of), each numbered by the onlines before it (its run), with the
+    -- latest of those
     SELECT e.site_id, e.event_type, e.event_id, e.created_at, e.downtime_seconds, e.last_seen_at,
-           CASE WHEN e.event_type = 'device.offline' THEN coalesce(e.last_seen_at, e.created_at) END AS starts_at,
-           coalesce(count(*) FILTER (WHERE e.event_type = 'device.online')
-                      OVER (ORDER BY e.created_at, e.event_type, e.event_id
-                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS run
+           coalesce(count(*) FILTER (WHERE e.event_type = 'device.online') OVER w, 0) AS run,
+           max(e.created_at) FILTER (WHERE e.event_type = 'device.online') OVER w AS run_started_at
       FROM bounds b,
            LATERAL (SELECT * FROM chekt.device_events x
                      WHERE x.app = device_outages_of.app AND x.device_id = device
                        AND x.created_at BETWEEN b.lower AND b.upper
                     OFFSET 0) AS e
+    WINDOW w AS (ORDER BY e.created_at, e.event_type, e.last_seen_at DESC NULLS LAST, e.event_id
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+  ), runs AS (
+    -- an offline's last_seen_at, no later than its notice and no earlier
+    -- than its run's start, and the start of the outage it would begin
+    SELECT r.*, CASE WHEN r.event_type = 'device.offline' THEN coalesce(r.seen_at, r.created_at) END AS starts_at
+      FROM (SELECT n.site_id, n.event_type, n.event_id, n.created_at, n.downtime_seconds, n.run,
+                   n.last_seen_at AS order_seen_at,
+                   CASE WHEN n.event_type = 'device.offline' AND n.last_seen_at IS NOT NULL
+                        THEN greatest(least(n.last_seen_at, n.created_at), n.run_started_at) END AS seen_at
+              FROM numbered_runs n) AS r
   ), starts AS (
     -- an offline starts an outage when it is its run's first event, or
     -- when its last_seen_at is after the start of the outage going on
     SELECT r.*,
            r.event_type = 'device.offline'
            AND (row_number() OVER w = 1
-                OR coalesce(r.last_seen_at > greatest(first_value(r.starts_at) OVER w,
-                                                      max(r.last_seen_at) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)),
+                OR coalesce(r.seen_at > greatest(first_value(r.starts_at) OVER w,
+                                                 max(r.seen_at) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)),
                             false)) AS starts
       FROM runs r
-    WINDOW w AS (PARTITION BY r.run ORDER BY r.created_at, r.event_type, r.event_id)
+    WINDOW w AS (PARTITION BY r.run ORDER BY r.created_at, r.event_type, r.order_seen_at DESC NULLS LAST, r.event_id)
   ), numbered AS (
     -- each event numbered by the outage starts up to it in its run (an
     -- online takes its run's last outage; 0 is a run without an offline)
     SELECT s.*,
            count(*) FILTER (WHERE s.starts)
-             OVER (PARTITION BY s.run ORDER BY s.created_at, s.event_type, s.event_id
+             OVER (PARTITION BY s.run ORDER BY s.created_at, s.event_type, s.order_seen_at DESC NULLS LAST, s.event_id
                    ROWS UNBOUNDED PRECEDING) AS outage
       FROM starts s
   ), outage AS (
@@ -123,7 +138,7 @@ BEGIN ATOMIC
            max(n.starts_at) FILTER (WHERE n.starts) AS offline_from,
            max(n.created_at) FILTER (WHERE n.event_type = 'device.online') AS online_at,
            max(n.downtime_seconds) FILTER (WHERE n.event_type = 'device.online') AS downtime_seconds,
-           (array_agg(n.site_id ORDER BY n.created_at DESC, n.event_type DESC, n.event_id DESC)
+           (array_agg(n.site_id ORDER BY n.created_at DESC, n.event_type DESC, n.order_seen_at NULLS FIRST, n.event_id DESC)
               FILTER (WHERE n.site_id IS NOT NULL))[1] AS site_id
       FROM numbered n
      GROUP BY n.run, n.outage
@@ -138,7 +153,7 @@ BEGIN ATOMIC
     SELECT x.site_id,
            coalesce(x.offline_from,
                     -- an online without an offline: counted back
-                    CASE WHEN x.downtime_seconds IS NOT NULL
+                    CASE WHEN x.downtime_seconds > 0
                          THEN greatest(x.online_at - x.downtime_seconds * interval '1 second',
                                        x.previous_online_at)
                     END) AS offline_at,
@@ -332,14 +347,22 @@ SELECT p.app,
        p.next_type <> p.event_type AS end_known,
        extract(epoch FROM coalesce(p.next_at, now()) - p.created_at)::double precision AS duration_s,
        p.event_id AS started_by_event_id
-  FROM (SELECT e.*,
-               lead(e.created_at) OVER w AS next_at,
-               lead(e.event_type) OVER w AS next_type
-          FROM chekt.partition_events e
-        WINDOW w AS (PARTITION BY e.app, e.partition_id ORDER BY e.created_at, e.event_id)) AS p;
+  FROM (SELECT o.*,
+               lead(o.created_at) OVER w AS next_at,
+               lead(o.event_type) OVER w AS next_type
+          FROM (-- the change before this instant: at one instant, an
+                -- arm and a disarm follow it alternately (no order is
+                -- invented that would need a change that never came)
+                SELECT e.*,
+                       last_value(e.event_type)
+                         OVER (PARTITION BY e.app, e.partition_id ORDER BY e.created_at
+                               RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE GROUP) AS type_before
+                  FROM chekt.partition_events e) AS o
+        WINDOW w AS (PARTITION BY o.app, o.partition_id
+                     ORDER BY o.created_at, o.event_type IS NOT DISTINCT FROM o.type_before, o.event_id)) AS p;
 
 COMMENT ON VIEW chekt.partition_periods IS
-  'every armed or disarmed period of every partition of every app, from its event to the partition''s next event in event time; two arms (or two disarms) in a row are two periods, the first with end_known false: the disarm (arm) between them never arrived, so it ended at some time before ended_at';
+  'every armed or disarmed period of every partition of every app, from its event to the partition''s next event in event time (at one instant, changes alternate with the state before); two arms (or two disarms) in a row are two periods, the first with end_known false: the disarm (arm) between them never arrived, so it ended at some time before ended_at';
 COMMENT ON COLUMN chekt.partition_periods.app IS 'the app of the partition''s events';
 COMMENT ON COLUMN chekt.partition_periods.partition_id IS 'the partition (unique within its app)';
 COMMENT ON COLUMN chekt.partition_periods.site_id IS 'the partition''s site, from the event that started the period';
@@ -353,6 +376,32 @@ COMMENT ON COLUMN chekt.partition_periods.ongoing IS 'true for the partition''s 
 COMMENT ON COLUMN chekt.partition_periods.end_known IS 'true when the next event is the opposite change, false when it is the same change again (the change between them never arrived), NULL while ongoing';
 COMMENT ON COLUMN chekt.partition_periods.duration_s IS 'seconds from started_at to ended_at (until now while ongoing); an upper bound when end_known is false';
 COMMENT ON COLUMN chekt.partition_periods.started_by_event_id IS 'id of the event that started the period';
+
+-- the current state is the ongoing period, so that status and periods
+-- never disagree (on the order of a tie, above all)
+CREATE VIEW chekt.partition_status WITH (security_invoker = true) AS
+SELECT p.app,
+       p.partition_id,
+       p.site_id,
+       p.state,
+       p.mode,
+       p.initiated_by,
+       p.operator_id,
+       p.started_at AS since,
+       p.started_by_event_id AS last_event_id
+  FROM chekt.partition_periods p
+ WHERE p.ongoing;
+
+COMMENT ON VIEW chekt.partition_status IS 'the current arm state of each partition of each app, from its latest event in event time (its ongoing period in chekt.partition_periods)';
+COMMENT ON COLUMN chekt.partition_status.app IS 'the app of the partition''s events';
+COMMENT ON COLUMN chekt.partition_status.partition_id IS 'the partition (unique within its app)';
+COMMENT ON COLUMN chekt.partition_status.site_id IS 'the partition''s site';
+COMMENT ON COLUMN chekt.partition_status.state IS 'armed or disarmed';
+COMMENT ON COLUMN chekt.partition_status.mode IS 'arming mode, e.g. away (armed only)';
+COMMENT ON COLUMN chekt.partition_status.initiated_by IS 'who changed it: user, schedule, remote (the payload''s "by")';
+COMMENT ON COLUMN chekt.partition_status.operator_id IS 'the operator, when disarmed manually';
+COMMENT ON COLUMN chekt.partition_status.since IS 'when the partition entered this state';
+COMMENT ON COLUMN chekt.partition_status.last_event_id IS 'id of the latest event';
 
 -------------------------------------------------------------------------------
 -- Sites, per app and UTC day: known and upper-bound downtime apart
@@ -380,6 +429,7 @@ WITH alarm_day AS (
          LATERAL (SELECT extract(epoch FROM least(coalesce(o.online_at, now()), (d.day + interval '1 day') AT TIME ZONE 'UTC')
                                           - greatest(o.offline_at, d.day AT TIME ZONE 'UTC'))::double precision AS seconds) AS c
    WHERE o.site_id IS NOT NULL
+     AND c.seconds > 0
    GROUP BY 1, 2, 3
 )
 SELECT coalesce(a.app, t.app) AS app,
@@ -424,7 +474,9 @@ SELECT r.app,
        (r.received_at AT TIME ZONE 'UTC')::date AS day,
        r.reason,
        count(*) AS deliveries,
-       min(r.rejected_id) AS example_rejected_id
+       -- rejected ids count every app's refusals: only for who may read them
+       CASE WHEN (SELECT pg_catalog.has_table_privilege('chekt.rejected', 'SELECT'))
+            THEN min(r.rejected_id) END AS example_rejected_id
   FROM chekt.rejected r
  WHERE (SELECT pg_catalog.has_table_privilege('chekt.rejected', 'SELECT'))
     OR coalesce(r.app = ANY ((SELECT chekt.visible_apps())::text[]), true)
@@ -436,7 +488,7 @@ COMMENT ON COLUMN chekt.quarantine_daily.app IS 'the app the delivery named';
 COMMENT ON COLUMN chekt.quarantine_daily.day IS 'the UTC day it was received';
 COMMENT ON COLUMN chekt.quarantine_daily.reason IS 'why it was refused (a reason code of chekt.rejected)';
 COMMENT ON COLUMN chekt.quarantine_daily.deliveries IS 'how many deliveries';
-COMMENT ON COLUMN chekt.quarantine_daily.example_rejected_id IS 'the rejected_id of the first of them';
+COMMENT ON COLUMN chekt.quarantine_daily.example_rejected_id IS 'the rejected_id of the first of them, for a reader of chekt.rejected (the owner); NULL for an analyst, whom the sequence would tell of other apps'' refusals';
 
 CREATE VIEW chekt.delivery_gaps WITH (security_invoker = true) AS
 WITH alarm_gap AS (
@@ -486,25 +538,22 @@ WITH alarm_gap AS (
      -- ...and its onlines that follow an online: the offline between never came
      SELECT (x.created_at AT TIME ZONE 'UTC')::date, 'device_offline_missing'
        FROM (SELECT e.created_at, e.event_type, e.site_id,
-                    lag(e.event_type) OVER (ORDER BY e.created_at, e.event_type, e.event_id) AS previous_type
+                    lag(e.event_type) OVER (ORDER BY e.created_at, e.event_type, e.last_seen_at DESC NULLS LAST, e.event_id) AS previous_type
                FROM chekt.device_events e
               WHERE e.app = d.app AND e.device_id = d.device_id) AS x
       WHERE x.event_type = 'device.online' AND x.previous_type = 'device.online'
         AND x.site_id IS NOT DISTINCT FROM d.site_id) AS g
 ), partition_gap AS (
   -- per partition and site: two arms (disarms) in a row, the disarm (arm)
-  -- between never came
-  SELECT p.app, p.site_id::text, g.day, g.kind, p.partition_id::text
+  -- between never came (on the day of the second)
+  SELECT p.app, p.site_id::text, (g.ended_at AT TIME ZONE 'UTC')::date,
+         CASE g.state WHEN 'armed' THEN 'partition_disarm_missing' ELSE 'partition_arm_missing' END,
+         p.partition_id::text
     FROM (SELECT DISTINCT e.app, e.site_id, e.partition_id FROM chekt.partition_events e) AS p
    CROSS JOIN LATERAL (
-     SELECT (x.created_at AT TIME ZONE 'UTC')::date AS day,
-            CASE x.event_type WHEN 'partition.armed' THEN 'partition_disarm_missing'
-                              ELSE 'partition_arm_missing' END AS kind
-       FROM (SELECT e.site_id, e.event_type, e.created_at,
-                    lag(e.event_type) OVER (ORDER BY e.created_at, e.event_id) AS previous_type
-               FROM chekt.partition_events e
-              WHERE e.app = p.app AND e.partition_id = p.partition_id) AS x
-      WHERE x.event_type = x.previous_type AND x.site_id IS NOT DISTINCT FROM p.site_id) AS g
+     SELECT x.state, x.ended_at FROM chekt.partition_periods x
+      WHERE x.app = p.app AND x.partition_id = p.partition_id
+        AND NOT x.end_known AND x.site_id IS NOT DISTINCT FROM p.site_id) AS g
 ), gap AS (
   SELECT * FROM alarm_gap
   UNION ALL SELECT * FROM device_gap
@@ -561,7 +610,7 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON chekt.device_outages, chekt.partition_periods, chekt.site_daily_summary,
+REVOKE ALL ON chekt.device_outages, chekt.partition_periods, chekt.partition_status, chekt.site_daily_summary,
               chekt.quarantine_daily, chekt.delivery_gaps
   FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION chekt.device_downtime(text, timestamptz, timestamptz, text),

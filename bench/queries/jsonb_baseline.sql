@@ -12,11 +12,14 @@ DROP TABLE IF EXISTS bench_doc;
 CREATE TABLE bench_doc (doc jsonb);
 
 -- a device's events once each (redeliveries are stored twice), in event
--- time (an offline before an online at the same instant); runs end at
--- onlines; an offline starts an outage when it is first in its run or last
--- seen after the outage going on began (which then ended, seen again); an
--- online without an offline counts back its downtime_seconds, not before
--- the previous online
+-- time (at one instant an offline before an online, offlines last seen
+-- latest first); runs end at onlines; a last_seen_at counts no later than
+-- its notice, no earlier than the previous online; an offline starts an
+-- outage when it is first in its run or last seen after the outage going on
+-- began (which then ended, seen again); an online without an offline counts
+-- back its downtime_seconds, not before the previous online; an online's
+-- downtime_seconds more than 120 s away from the outage puts its start in
+-- doubt
 CREATE VIEW bench_device_outage AS
 WITH ev AS (
   SELECT DISTINCT ON (doc -> 'data' ->> 'site_id', doc -> 'data' ->> 'device_id', doc ->> 'id')
@@ -27,22 +30,30 @@ WITH ev AS (
     FROM bench_doc
    WHERE doc ->> 'type' IN ('device.offline', 'device.online')
    ORDER BY doc -> 'data' ->> 'site_id', doc -> 'data' ->> 'device_id', doc ->> 'id'
-), runs AS (
-  SELECT *, CASE WHEN type = 'device.offline' THEN coalesce(last_seen_at, created_at) END AS starts_at,
-         coalesce(count(*) FILTER (WHERE type = 'device.online')
-                    OVER (PARTITION BY site, device ORDER BY created_at, type, id
-                          ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS run
+), counted AS (
+  SELECT *, coalesce(count(*) FILTER (WHERE type = 'device.online') OVER w, 0) AS run,
+         max(created_at) FILTER (WHERE type = 'device.online') OVER w AS run_started_at
     FROM ev
+  WINDOW w AS (PARTITION BY site, device ORDER BY created_at, type, last_seen_at DESC NULLS LAST, id
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+), seen AS (
+  SELECT *, CASE WHEN type = 'device.offline' AND last_seen_at IS NOT NULL
+                 THEN greatest(least(last_seen_at, created_at), run_started_at) END AS seen_at
+    FROM counted
+), runs AS (
+  SELECT *, CASE WHEN type = 'device.offline' THEN coalesce(seen_at, created_at) END AS starts_at
+    FROM seen
 ), starts AS (
   SELECT *, type = 'device.offline'
             AND (row_number() OVER w = 1
-                 OR coalesce(last_seen_at > greatest(first_value(starts_at) OVER w,
-                                                     max(last_seen_at) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)),
+                 OR coalesce(seen_at > greatest(first_value(starts_at) OVER w,
+                                                max(seen_at) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)),
                              false)) AS starts
-    FROM runs WINDOW w AS (PARTITION BY site, device, run ORDER BY created_at, type, id)
+    FROM runs WINDOW w AS (PARTITION BY site, device, run ORDER BY created_at, type, last_seen_at DESC NULLS LAST, id)
 ), numbered AS (
   SELECT *, count(*) FILTER (WHERE starts)
-              OVER (PARTITION BY site, device, run ORDER BY created_at, type, id ROWS UNBOUNDED PRECEDING) AS outage
+              OVER (PARTITION BY site, device, run ORDER BY created_at, type, last_seen_at DESC NULLS LAST, id
+                    ROWS UNBOUNDED PRECEDING) AS outage
     FROM starts
 ), outage AS (
   SELECT site, device, run, outage, max(starts_at) FILTER (WHERE starts) AS offline_from,
@@ -54,10 +65,12 @@ WITH ev AS (
          lag(online_at) OVER (PARTITION BY site, device ORDER BY run, outage) AS previous_online_at
     FROM outage
 )
-SELECT site, device,
-       coalesce(offline_from, CASE WHEN downtime_seconds IS NOT NULL
-                                   THEN greatest(online_at - downtime_seconds * interval '1 second', previous_online_at) END) AS offline_at,
-       coalesce(seen_again_at, online_at) AS online_at,
-       CASE WHEN seen_again_at IS NOT NULL THEN 'seen_again' WHEN online_at IS NOT NULL THEN 'online' END AS ended_by,
-       CASE WHEN seen_again_at IS NULL THEN downtime_seconds END AS reported_downtime_s
-  FROM ended;
+SELECT *, coalesce(ended_by IS DISTINCT FROM 'online'
+                  OR abs(reported_downtime_s - extract(epoch FROM online_at - offline_at)) <= 120, true) AS start_known
+  FROM (SELECT site, device,
+               coalesce(offline_from, CASE WHEN downtime_seconds > 0
+                                           THEN greatest(online_at - downtime_seconds * interval '1 second', previous_online_at) END) AS offline_at,
+               coalesce(seen_again_at, online_at) AS online_at,
+               CASE WHEN seen_again_at IS NOT NULL THEN 'seen_again' WHEN online_at IS NOT NULL THEN 'online' END AS ended_by,
+               CASE WHEN seen_again_at IS NULL THEN downtime_seconds END AS reported_downtime_s
+          FROM ended) AS o;

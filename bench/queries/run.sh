@@ -60,7 +60,7 @@ pgbench_ms() {
   pgbench -n -T "$duration" -D last="'$last'" -f "$script" bench 2>/dev/null |
     sed -n 's/^latency average = \([0-9.]*\) ms$/\1/p'
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 
 # an analyst scoped to the app: every family table read is filtered by its
 # row level security policy

@@ -19,21 +19,34 @@ WITH gap AS (
   UNION ALL
   SELECT (o.online_at AT TIME ZONE 'UTC')::date, 'downtime_disagrees'
     FROM bench_device_outage o
-   WHERE o.site = 'site_' || :s AND o.ended_by = 'online'
-     AND abs(o.reported_downtime_s - extract(epoch FROM o.online_at - o.offline_at)) > 120
+   WHERE o.site = 'site_' || :s AND NOT o.start_known
   UNION ALL
-  -- onlines after an online, arms after an arm, disarms after a disarm
-  SELECT (e.at AT TIME ZONE 'UTC')::date,
-         CASE e.type WHEN 'device.online' THEN 'device_offline_missing'
-                     WHEN 'partition.armed' THEN 'partition_disarm_missing' ELSE 'partition_arm_missing' END
+  -- onlines after an online (at one instant: offlines first, last seen latest first)
+  SELECT (e.at AT TIME ZONE 'UTC')::date, 'device_offline_missing'
     FROM (SELECT doc ->> 'type' AS type, (doc ->> 'created_at')::timestamptz AS at,
-                 lag(doc ->> 'type') OVER (PARTITION BY coalesce(doc -> 'data' ->> 'device_id', doc -> 'data' ->> 'partition_id')
-                                           ORDER BY (doc ->> 'created_at')::timestamptz, doc ->> 'type', doc ->> 'id') AS previous_type
+                 lag(doc ->> 'type') OVER (PARTITION BY doc -> 'data' ->> 'device_id'
+                                           ORDER BY (doc ->> 'created_at')::timestamptz, doc ->> 'type',
+                                                    (doc -> 'data' ->> 'last_seen_at')::timestamptz DESC NULLS LAST, doc ->> 'id') AS previous_type
             FROM (SELECT DISTINCT ON (doc ->> 'id') doc FROM bench_doc
                    WHERE doc -> 'data' ->> 'site_id' = 'site_' || :s
-                     AND doc ->> 'type' IN ('device.offline', 'device.online', 'partition.armed', 'partition.disarmed')
+                     AND doc ->> 'type' IN ('device.offline', 'device.online')
                    ORDER BY doc ->> 'id') AS d) AS e
-   WHERE e.type IN ('device.online', 'partition.armed', 'partition.disarmed') AND e.type = e.previous_type
+   WHERE e.type = 'device.online' AND e.previous_type = 'device.online'
+  UNION ALL
+  -- arms after an arm, disarms after a disarm (at one instant, alternating
+  -- with the state before)
+  SELECT (e.at AT TIME ZONE 'UTC')::date,
+         CASE e.type WHEN 'partition.armed' THEN 'partition_disarm_missing' ELSE 'partition_arm_missing' END
+    FROM (SELECT type, at, lag(type) OVER (PARTITION BY partition ORDER BY at, type IS NOT DISTINCT FROM type_before, id) AS previous_type
+            FROM (SELECT *, last_value(type) OVER (PARTITION BY partition ORDER BY at
+                                                   RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE GROUP) AS type_before
+                    FROM (SELECT DISTINCT ON (doc ->> 'id') doc ->> 'id' AS id, doc ->> 'type' AS type,
+                                 doc -> 'data' ->> 'partition_id' AS partition, (doc ->> 'created_at')::timestamptz AS at
+                            FROM bench_doc
+                           WHERE doc -> 'data' ->> 'site_id' = 'site_' || :s
+                             AND doc ->> 'type' IN ('partition.armed', 'partition.disarmed')
+                           ORDER BY doc ->> 'id') AS d) AS t) AS e
+   WHERE e.type = e.previous_type
 )
 SELECT kind, count(*) FROM gap
  WHERE day BETWEEN ((timestamptz :last - interval '30 days') AT TIME ZONE 'UTC')::date AND (timestamptz :last AT TIME ZONE 'UTC')::date
