@@ -55,20 +55,20 @@ COMMENT ON COLUMN chekt.device_outage.reported_downtime_s IS 'the downtime_secon
 -- first, so that a tie never makes an outage of its own):
 --  - a run is the events after one device.online up to and including the
 --    next; an online ends every outage of its run;
+--  - an offline's last_seen_at counts no later than its notice and no
+--    earlier than the run's start (the device was alive at the previous
+--    online: an outage never reaches back across an earlier event);
 --  - within a run, the first offline starts an outage at its last_seen_at
---    (else its created_at); a last_seen_at is taken no later than its
---    notice and no earlier than the previous online (the device was alive
---    then: an outage never reaches back across an earlier event); a later
---    offline whose last_seen_at is after the
+--    (else its created_at); a later offline whose last_seen_at is after the
 --    start of the outage going on proves the device was alive then: that
 --    outage ended at or before it (seen_again) and a new one starts there;
 --    an offline that proves nothing new (no, the same or an earlier
 --    last_seen_at) belongs to the outage going on.  The outage going on
 --    starts at the greatest of the run's first start and the last_seen_at
 --    of the run's offlines before, which is how it is computed below;
---  - a run with no offline whose online reports downtime_seconds is an
---    outage counted back from the online, but not before the run's start
---    (the previous online).
+--  - a run with no offline whose online reports a positive
+--    downtime_seconds is an outage counted back from the online, but not
+--    before the run's start (the previous online).
 -- Written for one device, so that every caller (one device, the fleet, a
 -- site's devices in delivery_gaps) runs it once per device on an index
 -- range, and its windows need no partitions.
