@@ -551,9 +551,13 @@ WITH alarm_gap AS (
          p.partition_id::text
     FROM (SELECT DISTINCT e.app, e.site_id, e.partition_id FROM chekt.partition_events e) AS p
    CROSS JOIN LATERAL (
+     -- OFFSET 0: one partition's periods at a time (pulled up, the join
+     -- could not reach into the view's windows, which would then run over
+     -- every partition)
      SELECT x.state, x.ended_at FROM chekt.partition_periods x
       WHERE x.app = p.app AND x.partition_id = p.partition_id
-        AND NOT x.end_known AND x.site_id IS NOT DISTINCT FROM p.site_id) AS g
+        AND NOT x.end_known AND x.site_id IS NOT DISTINCT FROM p.site_id
+     OFFSET 0) AS g
 ), gap AS (
   SELECT * FROM alarm_gap
   UNION ALL SELECT * FROM device_gap
