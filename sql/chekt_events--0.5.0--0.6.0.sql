@@ -14,6 +14,7 @@
 DROP VIEW chekt.site_daily_summary;
 DROP VIEW chekt.device_outages;
 DROP VIEW chekt.partition_status;
+DROP VIEW chekt.device_status;
 DROP FUNCTION chekt.device_downtime(text, timestamptz, timestamptz, text);
 DROP FUNCTION chekt.device_outages_between(text, timestamptz, timestamptz, text);
 DROP TYPE chekt.device_downtime_entry;
@@ -103,14 +104,15 @@ BEGIN ATOMIC
                      WHERE x.app = device_outages_of.app AND x.device_id = device
                        AND x.created_at BETWEEN b.lower AND b.upper
                     OFFSET 0) AS e
-    WINDOW w AS (ORDER BY e.created_at, e.event_type, e.last_seen_at DESC NULLS LAST, e.event_id
+    WINDOW w AS (ORDER BY e.created_at, e.event_type, e.last_seen_at DESC NULLS LAST,
+                          e.downtime_seconds DESC NULLS LAST, e.event_id
                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
   ), runs AS (
     -- an offline's last_seen_at, no later than its notice and no earlier
     -- than its run's start, and the start of the outage it would begin
     SELECT r.*, CASE WHEN r.event_type = 'device.offline' THEN coalesce(r.seen_at, r.created_at) END AS starts_at
       FROM (SELECT n.site_id, n.event_type, n.event_id, n.created_at, n.downtime_seconds, n.run,
-                   n.last_seen_at AS order_seen_at,
+                   n.last_seen_at AS order_seen_at, n.run_started_at,
                    CASE WHEN n.event_type = 'device.offline' AND n.last_seen_at IS NOT NULL
                         THEN greatest(least(n.last_seen_at, n.created_at), n.run_started_at) END AS seen_at
               FROM numbered_runs n) AS r
@@ -124,13 +126,15 @@ BEGIN ATOMIC
                                                  max(r.seen_at) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)),
                             false)) AS starts
       FROM runs r
-    WINDOW w AS (PARTITION BY r.run ORDER BY r.created_at, r.event_type, r.order_seen_at DESC NULLS LAST, r.event_id)
+    WINDOW w AS (PARTITION BY r.run ORDER BY r.created_at, r.event_type, r.order_seen_at DESC NULLS LAST,
+                                             r.downtime_seconds DESC NULLS LAST, r.event_id)
   ), numbered AS (
     -- each event numbered by the outage starts up to it in its run (an
     -- online takes its run's last outage; 0 is a run without an offline)
     SELECT s.*,
            count(*) FILTER (WHERE s.starts)
-             OVER (PARTITION BY s.run ORDER BY s.created_at, s.event_type, s.order_seen_at DESC NULLS LAST, s.event_id
+             OVER (PARTITION BY s.run ORDER BY s.created_at, s.event_type, s.order_seen_at DESC NULLS LAST,
+                                               s.downtime_seconds DESC NULLS LAST, s.event_id
                    ROWS UNBOUNDED PRECEDING) AS outage
       FROM starts s
   ), outage AS (
@@ -138,7 +142,8 @@ BEGIN ATOMIC
            max(n.starts_at) FILTER (WHERE n.starts) AS offline_from,
            max(n.created_at) FILTER (WHERE n.event_type = 'device.online') AS online_at,
            max(n.downtime_seconds) FILTER (WHERE n.event_type = 'device.online') AS downtime_seconds,
-           (array_agg(n.site_id ORDER BY n.created_at DESC, n.event_type DESC, n.order_seen_at NULLS FIRST, n.event_id DESC)
+           (array_agg(n.site_id ORDER BY n.created_at DESC, n.event_type DESC, n.order_seen_at NULLS FIRST,
+                                         n.downtime_seconds NULLS FIRST, n.event_id DESC)
               FILTER (WHERE n.site_id IS NOT NULL))[1] AS site_id
       FROM numbered n
      GROUP BY n.run, n.outage
@@ -152,8 +157,10 @@ BEGIN ATOMIC
   ), bounded AS (
     SELECT x.site_id,
            coalesce(x.offline_from,
-                    -- an online without an offline: counted back
-                    CASE WHEN x.downtime_seconds > 0
+                    -- an online without an offline: counted back (an
+                    -- online at the instant of the previous one is a
+                    -- repeated notice, no outage)
+                    CASE WHEN x.downtime_seconds > 0 AND (x.online_at > x.previous_online_at) IS NOT false
                          THEN greatest(x.online_at - x.downtime_seconds * interval '1 second',
                                        x.previous_online_at)
                     END) AS offline_at,
@@ -313,6 +320,35 @@ $$;
 COMMENT ON FUNCTION chekt.device_downtime(text, timestamptz, timestamptz, text) IS
   'every outage of a device (NULL: of every device) of one app (NULL: of every app the caller may read) that overlaps the window from_ts to to_ts, with its length, the seconds of it inside the window, and how it ended (ended_by, end_known: an inferred end makes both lengths upper bounds)';
 
+-- an offline device is down since its ongoing outage began, by the rules
+-- above (its latest offline may only repeat an older notice)
+CREATE VIEW chekt.device_status WITH (security_invoker = true) AS
+SELECT l.app,
+       l.device_id,
+       l.site_id,
+       CASE l.event_type WHEN 'device.offline' THEN 'offline' ELSE 'online' END AS status,
+       CASE l.event_type
+         WHEN 'device.offline'
+         THEN (SELECT o.offline_at FROM chekt.device_outages_of(l.app, l.device_id, l.created_at, 'infinity') AS o
+                WHERE o.ongoing)
+         ELSE l.created_at
+       END AS since,
+       l.created_at AS last_event_at,
+       l.event_id AS last_event_id
+  FROM (SELECT DISTINCT ON (e.app, e.device_id) e.*
+          FROM chekt.device_events e
+         ORDER BY e.app, e.device_id, e.created_at DESC, e.event_type DESC, e.last_seen_at NULLS FIRST,
+                  e.downtime_seconds NULLS FIRST, e.event_id DESC) AS l;
+
+COMMENT ON VIEW chekt.device_status IS 'the latest known status of each device of each app, from its latest event in event time';
+COMMENT ON COLUMN chekt.device_status.app IS 'the app of the device''s events';
+COMMENT ON COLUMN chekt.device_status.device_id IS 'the device (unique within its app)';
+COMMENT ON COLUMN chekt.device_status.site_id IS 'the device''s site, from its latest event';
+COMMENT ON COLUMN chekt.device_status.status IS 'online or offline';
+COMMENT ON COLUMN chekt.device_status.since IS 'since when: for online, its latest online; for offline, the start of its ongoing outage in chekt.device_outages';
+COMMENT ON COLUMN chekt.device_status.last_event_at IS 'created_at of the latest event';
+COMMENT ON COLUMN chekt.device_status.last_event_id IS 'id of the latest event';
+
 -------------------------------------------------------------------------------
 -- Partitions: armed and disarmed periods, and the changes that never came
 -------------------------------------------------------------------------------
@@ -333,6 +369,16 @@ COMMENT ON INDEX chekt.device_events_site_idx IS 'the devices of a site';
 CREATE INDEX partition_events_site_idx ON chekt.partition_events (app, site_id, partition_id);
 COMMENT ON INDEX chekt.partition_events_site_idx IS 'the partitions of a site';
 
+-- Arms and disarms at one instant are taken in the order that needs the
+-- fewest missing changes: alternating, starting with the change opposite
+-- the state before the instant.  So an instant with more arms than
+-- disarms leaves the partition armed, one with more disarms disarmed, and
+-- a balanced one as it found it: the state before an instant is the
+-- majority of the last unbalanced instant before it, or, before the first
+-- unbalanced instant, the opposite of that one's majority (what lets it
+-- alternate); with no unbalanced instant at all, disarmed.  The majorities
+-- travel as microseconds * 2 + (armed), so that one max() or min() finds
+-- the nearest one and its side.
 CREATE VIEW chekt.partition_periods WITH (security_invoker = true) AS
 SELECT p.app,
        p.partition_id,
@@ -350,19 +396,35 @@ SELECT p.app,
   FROM (SELECT o.*,
                lead(o.created_at) OVER w AS next_at,
                lead(o.event_type) OVER w AS next_type
-          FROM (-- the change before this instant: at one instant, an
-                -- arm and a disarm follow it alternately (no order is
-                -- invented that would need a change that never came)
-                SELECT e.*,
-                       last_value(e.event_type)
-                         OVER (PARTITION BY e.app, e.partition_id ORDER BY e.created_at
-                               RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE GROUP) AS type_before
-                  FROM chekt.partition_events e) AS o
-        WINDOW w AS (PARTITION BY o.app, o.partition_id
-                     ORDER BY o.created_at, o.event_type IS NOT DISTINCT FROM o.type_before, o.event_id)) AS p;
+          FROM (SELECT e.*,
+                       -- its place at its instant: the opposite changes at
+                       -- 0, 2, 4..., the others at 1, 3, 5...
+                       2 * (row_number() OVER (PARTITION BY e.app, e.partition_id, e.created_at, e.event_type
+                                               ORDER BY e.event_id) - 1)
+                       + (e.event_type = i.type_before)::int AS place
+                  FROM chekt.partition_events e
+                  JOIN (SELECT m.app, m.partition_id, m.created_at,
+                               CASE WHEN coalesce(m.before % 2, 1 - m.from_here % 2, 0) = 1
+                                    THEN 'partition.armed' ELSE 'partition.disarmed' END AS type_before
+                          FROM (SELECT n.app, n.partition_id, n.created_at,
+                                       max(n.majority) OVER (PARTITION BY n.app, n.partition_id ORDER BY n.created_at
+                                                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before,
+                                       min(n.majority) OVER (PARTITION BY n.app, n.partition_id ORDER BY n.created_at
+                                                             ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS from_here
+                                  FROM (SELECT x.app, x.partition_id, x.created_at,
+                                               CASE WHEN count(*) FILTER (WHERE x.event_type = 'partition.armed')
+                                                         <> count(*) FILTER (WHERE x.event_type = 'partition.disarmed')
+                                                    THEN (extract(epoch FROM x.created_at) * 1000000)::bigint * 2
+                                                         + (count(*) FILTER (WHERE x.event_type = 'partition.armed')
+                                                            > count(*) FILTER (WHERE x.event_type = 'partition.disarmed'))::int
+                                               END AS majority
+                                          FROM chekt.partition_events x
+                                         GROUP BY x.app, x.partition_id, x.created_at) AS n) AS m) AS i
+                    ON i.app = e.app AND i.partition_id = e.partition_id AND i.created_at = e.created_at) AS o
+        WINDOW w AS (PARTITION BY o.app, o.partition_id ORDER BY o.created_at, o.place, o.event_id)) AS p;
 
 COMMENT ON VIEW chekt.partition_periods IS
-  'every armed or disarmed period of every partition of every app, from its event to the partition''s next event in event time (at one instant, changes alternate with the state before); two arms (or two disarms) in a row are two periods, the first with end_known false: the disarm (arm) between them never arrived, so it ended at some time before ended_at';
+  'every armed or disarmed period of every partition of every app, from its event to the partition''s next event in event time (at one instant, in the order that needs the fewest missing changes); two arms (or two disarms) in a row are two periods, the first with end_known false: the disarm (arm) between them never arrived, so it ended at some time before ended_at';
 COMMENT ON COLUMN chekt.partition_periods.app IS 'the app of the partition''s events';
 COMMENT ON COLUMN chekt.partition_periods.partition_id IS 'the partition (unique within its app)';
 COMMENT ON COLUMN chekt.partition_periods.site_id IS 'the partition''s site, from the event that started the period';
@@ -538,10 +600,15 @@ WITH alarm_gap AS (
      -- ...and its onlines that follow an online: the offline between never came
      SELECT (x.created_at AT TIME ZONE 'UTC')::date, 'device_offline_missing'
        FROM (SELECT e.created_at, e.event_type, e.site_id,
-                    lag(e.event_type) OVER (ORDER BY e.created_at, e.event_type, e.last_seen_at DESC NULLS LAST, e.event_id) AS previous_type
+                    lag(e.event_type) OVER w AS previous_type,
+                    lag(e.created_at) OVER w AS previous_at
                FROM chekt.device_events e
-              WHERE e.app = d.app AND e.device_id = d.device_id) AS x
+              WHERE e.app = d.app AND e.device_id = d.device_id
+             WINDOW w AS (ORDER BY e.created_at, e.event_type, e.last_seen_at DESC NULLS LAST,
+                                   e.downtime_seconds DESC NULLS LAST, e.event_id)) AS x
       WHERE x.event_type = 'device.online' AND x.previous_type = 'device.online'
+        -- (two onlines at one instant are one notice repeated)
+        AND x.previous_at < x.created_at
         AND x.site_id IS NOT DISTINCT FROM d.site_id) AS g
 ), partition_gap AS (
   -- per partition and site: two arms (disarms) in a row, the disarm (arm)
@@ -614,7 +681,7 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON chekt.device_outages, chekt.partition_periods, chekt.partition_status, chekt.site_daily_summary,
+REVOKE ALL ON chekt.device_outages, chekt.device_status, chekt.partition_periods, chekt.partition_status, chekt.site_daily_summary,
               chekt.quarantine_daily, chekt.delivery_gaps
   FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION chekt.device_downtime(text, timestamptz, timestamptz, text),

@@ -13,7 +13,7 @@ CREATE TABLE bench_doc (doc jsonb);
 
 -- a device's events once each (redeliveries are stored twice), in event
 -- time (at one instant an offline before an online, offlines last seen
--- latest first); runs end at onlines; a last_seen_at counts no later than
+-- latest first, onlines reporting the longest downtime first); runs end at onlines; a last_seen_at counts no later than
 -- its notice, no earlier than the previous online; an offline starts an
 -- outage when it is first in its run or last seen after the outage going on
 -- began (which then ended, seen again); an online without an offline counts
@@ -34,7 +34,7 @@ WITH ev AS (
   SELECT *, coalesce(count(*) FILTER (WHERE type = 'device.online') OVER w, 0) AS run,
          max(created_at) FILTER (WHERE type = 'device.online') OVER w AS run_started_at
     FROM ev
-  WINDOW w AS (PARTITION BY site, device ORDER BY created_at, type, last_seen_at DESC NULLS LAST, id
+  WINDOW w AS (PARTITION BY site, device ORDER BY created_at, type, last_seen_at DESC NULLS LAST, downtime_seconds DESC NULLS LAST, id
                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ), seen AS (
   SELECT *, CASE WHEN type = 'device.offline' AND last_seen_at IS NOT NULL
@@ -49,10 +49,10 @@ WITH ev AS (
                  OR coalesce(seen_at > greatest(first_value(starts_at) OVER w,
                                                 max(seen_at) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)),
                              false)) AS starts
-    FROM runs WINDOW w AS (PARTITION BY site, device, run ORDER BY created_at, type, last_seen_at DESC NULLS LAST, id)
+    FROM runs WINDOW w AS (PARTITION BY site, device, run ORDER BY created_at, type, last_seen_at DESC NULLS LAST, downtime_seconds DESC NULLS LAST, id)
 ), numbered AS (
   SELECT *, count(*) FILTER (WHERE starts)
-              OVER (PARTITION BY site, device, run ORDER BY created_at, type, last_seen_at DESC NULLS LAST, id
+              OVER (PARTITION BY site, device, run ORDER BY created_at, type, last_seen_at DESC NULLS LAST, downtime_seconds DESC NULLS LAST, id
                     ROWS UNBOUNDED PRECEDING) AS outage
     FROM starts
 ), outage AS (
@@ -68,7 +68,7 @@ WITH ev AS (
 SELECT *, coalesce(ended_by IS DISTINCT FROM 'online'
                   OR abs(reported_downtime_s - extract(epoch FROM online_at - offline_at)) <= 120, true) AS start_known
   FROM (SELECT site, device,
-               coalesce(offline_from, CASE WHEN downtime_seconds > 0
+               coalesce(offline_from, CASE WHEN downtime_seconds > 0 AND (online_at > previous_online_at) IS NOT false
                                            THEN greatest(online_at - downtime_seconds * interval '1 second', previous_online_at) END) AS offline_at,
                coalesce(seen_again_at, online_at) AS online_at,
                CASE WHEN seen_again_at IS NOT NULL THEN 'seen_again' WHEN online_at IS NOT NULL THEN 'online' END AS ended_by,

@@ -76,6 +76,9 @@ SELECT chekt.ingest('bi-app-b', extract(epoch FROM r)::bigint::text,
     ('{"id":"e1","type":"alarm.created","created_at":"2026-05-27T10:00:00Z","data":{"alarm_id":"A-1","site_id":"S-1"}}', timestamptz '2026-05-27 10:00:05+00'),
     ('{"id":"e5","type":"device.offline","created_at":"2026-05-27T07:00:00Z","data":{"device_id":"cam-1","site_id":"S-1"}}', '2026-05-27 07:00:05+00')
   ) AS d (b, r);
+-- a refused delivery of each app: the completeness report counts them
+SELECT chekt.ingest(app, '1779876000', 'sha256=' || repeat('0', 64), '{"id":"forged"}', '2026-05-27 10:00:00+00')
+  FROM (VALUES ('bi-app'), ('bi-app-b')) AS a (app);
 CREATE ROLE chekt_bi_reader_b LOGIN;
 SELECT chekt.grant_analyst('chekt_bi_reader_b', ARRAY['bi-app-b']);
 SQL
@@ -93,12 +96,14 @@ sed -i 's/^Username = .*/Username = chekt_bi_reader_b/' "$work/odbc.ini"
 echo "SELECT 'lifecycle', app, alarm_id, state FROM chekt.alarm_lifecycle
 SELECT 'outage', app, device_id, ongoing FROM chekt.device_outages
 SELECT 'family', count(*) FILTER (WHERE app <> 'bi-app-b') FROM chekt.alarm_events
-SELECT 'timeline', app, event_id FROM chekt.alarm_timeline('A-1')" |
+SELECT 'timeline', app, event_id FROM chekt.alarm_timeline('A-1')
+SELECT 'gaps', app, kind, reason, occurrences FROM chekt.delivery_gaps" |
   ODBCSYSINI="$work" ODBCINI="$work/odbc.ini" isql -b -v -d'|' chekt >"$work/odbc_b.txt" 2>&1
 cat "$work/odbc_b.txt"
 [ "$(grep -c '^lifecycle|bi-app-b|A-1|open$' "$work/odbc_b.txt")" = 1 ] || fail "ODBC: the analyst of bi-app-b's lifecycle"
 grep -q '^outage|bi-app-b|cam-1|1$' "$work/odbc_b.txt" || fail "ODBC: the analyst of bi-app-b's outage"
 grep -q '^family|0$' "$work/odbc_b.txt" || fail "ODBC: the analyst of bi-app-b read family rows of another app"
 grep -q '^timeline|bi-app-b|e1$' "$work/odbc_b.txt" || fail "ODBC: the analyst of bi-app-b's timeline"
+grep -q '^gaps|bi-app-b|quarantined|bad_signature|1$' "$work/odbc_b.txt" || fail "ODBC: the analyst of bi-app-b's completeness report"
 if grep -q '|bi-app|' "$work/odbc_b.txt"; then fail "ODBC: the analyst of bi-app-b read rows of bi-app"; fi
 echo "pgjdbc and psqlODBC read the views; the analyst cannot read secrets; an analyst of one app reads only that app"
