@@ -52,13 +52,17 @@ max_device=$(q -At -c "SELECT max(substr(device_id, 5)::int) FROM chekt.device_e
 # pgbench: average latency in ms of a question (bench/queries/questions/Q.sql)
 # over random alarms (:a), devices (:d) and sites (:s)
 pgbench_ms() {
-  local script=$work/$1.pgbench
+  local script=$work/$1.pgbench out=$work/$1.${PGUSER:-owner}.out
   { echo "\\set a random(1, $alarms)"
     echo "\\set d random(0, $max_device)"
     echo "\\set s random(0, $max_site)"
     grep -v '^--' "bench/queries/questions/$1.sql"; } >"$script"
-  pgbench -n -T "$duration" -D last="'$last'" -f "$script" bench 2>/dev/null |
-    sed -n 's/^latency average = \([0-9.]*\) ms$/\1/p'
+  if ! pgbench -n -T "$duration" -D last="'$last'" -f "$script" bench >"$out" 2>&1; then
+    echo "pgbench failed on $1 (${PGUSER:-owner}):" >&2
+    grep -v '^progress' "$out" | tail -5 >&2
+    return 1
+  fi
+  sed -n 's/^latency average = \([0-9.]*\) ms$/\1/p' "$out"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 
