@@ -59,7 +59,7 @@ pgbench_ms() {
     grep -v '^--' "bench/queries/questions/$1.sql"; } >"$script"
   if ! pgbench -n -T "$duration" -D last="'$last'" -f "$script" bench >"$out" 2>&1; then
     echo "pgbench failed on $1 (${PGUSER:-owner}):" >&2
-    grep -v '^progress' "$out" | tail -5 >&2
+    grep -iE 'error|detail|hint|context' "$out" | head -6 >&2
     return 1
   fi
   sed -n 's/^latency average = \([0-9.]*\) ms$/\1/p' "$out"
