@@ -167,6 +167,48 @@ SELECT count(*) FROM chekt.events;
 SELECT count(*) FROM chekt.analysts;
 RESET ROLE;
 
+-- a parallel plan reads the scope too: an analyst's first question of a
+-- session, planned parallel, read the scope in the leader of a parallel
+-- operation, where no new snapshot may be taken (seen at 10M events:
+-- "cannot update SecondarySnapshot during a parallel operation")
+CREATE ROLE regress_parallel_analyst;
+SELECT chekt.grant_analyst('regress_parallel_analyst', ARRAY['app-b']);
+CREATE FUNCTION pg_temp.plan_is_parallel(query text) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+  line text;
+BEGIN
+  FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
+    IF line LIKE '%Gather%' THEN
+      RETURN true;
+    END IF;
+  END LOOP;
+  RETURN false;
+END
+$$;
+GRANT EXECUTE ON FUNCTION pg_temp.plan_is_parallel(text) TO PUBLIC;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET enable_indexscan = off;
+SET enable_indexonlyscan = off;
+SET enable_bitmapscan = off;
+SET ROLE regress_parallel_analyst;
+SELECT app, count(*) AS alarm_rows FROM chekt.alarm_events GROUP BY app ORDER BY app;
+SELECT pg_temp.plan_is_parallel('SELECT app, count(*) FROM chekt.alarm_events GROUP BY app') AS was_parallel;
+SELECT app, count(*) AS device_rows FROM chekt.device_events GROUP BY app ORDER BY app;
+RESET ROLE;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+RESET enable_indexscan;
+RESET enable_indexonlyscan;
+RESET enable_bitmapscan;
+SELECT chekt.revoke_analyst('regress_parallel_analyst');
+DROP ROLE regress_parallel_analyst;
+
 -- widening and narrowing is one call
 SELECT chekt.grant_analyst('regress_analyst_b', ARRAY['app-a', 'app-b']);
 SET ROLE regress_analyst_b;

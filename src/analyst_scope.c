@@ -76,13 +76,25 @@ chekt_analyst_scope_init(void)
 	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, forget_scope_syscache, (Datum) 0);
 }
 
-/* Run a read-only SPI plan under a new snapshot, which it unregisters */
+/*
+ * Run a read-only SPI plan under a new snapshot, which it unregisters; in
+ * a parallel query (where no new snapshot may be taken: the policies' first
+ * call in a session can come in the leader of one) under the query's own,
+ * and say that the answer is not to be kept.
+ */
 static int
-execute_latest(SPIPlanPtr plan)
+execute_latest(SPIPlanPtr plan, bool *keep)
 {
-	Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	Snapshot	snapshot;
 	volatile int rc = 0;
 
+	if (IsInParallelMode())
+	{
+		*keep = false;
+		return SPI_execute_plan(plan, NULL, NULL, true, 0);
+	}
+	*keep = true;
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
 	PG_TRY();
 	{
 		rc = SPI_execute_snapshot(plan, NULL, NULL, snapshot, InvalidSnapshot, true, false, 0);
@@ -100,7 +112,8 @@ execute_latest(SPIPlanPtr plan)
  * view reads chekt.analysts with its owner's rights and keeps the user's
  * rows), under a new snapshot: the scope is kept beyond this query, so it
  * must be the latest committed one, not what an older snapshot (a
- * REPEATABLE READ transaction's, a cursor's) would show.
+ * REPEATABLE READ transaction's, a cursor's) would show.  Read in a
+ * parallel query, under the query's snapshot, it serves this call only.
  */
 static void
 read_scope(Oid user)
@@ -112,6 +125,7 @@ read_scope(Oid user)
 	Datum		value;
 	SPIPlanPtr	plan;
 	int			rc;
+	bool		keep;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -124,7 +138,7 @@ read_scope(Oid user)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("could not read chekt.analyst_scope: %s", SPI_result_code_string(SPI_result)),
 				 errhint("Update the extension (ALTER EXTENSION chekt_events UPDATE), or reinstall it.")));
-	rc = execute_latest(plan);
+	rc = execute_latest(plan, &keep);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -147,7 +161,7 @@ read_scope(Oid user)
 	scope.every_app = every_app;
 	scope.apps = apps;
 	/* an invalidation that came while reading leaves it to be read again */
-	scope.valid = scope_invalidations == invalidations;
+	scope.valid = keep && scope_invalidations == invalidations;
 }
 
 PG_FUNCTION_INFO_V1(chekt_visible_apps);
