@@ -287,8 +287,10 @@ COMMENT ON COLUMN chekt.device_downtime_entry.end_known IS 'true when a device.o
 COMMENT ON COLUMN chekt.device_downtime_entry.start_known IS 'true unless the device.online that ended the outage reports a downtime_seconds more than 120 s away from it (CHeKT counts from its offline notice, sent after a 60 s debounce): then the start stands, taken from the offline (or for an online without an offline, from the previous online), but is in doubt, and chekt.delivery_gaps says so (downtime_disagrees)';
 COMMENT ON COLUMN chekt.device_downtime_entry.reported_downtime_s IS 'the downtime_seconds of the device.online that ended the outage, as CHeKT reported it; NULL when there is none';
 
--- jit off: the outage query is index lookups and window functions, which
--- JIT does not speed up, and its estimate (a recursive walk of every
+-- no parallel workers: a Gather inside the per-device part would start
+-- its workers again for every device (an analyst's fleet week took 42 s at
+-- 9M events, under row level security); jit off: the outage query is index
+-- lookups and window functions, which JIT does not speed up, and its estimate (a recursive walk of every
 -- device) crosses jit_above_cost: compiling it took 0.75 s of a 0.9 s
 -- answer at 1.6M events, and made a plan cached for one device pay it on
 -- every call
@@ -298,6 +300,7 @@ RETURNS SETOF chekt.device_downtime_entry
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 SET jit = off
+SET max_parallel_workers_per_gather = 0
 AS $$
 BEGIN
   IF from_ts IS NULL OR to_ts IS NULL OR from_ts > to_ts THEN

@@ -21,9 +21,11 @@
 
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "access/xact.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
@@ -43,6 +45,13 @@ typedef struct Scope
 } Scope;
 
 static Scope scope = {false, InvalidOid, false, NULL};
+
+/*
+ * The scope read in a parallel query, under its snapshot: it serves the
+ * rest of that command (every policy of the query asks), not later ones.
+ */
+static LocalTransactionId command_lxid = InvalidLocalTransactionId;
+static CommandId command_cid = InvalidCommandId;
 static uint64 scope_invalidations = 0;	/* counts the callbacks' calls */
 
 /* Forget the scope (relcache callback) */
@@ -161,7 +170,14 @@ read_scope(Oid user)
 	scope.every_app = every_app;
 	scope.apps = apps;
 	/* an invalidation that came while reading leaves it to be read again */
-	scope.valid = keep && scope_invalidations == invalidations;
+	scope.valid = scope_invalidations == invalidations;
+	if (keep)
+		command_lxid = InvalidLocalTransactionId;
+	else
+	{
+		command_lxid = MyProc->lxid;
+		command_cid = GetCurrentCommandId(false);
+	}
 }
 
 PG_FUNCTION_INFO_V1(chekt_visible_apps);
@@ -177,7 +193,9 @@ chekt_visible_apps(PG_FUNCTION_ARGS)
 	Oid			user = GetUserId();
 
 	(void) fcinfo;
-	if (!scope.valid || scope.user != user)
+	if (!scope.valid || scope.user != user ||
+		(command_lxid != InvalidLocalTransactionId &&
+		 (command_lxid != MyProc->lxid || command_cid != GetCurrentCommandId(false))))
 		read_scope(user);
 	if (scope.every_app)
 		PG_RETURN_NULL();
