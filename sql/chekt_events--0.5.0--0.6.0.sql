@@ -246,17 +246,6 @@ SELECT * FROM chekt.device_outages_between(NULL, '-infinity', 'infinity');
 
 COMMENT ON VIEW chekt.device_outages IS
   'every outage of every device of every app: from the offline event''s last_seen_at (else its created_at) to the next device.online of the same device and app, or, when that online never arrived, to the last_seen_at of the first later offline that proves the device was alive (ended_by seen_again, end_known false, downtime_s an upper bound); an online whose downtime_seconds disagrees with the start found leaves it in doubt (start_known false); an online without an offline before it counts back downtime_seconds, never before the device''s previous event; an offline with nothing after it is ongoing';
-COMMENT ON COLUMN chekt.device_outages.app IS 'the app of the device''s events';
-COMMENT ON COLUMN chekt.device_outages.device_id IS 'the device (unique within its app)';
-COMMENT ON COLUMN chekt.device_outages.site_id IS 'the device''s site, as its latest event of the outage gives it';
-COMMENT ON COLUMN chekt.device_outages.offline_at IS 'when the device went offline: the offline''s last_seen_at, else its created_at (for an online without an offline: counted back by its downtime_seconds, never before the device''s previous event)';
-COMMENT ON COLUMN chekt.device_outages.online_at IS 'when it came back (ended_by online), or the latest it can have come back (ended_by seen_again: when a later offline says it was last seen); NULL while the outage goes on';
-COMMENT ON COLUMN chekt.device_outages.downtime_s IS 'seconds from offline_at to online_at (until now for an ongoing outage); an upper bound when end_known is false, in doubt when start_known is false';
-COMMENT ON COLUMN chekt.device_outages.ongoing IS 'true while nothing has ended the outage';
-COMMENT ON COLUMN chekt.device_outages.ended_by IS 'online: a device.online ended it; seen_again: its online never arrived, but a later device.offline says the device was seen alive after the outage began; NULL while ongoing';
-COMMENT ON COLUMN chekt.device_outages.end_known IS 'true when a device.online ended the outage, false when the end is inferred (seen_again: it ended at or before online_at), NULL while ongoing';
-COMMENT ON COLUMN chekt.device_outages.start_known IS 'true unless the device.online that ended the outage reports a downtime_seconds more than 120 s away from it (CHeKT counts from its offline notice, sent after a 60 s debounce): then the start stands, taken from the offline (or for an online without an offline, from the previous online), but is in doubt, and chekt.delivery_gaps says so (downtime_disagrees)';
-COMMENT ON COLUMN chekt.device_outages.reported_downtime_s IS 'the downtime_seconds of the device.online that ended the outage, as CHeKT reported it (counted from its offline notice); NULL when there is none';
 
 CREATE TYPE chekt.device_downtime_entry AS (
   app                  text,
@@ -274,18 +263,28 @@ CREATE TYPE chekt.device_downtime_entry AS (
 );
 
 COMMENT ON TYPE chekt.device_downtime_entry IS 'a row of chekt.device_downtime(): an outage that overlaps the window';
-COMMENT ON COLUMN chekt.device_downtime_entry.app IS 'the app of the device''s events';
-COMMENT ON COLUMN chekt.device_downtime_entry.device_id IS 'the device (unique within its app)';
-COMMENT ON COLUMN chekt.device_downtime_entry.site_id IS 'the device''s site, as its latest event of the outage gives it';
-COMMENT ON COLUMN chekt.device_downtime_entry.offline_at IS 'when the device went offline: the offline''s last_seen_at, else its created_at (for an online without an offline: counted back by its downtime_seconds, never before the device''s previous event)';
-COMMENT ON COLUMN chekt.device_downtime_entry.online_at IS 'when it came back (ended_by online), or the latest it can have come back (ended_by seen_again); NULL while the outage goes on';
 COMMENT ON COLUMN chekt.device_downtime_entry.downtime_s IS 'length of the whole outage in seconds (until now for an ongoing one); an upper bound when end_known is false, in doubt when start_known is false';
 COMMENT ON COLUMN chekt.device_downtime_entry.in_window_s IS 'seconds of the outage inside the window; an upper bound when end_known is false, in doubt when start_known is false';
-COMMENT ON COLUMN chekt.device_downtime_entry.ongoing IS 'true while nothing has ended the outage';
-COMMENT ON COLUMN chekt.device_downtime_entry.ended_by IS 'online: a device.online ended it; seen_again: its online never arrived, but a later device.offline says the device was seen alive after the outage began; NULL while ongoing';
-COMMENT ON COLUMN chekt.device_downtime_entry.end_known IS 'true when a device.online ended the outage, false when the end is inferred, NULL while ongoing';
-COMMENT ON COLUMN chekt.device_downtime_entry.start_known IS 'true unless the device.online that ended the outage reports a downtime_seconds more than 120 s away from it (CHeKT counts from its offline notice, sent after a 60 s debounce): then the start stands, taken from the offline (or for an online without an offline, from the previous online), but is in doubt, and chekt.delivery_gaps says so (downtime_disagrees)';
-COMMENT ON COLUMN chekt.device_downtime_entry.reported_downtime_s IS 'the downtime_seconds of the device.online that ended the outage, as CHeKT reported it; NULL when there is none';
+
+-- the view, and device_downtime()'s rows but for their lengths, say of each
+-- column what the type says
+DO $$
+DECLARE
+  target text;
+  col record;
+BEGIN
+  FOREACH target IN ARRAY ARRAY['chekt.device_outages', 'chekt.device_downtime_entry'] LOOP
+    FOR col IN SELECT a.attname, pg_catalog.col_description(a.attrelid, a.attnum) AS description
+                 FROM pg_catalog.pg_attribute a
+                WHERE a.attrelid = (SELECT t.typrelid FROM pg_catalog.pg_type t WHERE t.oid = 'chekt.device_outage'::regtype)
+                  AND a.attnum > 0 AND NOT a.attisdropped
+                  AND NOT (target = 'chekt.device_downtime_entry' AND a.attname = 'downtime_s')
+    LOOP
+      EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', target, col.attname, col.description);
+    END LOOP;
+  END LOOP;
+END
+$$;
 
 -- no parallel workers: a Gather inside the per-device part would start
 -- its workers again for every device (an analyst's fleet week took 42 s at

@@ -45,14 +45,15 @@ typedef struct Scope
 } Scope;
 
 static Scope scope = {false, InvalidOid, false, NULL};
+static uint64 scope_invalidations = 0;	/* counts the callbacks' calls */
 
 /*
- * The scope read in a parallel query, under its snapshot: it serves the
- * rest of that command (every policy of the query asks), not later ones.
+ * When the scope was read in a parallel query, under its snapshot: the
+ * command it serves (every policy of that query asks), not later ones.
+ * InvalidLocalTransactionId when it was read under the latest snapshot.
  */
 static LocalTransactionId command_lxid = InvalidLocalTransactionId;
 static CommandId command_cid = InvalidCommandId;
-static uint64 scope_invalidations = 0;	/* counts the callbacks' calls */
 
 /* Forget the scope (relcache callback) */
 static void
@@ -89,7 +90,7 @@ chekt_analyst_scope_init(void)
  * Run a read-only SPI plan under a new snapshot, which it unregisters; in
  * a parallel query (where no new snapshot may be taken: the policies' first
  * call in a session can come in the leader of one) under the query's own,
- * and say that the answer is not to be kept.
+ * and say that the answer holds for this command only.
  */
 static int
 execute_latest(SPIPlanPtr plan, bool *keep)
@@ -122,7 +123,7 @@ execute_latest(SPIPlanPtr plan, bool *keep)
  * rows), under a new snapshot: the scope is kept beyond this query, so it
  * must be the latest committed one, not what an older snapshot (a
  * REPEATABLE READ transaction's, a cursor's) would show.  Read in a
- * parallel query, under the query's snapshot, it serves this call only.
+ * parallel query, under the query's snapshot, it serves that command only.
  */
 static void
 read_scope(Oid user)
