@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# chekt-ingest's memory is bounded under load: over twelve equal rounds of
-# 1,750 deliveries on 200 connections, its resident size levels off once
-# malloc has the buffers the load needs (request bodies, COPY buffers,
-# libpq's); from round 4 to round 12 (14,000 requests) it may move by
-# malloc's steps, under 4 MB, where a leak of 300 bytes a request would
-# add more.
+# chekt-ingest's memory is bounded under load: over 36 equal rounds of 1,750
+# deliveries on 200 connections (63,000 requests), its resident size levels
+# off once malloc has the buffers the load needs (request bodies, COPY
+# buffers, libpq's, libmicrohttpd's connection pools).  Resident size moves
+# by malloc's steps as it takes and gives back memory (seen in CI: up and
+# down by 2-6 MB between rounds, and a rise of 5.6 MB over rounds 4-12 that
+# was not a leak), so one reading against another is noise; the test
+# compares the median of rounds 7-12 with the median of rounds 31-36, 42,000
+# requests later, and allows 8 MB, where a leak of 200 bytes a request
+# would add more.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/receiver.sh"
 
@@ -19,7 +23,8 @@ trap 'rm -rf "$work"; receiver_cleanup' EXIT
 MALLOC_ARENA_MAX=2 start_receiver "$db"
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$RECEIVER_PID/status"; }
 
-for round in $(seq 12); do
+rounds=36
+for round in $(seq $rounds); do
   generate_stream "$db" centre memory-secret 300 "m$round" "$work/stream.tsv"
   bash scripts/post-stream.sh "$RECEIVER_URL/webhooks/centre" "$work/stream.tsv" 200 >"$work/answers"
   bad=$(awk '$3 != 200 && $3 != 401' "$work/answers" | wc -l)
@@ -27,7 +32,12 @@ for round in $(seq 12); do
   rss[$round]=$(rss_kb)
 done
 echo "resident kB after each round: ${rss[*]}"
-growth=$(( rss[12] - rss[4] ))
-[ "$growth" -le 4096 ] || fail "resident size grew by $growth kB from round 4 to round 12"
+# the median of rounds $1 to $2
+median() { printf '%s\n' "${rss[@]:$1:$(( $2 - $1 + 1 ))}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+early=$(median 7 12)
+late=$(median 31 36)
+growth=$(( late - early ))
+echo "median resident kB: rounds 7-12 $early, rounds 31-36 $late"
+[ "$growth" -le 8192 ] || fail "resident size grew by $growth kB from rounds 7-12 to rounds 31-36"
 stop_receiver
 [ "$RECEIVER_STATUS" = 0 ] || fail "exit status $RECEIVER_STATUS"
