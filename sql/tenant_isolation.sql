@@ -99,10 +99,15 @@ SELECT count(*) AS downtime_rows FROM chekt.device_downtime(NULL, '2026-05-26', 
 -- and function of the analytic surface
 --
 -- gaps of each app for the completeness report (app-a's alarm.resolved
--- above came without its alarm.created; app-b loses one too), and one
--- refused delivery of each
+-- above came without its alarm.created; app-b loses one too; at site S-1
+-- app-a's partition is armed again and app-b's disarmed again: the change
+-- between never came), and one refused delivery of each
 SELECT pg_temp.ev('app-b', 'b-ack-88', 'alarm.acknowledged', '2026-05-26 11:00:00+00',
-                  '{"alarm_id":"A-88","operator_id":"op-b"}') AS b_created_lost;
+                  '{"alarm_id":"A-88","operator_id":"op-b"}') AS b_created_lost,
+       pg_temp.ev('app-a', 'a-arm-2', 'partition.armed', '2026-05-27 22:00:00+00',
+                  '{"partition_id":"p-1","site_id":"S-1","mode":"away","by":"schedule"}') AS a_disarm_lost,
+       pg_temp.ev('app-b', 'b-dis-2', 'partition.disarmed', '2026-05-27 22:05:00+00',
+                  '{"partition_id":"p-1","site_id":"S-1","by":"user","operator_id":"op-b"}') AS b_arm_lost;
 SELECT app, chekt.ingest(app, '1779789600', 'sha256=' || repeat('0', 64), '{"id":"forged"}',
                          '2026-05-26 10:00:00+00') AS forged
   FROM (VALUES ('app-a'), ('app-b')) AS v (app);
@@ -143,6 +148,10 @@ LANGUAGE sql AS $$
               FROM chekt.device_downtime('cam-1', '-infinity', 'infinity', 'app-a')
   UNION ALL SELECT 'device_outages_between()', string_agg(DISTINCT app, ',')
               FROM chekt.device_outages_between(NULL, '-infinity', 'infinity')
+  UNION ALL SELECT 'site_delivery_gaps(S-1)', string_agg(DISTINCT app, ',')
+              FROM chekt.site_delivery_gaps('S-1', '-infinity', 'infinity')
+  UNION ALL SELECT 'site_delivery_gaps(S-1, app-a)', string_agg(DISTINCT app, ',')
+              FROM chekt.site_delivery_gaps('S-1', '-infinity', 'infinity', 'app-a')
 $$;
 GRANT EXECUTE ON FUNCTION pg_temp.apps_seen() TO PUBLIC;
 SELECT object, apps AS seen_by_owner FROM pg_temp.apps_seen();

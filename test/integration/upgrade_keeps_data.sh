@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Databases created at the first release (0.1.0), at 0.4.0 and at 0.5.0,
+# Databases created at the first release (0.1.0), at 0.4.0, 0.5.0 and 0.6.0,
 # holding apps, events and quarantined deliveries, are updated in place to
 # the default version:
 # the data stays, the new functions and views answer about it, ingest goes
@@ -184,6 +184,36 @@ got=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_05 -c "SELECT
 got=$(sql chekt_upgraded_05 -c "SELECT analyst::text || ':' || apps::text FROM chekt.analysts")
 [ "$got" = "chekt_upgrade_analyst:{app-a}" ] || fail "analysts after the update: $got"
 
+# 0.6.0, the last release without site_delivery_gaps(): its analyst, who
+# read the view, reads the function after the update, with the same rows
+PGOPTIONS="-c client_min_messages=warning" dropdb --if-exists chekt_upgraded_06
+createdb chekt_upgraded_06
+TEST_DATABASES+=(chekt_upgraded_06)
+sql chekt_upgraded_06 <<'SQL' >/dev/null
+CREATE EXTENSION chekt_events VERSION '0.6.0';
+SELECT chekt.add_secret('app-a', 'secret-a'), chekt.add_secret('app-b', 'secret-b');
+SELECT chekt.grant_analyst('chekt_upgrade_analyst', ARRAY['app-a']);
+SELECT chekt.ingest(app, extract(epoch FROM r)::bigint::text,
+                    chekt.sign(CASE app WHEN 'app-a' THEN 'secret-a' ELSE 'secret-b' END, extract(epoch FROM r)::bigint::text, b),
+                    b, r)
+  FROM (VALUES
+    ('app-a', '{"id":"p1","type":"partition.armed","created_at":"2026-06-01T22:00:00Z","data":{"partition_id":"p-1","site_id":"S-1"}}', timestamptz '2026-06-01 22:00:05+00'),
+    ('app-a', '{"id":"p2","type":"partition.armed","created_at":"2026-06-02T22:00:00Z","data":{"partition_id":"p-1","site_id":"S-1"}}', '2026-06-02 22:00:05+00'),
+    ('app-b', '{"id":"p1","type":"partition.disarmed","created_at":"2026-06-01T07:00:00Z","data":{"partition_id":"p-1","site_id":"S-1"}}', '2026-06-01 07:00:05+00'),
+    ('app-b', '{"id":"p2","type":"partition.disarmed","created_at":"2026-06-02T07:00:00Z","data":{"partition_id":"p-1","site_id":"S-1"}}', '2026-06-02 07:00:05+00')) AS v (app, b, r);
+SQL
+gaps_06="SELECT string_agg(concat_ws(':', app, day, kind, occurrences, example_id), ' ' ORDER BY app, day, kind) FROM chekt.delivery_gaps"
+before=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_06 -c "$gaps_06")
+[ "$before" = "app-a:2026-06-02:partition_disarm_missing:1:p-1" ] || fail "0.6.0's analyst of app-a reads as gaps: $before"
+sql chekt_upgraded_06 -c 'ALTER EXTENSION chekt_events UPDATE' >/dev/null
+got=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_06 -c "$gaps_06")
+[ "$got" = "$before" ] || fail "the analyst's gaps before the update: $before, after: $got"
+got=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_06 -c "SELECT string_agg(concat_ws(':', app, day, kind, occurrences, example_id), ' ')
+                                                                          FROM chekt.site_delivery_gaps('S-1', '2026-06-01', '2026-06-30')")
+[ "$got" = "$before" ] || fail "the analyst's site_delivery_gaps() after the update: $got"
+got=$(sql chekt_upgraded_06 -c "SELECT count(*) FROM chekt.site_delivery_gaps('S-1', '2026-06-01', '2026-06-30')")
+[ "$got" = 2 ] || fail "the owner's site_delivery_gaps() after the update: $got rows"
+
 fresh_db chekt_fresh
 sql chekt_fresh -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
 # every object of schema chekt as text: columns, constraints, indexes,
@@ -228,11 +258,11 @@ SELECT format('%s %s', e.extconfig::regclass[], e.extcondition) FROM pg_extensio
 ORDER BY 1;
 SQL
 }
-for upgraded in chekt_upgraded chekt_upgraded_04 chekt_upgraded_05; do
+for upgraded in chekt_upgraded chekt_upgraded_04 chekt_upgraded_05 chekt_upgraded_06; do
   [ $upgraded = chekt_upgraded ] && sql chekt_upgraded -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
   if ! diff <(schema $upgraded) <(schema chekt_fresh) >/dev/null; then
     diff <(schema $upgraded) <(schema chekt_fresh) | head -20
     fail "the schema of $upgraded differs from a fresh install"
   fi
 done
-echo "0.1.0, 0.4.0 (two apps, an analyst) and 0.5.0 (a lost online) with data updated to $default: data kept, new questions answered, same schema as a fresh install"
+echo "0.1.0, 0.4.0 (two apps, an analyst), 0.5.0 (a lost online) and 0.6.0 (a lost disarm) with data updated to $default: data kept, new questions answered, same schema as a fresh install"

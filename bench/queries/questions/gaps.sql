@@ -1,5 +1,5 @@
 -- the completeness report of one site over the last 30 days
-SELECT kind, sum(occurrences) FROM chekt.delivery_gaps
- WHERE app = 'bench-app' AND site_id = 'site_' || :s
-   AND day BETWEEN ((timestamptz :last - interval '30 days') AT TIME ZONE 'UTC')::date AND (timestamptz :last AT TIME ZONE 'UTC')::date
+SELECT kind, sum(occurrences)
+  FROM chekt.site_delivery_gaps('site_' || :s, ((timestamptz :last - interval '30 days') AT TIME ZONE 'UTC')::date,
+                                (timestamptz :last AT TIME ZONE 'UTC')::date, 'bench-app')
  GROUP BY kind ORDER BY kind;
