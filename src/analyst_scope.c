@@ -33,6 +33,7 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "compat.h"
 #include "analyst_scope.h"
 
 /* The scope of one user, or nothing */
@@ -176,7 +177,7 @@ read_scope(Oid user)
 		command_lxid = InvalidLocalTransactionId;
 	else
 	{
-		command_lxid = MyProc->lxid;
+		command_lxid = CHEKT_MY_LXID();
 		command_cid = GetCurrentCommandId(false);
 	}
 }
@@ -196,7 +197,7 @@ chekt_visible_apps(PG_FUNCTION_ARGS)
 	(void) fcinfo;
 	if (!scope.valid || scope.user != user ||
 		(command_lxid != InvalidLocalTransactionId &&
-		 (command_lxid != MyProc->lxid || command_cid != GetCurrentCommandId(false))))
+		 (command_lxid != CHEKT_MY_LXID() || command_cid != GetCurrentCommandId(false))))
 		read_scope(user);
 	if (scope.every_app)
 		PG_RETURN_NULL();

@@ -26,6 +26,7 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "compat.h"
 #include "authenticate.h"
 #include "chekt_protocol.h"
 #include "owner.h"

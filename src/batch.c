@@ -26,6 +26,7 @@
 
 #include "utils/memutils.h"
 
+#include "compat.h"
 #include "batch.h"
 #include "owner.h"
 #include "store_events.h"

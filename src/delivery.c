@@ -18,6 +18,7 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "compat.h"
 #include "delivery.h"
 
 static const char *const column_names[DELIVERY_NCOLUMNS] = {

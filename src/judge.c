@@ -24,6 +24,7 @@
 #include "mb/pg_wchar.h"
 #include "utils/memutils.h"
 
+#include "compat.h"
 #include "authenticate.h"
 #include "judge.h"
 #include "owner.h"

@@ -25,6 +25,7 @@
 #include "mb/pg_wchar.h"
 #include "utils/timestamp.h"
 
+#include "compat.h"
 #include "json_event.h"
 #include "parse.h"
 

@@ -16,6 +16,7 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
+#include "compat.h"
 #include "secret.h"
 
 /* Prefix Standard Webhooks puts before the base64 of a secret */
@@ -93,7 +94,7 @@ chekt_secret_key(ChektScheme scheme, const char *secret, size_t secret_len,
 		padded[b64_len++] = '=';
 
 	decoded = palloc(pg_b64_dec_len((int) b64_len));
-	decoded_len = pg_b64_decode(padded, (int) b64_len, decoded,
+	decoded_len = pg_b64_decode(padded, (int) b64_len, CHEKT_B64_BYTES_OUT(decoded),
 								pg_b64_dec_len((int) b64_len));
 	pfree(padded);
 	if (decoded_len <= 0)

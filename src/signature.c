@@ -29,6 +29,7 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
+#include "compat.h"
 #include "signature.h"
 #include "signature_header.h"
 
@@ -160,7 +161,7 @@ chekt_sign_standard_webhook(PG_FUNCTION_ARGS)
 						 text_bytes(PG_GETARG_TEXT_PP(3)), digest);
 
 	memcpy(signature, "v1,", 3);
-	b64_len = pg_b64_encode((const char *) digest, CHEKT_HMAC_LEN,
+	b64_len = pg_b64_encode(CHEKT_B64_BYTES_IN(digest), CHEKT_HMAC_LEN,
 							signature + 3, CHEKT_DIGEST_BASE64_LEN + 1);
 	if (b64_len != CHEKT_DIGEST_BASE64_LEN)
 		elog(ERROR, "base64 of an HMAC-SHA256 digest has %d characters", b64_len);

@@ -53,6 +53,7 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "compat.h"
 #include "owner.h"
 #include "store_events.h"
 #include "writer.h"
@@ -273,7 +274,7 @@ typedef struct EventsKey
 static EventsKey
 events_key(Relation events)
 {
-	EventsKey	key = {RelationGetPrimaryKeyIndex(events), -1, -1};
+	EventsKey	key = {chekt_primary_key_index(events), -1, -1};
 	HeapTuple	tuple;
 	Form_pg_index index;
 	int			k;
@@ -324,7 +325,7 @@ settle_against_stored(const Runs *runs)
 	AttrNumber	body_attnum = attnameAttNum(events, "body", false);
 	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
 	TupleTableSlot *slot = table_slot_create(events, NULL);
-	IndexScanDesc scan = index_beginscan(events, pkey, snapshot, 2, 0);
+	IndexScanDesc scan = chekt_index_beginscan(events, pkey, snapshot, 2, 0);
 	int			start;
 	int			end;
 

@@ -42,6 +42,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
+#include "compat.h"
 #include "owner.h"
 #include "writer.h"
 
@@ -190,18 +191,11 @@ can_multi_insert(ChektWriter *writer, Relation rel)
 static void
 begin_multi_insert(ChektWriter *writer, Relation rel)
 {
-	RangeTblEntry *rte = makeNode(RangeTblEntry);
 	int			i;
-
-	rte->rtekind = RTE_RELATION;
-	rte->relid = RelationGetRelid(rel);
-	rte->relkind = rel->rd_rel->relkind;
-	rte->rellockmode = RowExclusiveLock;
-	rte->requiredPerms = ACL_INSERT;
 
 	writer->rel = rel;
 	writer->estate = CreateExecutorState();
-	ExecInitRangeTable(writer->estate, list_make1(rte));
+	chekt_init_insert_range_table(writer->estate, rel);
 	writer->rri = makeNode(ResultRelInfo);
 	ExecInitResultRelation(writer->estate, writer->rri, 1);
 	ExecOpenIndices(writer->rri, false);
@@ -268,8 +262,7 @@ flush_slots(ChektWriter *writer)
 	for (i = 0; i < writer->nslots; i++)
 	{
 		if (writer->rri->ri_NumIndices > 0)
-			list_free(ExecInsertIndexTuples(writer->rri, writer->slots[i], estate,
-											false, false, NULL, NIL));
+			chekt_insert_index_tuples(writer->rri, writer->slots[i], estate);
 		ExecClearTuple(writer->slots[i]);
 		ResetPerTupleExprContext(estate);
 	}
