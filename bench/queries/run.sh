@@ -103,7 +103,7 @@ label() {
     device) echo "one device's downtime, 30 days" ;;
     fleet) echo "fleet downtime, one week" ;;
     lifecycle) echo "alarm_lifecycle, random site, 30 days" ;;
-    gaps) echo "delivery_gaps, random site, 30 days" ;;
+    gaps) echo "site_delivery_gaps(), random site, 30 days" ;;
   esac
 }
 echo
