@@ -20,7 +20,7 @@ packages=(
   default-jdk-headless          # java: the JDBC metadata check of the BI surface (test/bi)
   libpostgresql-jdbc-java       # pgjdbc, as BI tools use it
   unixodbc odbc-postgresql      # isql and psqlODBC, the ODBC check
-  bison flex zlib1g-dev         # building PostgreSQL 17 and 18 from Debian's source (scripts/pg-build.sh)
+  bison flex zlib1g-dev bzip2   # building PostgreSQL 17 and 18 from Debian's source (scripts/pg-build.sh)
 )
 
 missing=()

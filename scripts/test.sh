@@ -140,9 +140,18 @@ run_suite() {
 }
 
 for major in "${majors[@]}"; do
-  # each major in a subshell: its PATH, PG* settings and cluster end with it
-  ( run_suite "$major"; echo "$passed $failed $skipped ${failures[*]}" >"$log_dir/counts" )
-  read -r passed failed skipped rest <"$log_dir/counts"
-  read -r -a failures <<<"$rest"
+  # each major in a subshell: its PATH, PG* settings and cluster end with
+  # it; the counts come back in a file, failures one per line, and a suite
+  # that died before writing them is a failure of its own
+  rm -f "$log_dir/counts"
+  ( run_suite "$major"
+    { echo "$passed $failed $skipped"
+      for f in ${failures[@]+"${failures[@]}"}; do echo "$f"; done; } >"$log_dir/counts" )
+  status=$?
+  if [ "$status" -eq 0 ] && [ -s "$log_dir/counts" ]; then
+    { read -r passed failed skipped; mapfile -t failures; } <"$log_dir/counts"
+  else
+    record "pg$major/suite" 1 /dev/null
+  fi
 done
 finish

@@ -292,6 +292,7 @@ SELECT (SELECT count(*) FROM by_view) AS view_rows,
 -- what it refuses
 SELECT * FROM chekt.site_delivery_gaps(NULL, '2026-05-01', '2026-05-31');
 SELECT * FROM chekt.site_delivery_gaps('site_w', '2026-05-31', '2026-05-01');
+SELECT * FROM chekt.site_delivery_gaps('site_w', NULL, '2026-05-01');
 
 --
 -- the daily summary per site, in UTC days

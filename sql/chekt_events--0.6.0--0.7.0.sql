@@ -57,11 +57,17 @@ BEGIN
       USING ERRCODE = 'null_value_not_allowed',
             HINT = 'Pass a site_id; for every site, and for the gaps that carry no site, query the view chekt.delivery_gaps.';
   END IF;
-  IF from_day IS NULL OR to_day IS NULL OR from_day > to_day THEN
+  IF from_day IS NULL OR to_day IS NULL THEN
+    RAISE EXCEPTION 'the days must not be NULL'
+      USING ERRCODE = 'null_value_not_allowed',
+            DETAIL = format('from_day is %s, to_day is %s.', coalesce(from_day::text, 'NULL'), coalesce(to_day::text, 'NULL')),
+            HINT = 'Pass UTC days, both included, for example (now() AT TIME ZONE ''UTC'')::date - 30 and (now() AT TIME ZONE ''UTC'')::date; ''-infinity'' and ''infinity'' for every day.';
+  END IF;
+  IF from_day > to_day THEN
     RAISE EXCEPTION 'the days must run from a day to the same or a later day'
       USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = format('from_day is %s, to_day is %s.', coalesce(from_day::text, 'NULL'), coalesce(to_day::text, 'NULL')),
-            HINT = 'Pass, for example, current_date - 30 and current_date (UTC days, both included); pass NULL as app for every app.';
+            DETAIL = format('from_day is %s, to_day is %s.', from_day, to_day),
+            HINT = 'Pass the earlier day first.';
   END IF;
 
   -- two queries rather than one with "app IS NULL OR": a plan cached for

@@ -72,10 +72,11 @@ chekt_index_beginscan(Relation heap, Relation index, Snapshot snapshot,
 }
 
 /*
- * Give estate a range table of the one relation rel, to be inserted into
- * with the current user's INSERT privilege, as COPY FROM does (16 moved
- * the required permissions from the range table entry to RTEPermissionInfo;
- * 18 asks which entries survive pruning: this one)
+ * Give estate a range table of the one relation rel, to be inserted into,
+ * as COPY FROM builds it (16 moved the required permissions from the range
+ * table entry to RTEPermissionInfo; 18 asks which entries survive pruning:
+ * this one).  The INSERT privilege it records is not checked here: the
+ * writer inserts as the extension's owner (owner.c)
  */
 static inline void
 chekt_init_insert_range_table(EState *estate, Relation rel)

@@ -7,8 +7,8 @@
 # down by 2-6 MB between rounds, and a rise of 5.6 MB over rounds 4-12 that
 # was not a leak), so one reading against another is noise; the test
 # compares the median of rounds 7-12 with the median of rounds 31-36, 42,000
-# requests later, and allows 8 MB, where a leak of 200 bytes a request
-# would add more.
+# requests later, and allows 8 MB: a leak of 250 bytes a request (10.5 MB)
+# fails it.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/receiver.sh"
 
