@@ -9,9 +9,7 @@
 default=$(sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" chekt_events.control)
 [ "$default" != 0.1.0 ] || { echo "no upgrade to test: the default version is 0.1.0"; exit $SKIP; }
 
-PGOPTIONS="-c client_min_messages=warning" dropdb --if-exists chekt_upgraded
-createdb chekt_upgraded
-TEST_DATABASES+=(chekt_upgraded)
+fresh_db chekt_upgraded 0.1.0
 # released_rows VALUES: SQL that stores deliveries (app, secret, body) as the
 # ingest of the release the schema is at stored them, received at
 # 2026-05-26 10:30: the library installed is today's, and it ingests only
@@ -56,7 +54,6 @@ SQL
 }
 
 sql chekt_upgraded <<SQL >/dev/null
-CREATE EXTENSION chekt_events VERSION '0.1.0';
 SELECT chekt.add_secret('old-app', 'old-secret');
 $(released_rows "('old-app', 'old-secret', '{\"id\":\"e1\",\"type\":\"alarm.created\",\"created_at\":\"2026-05-26T10:21:34Z\",\"data\":{\"alarm_id\":\"A-1\",\"site_id\":\"S-1\"}}'),
   ('old-app', 'old-secret', '{\"id\":\"e2\",\"type\":\"alarm.acknowledged\",\"created_at\":\"2026-05-26T10:22:15Z\",\"data\":{\"alarm_id\":\"A-1\",\"operator_id\":\"op\"}}'),
@@ -84,13 +81,10 @@ SQL
 # and an analyst: every family row gets its event's app, every row and
 # count is kept, the analyst still reads every app, and ingest goes on per
 # app
-PGOPTIONS="-c client_min_messages=warning" dropdb --if-exists chekt_upgraded_04
-createdb chekt_upgraded_04
-TEST_DATABASES+=(chekt_upgraded_04)
+fresh_db chekt_upgraded_04 0.4.0
 PGOPTIONS="-c client_min_messages=warning" sql postgres -c "DROP ROLE IF EXISTS chekt_upgrade_analyst" -c "CREATE ROLE chekt_upgrade_analyst" >/dev/null
 trap 'drop_test_databases; sql postgres -c "DROP ROLE IF EXISTS chekt_upgrade_analyst" >/dev/null 2>&1' EXIT
 sql chekt_upgraded_04 <<SQL >/dev/null
-CREATE EXTENSION chekt_events VERSION '0.4.0';
 SELECT chekt.add_secret('app-a', 'secret-a'), chekt.add_secret('app-b', 'secret-b');
 $(released_rows "    ('app-a', 'secret-a', '{\"id\":\"a1\",\"type\":\"alarm.created\",\"created_at\":\"2026-05-26T10:21:34Z\",\"data\":{\"alarm_id\":\"A-1\",\"site_id\":\"S-1\"}}'),
     ('app-a', 'secret-a', '{\"id\":\"a2\",\"type\":\"alarm.acknowledged\",\"created_at\":\"2026-05-26T10:22:15Z\",\"data\":{\"alarm_id\":\"A-1\",\"operator_id\":\"op-a\"}}'),
@@ -142,11 +136,8 @@ got=$(sql chekt_upgraded_04 -c "SELECT chekt.ingest('app-b', '1779791400', chekt
 # it is an outage ended by that evidence and a known one, the data and the
 # analyst's scope are kept, and the analyst reads the completeness report of
 # its app
-PGOPTIONS="-c client_min_messages=warning" dropdb --if-exists chekt_upgraded_05
-createdb chekt_upgraded_05
-TEST_DATABASES+=(chekt_upgraded_05)
+fresh_db chekt_upgraded_05 0.5.0
 sql chekt_upgraded_05 <<'SQL' >/dev/null
-CREATE EXTENSION chekt_events VERSION '0.5.0';
 SELECT chekt.add_secret('app-a', 'secret-a'), chekt.add_secret('app-b', 'secret-b');
 SELECT chekt.grant_analyst('chekt_upgrade_analyst', ARRAY['app-a']);
 SELECT chekt.ingest(app, extract(epoch FROM r)::bigint::text,
@@ -186,11 +177,8 @@ got=$(sql chekt_upgraded_05 -c "SELECT analyst::text || ':' || apps::text FROM c
 
 # 0.6.0, the last release without site_delivery_gaps(): its analyst, who
 # read the view, reads the function after the update, with the same rows
-PGOPTIONS="-c client_min_messages=warning" dropdb --if-exists chekt_upgraded_06
-createdb chekt_upgraded_06
-TEST_DATABASES+=(chekt_upgraded_06)
+fresh_db chekt_upgraded_06 0.6.0
 sql chekt_upgraded_06 <<'SQL' >/dev/null
-CREATE EXTENSION chekt_events VERSION '0.6.0';
 SELECT chekt.add_secret('app-a', 'secret-a'), chekt.add_secret('app-b', 'secret-b');
 SELECT chekt.grant_analyst('chekt_upgrade_analyst', ARRAY['app-a']);
 SELECT chekt.ingest(app, extract(epoch FROM r)::bigint::text,

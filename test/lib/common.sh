@@ -21,12 +21,13 @@ sql() {
   psql -X -q -v ON_ERROR_STOP=1 -A -t -d "$db" "$@"
 }
 
-# Create a fresh database with the extension; drop it when the test ends.
+# Create a fresh database with the extension (its default version, or the
+# one given: fresh_db DB [VERSION]); drop it when the test ends.
 fresh_db() {
-  local db=$1
+  local db=$1 version=${2:-}
   PGOPTIONS="-c client_min_messages=warning" dropdb --if-exists "$db"
   createdb "$db"
-  sql "$db" -c 'CREATE EXTENSION chekt_events' >/dev/null
+  sql "$db" -c "CREATE EXTENSION chekt_events${version:+ VERSION '$version'}" >/dev/null
   TEST_DATABASES+=("$db")
 }
 TEST_DATABASES=()
