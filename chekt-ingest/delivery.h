@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * delivery.h
- *	  One webhook delivery on its way into chekt.inbox, and its answer
+ *	  One webhook delivery on its way into chekt_private.inbox, and its answer
  *
  *-------------------------------------------------------------------------
  */
@@ -19,8 +19,8 @@ struct Delivery;
 typedef void (*DeliverySettled) (struct Delivery *delivery);
 
 /*
- * The columns of a row of chekt.inbox, as the receiver got them.  Texts are
- * NUL-terminated valid UTF-8 (chekt.inbox's text columns take nothing
+ * The columns of a row of chekt_private.inbox, as the receiver got them.  Texts are
+ * NUL-terminated valid UTF-8 (chekt_private.inbox's text columns take nothing
  * else); a missing header is NULL.  The body is bytes, as received.
  */
 typedef struct Delivery

@@ -1,12 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * inbox_copy.c
- *	  One batch of deliveries, one COPY into chekt.inbox, one transaction
+ *	  One batch of deliveries, one COPY into chekt_private.inbox, one transaction
  *
  * The whole of the receiver's database protocol:
  *
  *	BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL chekt.log_outcomes = on;
- *	COPY chekt.inbox (app, received_at, ..., body_bytes, ...) FROM STDIN;
+ *	SET LOCAL search_path = pg_catalog, chekt_private, chekt, pg_temp;
+ *	COPY inbox (app, received_at, ..., body_bytes, ...) FROM STDIN;
  *	SELECT outcome, event_id FROM chekt.transaction_outcomes() ORDER BY ordinal;
  *	COMMIT;
  *
@@ -31,12 +32,18 @@
 #include "inbox_copy.h"
 #include "log.h"
 
+/*
+ * The inbox is chekt_private.inbox, or chekt.inbox in a database not yet
+ * updated to 0.8.0: named through a search_path set for the transaction
+ * (so that an update in between does not stop ingest), with pg_temp last.
+ */
 static const char *copy_sql =
-"COPY chekt.inbox (app, received_at, signed_at, signature, body_bytes, message_id, headers)"
+"COPY inbox (app, received_at, signed_at, signature, body_bytes, message_id, headers)"
 " FROM STDIN";
 
 static const char *begin_sql =
-"BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL chekt.log_outcomes = on";
+"BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL chekt.log_outcomes = on;"
+" SET LOCAL search_path = pg_catalog, chekt_private, chekt, pg_temp";
 
 static const char *outcomes_sql =
 "SELECT outcome, coalesce(event_id, '') FROM chekt.transaction_outcomes() ORDER BY ordinal";
@@ -242,7 +249,10 @@ inbox_connect(const char *conninfo, char *error, size_t errlen)
 	PQsetNoticeProcessor(conn, log_notice, NULL);
 	res = PQexec(conn,
 				 "SELECT to_regprocedure('chekt.transaction_outcomes()') IS NOT NULL,"
-				 "       (SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'chekt_events')");
+				 "       (SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'chekt_events'),"
+				 "       coalesce((SELECT pg_catalog.has_schema_privilege(n.oid, 'USAGE')"
+				 "                   FROM pg_catalog.pg_namespace n WHERE n.nspname = 'chekt_private'), true),"
+				 "       current_user");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		set_error(error, errlen, "%s", PQerrorMessage(conn));
 	else if (PQgetisnull(res, 0, 1))
@@ -253,6 +263,10 @@ inbox_connect(const char *conninfo, char *error, size_t errlen)
 		set_error(error, errlen,
 				  "database \"%s\" has chekt_events %s, which cannot report each row's outcome; run ALTER EXTENSION chekt_events UPDATE there",
 				  PQdb(conn), PQgetvalue(res, 0, 1));
+	else if (strcmp(PQgetvalue(res, 0, 2), "t") != 0)
+		set_error(error, errlen,
+				  "role \"%s\" may not use schema chekt_private, where the inbox of database \"%s\" is; run GRANT USAGE ON SCHEMA chekt_private TO \"%s\" there",
+				  PQgetvalue(res, 0, 3), PQdb(conn), PQgetvalue(res, 0, 3));
 	else
 	{
 		PQclear(res);

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * inbox_copy.h
- *	  One batch of deliveries, one COPY into chekt.inbox, one transaction
+ *	  One batch of deliveries, one COPY into chekt_private.inbox, one transaction
  *
  *-------------------------------------------------------------------------
  */

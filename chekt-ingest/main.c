@@ -2,7 +2,7 @@
  *
  * main.c
  *	  chekt-ingest: receives CHeKT webhooks over HTTP and COPYs them into
- *	  chekt.inbox, answering each request only once it is committed
+ *	  chekt_private.inbox, answering each request only once it is committed
  *
  *	http.c			requests in, answers out (libmicrohttpd)
  *	pump.c			the queue and its writer threads: group commit
@@ -50,7 +50,7 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-			"chekt-ingest receives CHeKT webhooks and stores them in chekt.inbox.\n"
+			"chekt-ingest receives CHeKT webhooks and stores them in chekt_private.inbox.\n"
 			"\n"
 			"Usage:\n"
 			"  chekt-ingest [OPTION]...                  serve POST /webhooks/{app}\n"

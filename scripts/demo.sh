@@ -119,10 +119,10 @@ step "asking the events"
 psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
 \pset footer off
 \echo 'stored:'
-SELECT (SELECT count(*) FROM chekt.events) AS events,
-       (SELECT sum(delivery_count) FROM chekt.events) AS deliveries_counted,
-       (SELECT count(DISTINCT event_type) FROM chekt.events) AS event_types,
-       (SELECT count(*) FROM chekt.rejected) AS quarantined;
+SELECT (SELECT count(*) FROM chekt_private.events) AS events,
+       (SELECT sum(delivery_count) FROM chekt_private.events) AS deliveries_counted,
+       (SELECT count(DISTINCT event_type) FROM chekt_private.events) AS event_types,
+       (SELECT count(*) FROM chekt_private.rejected) AS quarantined;
 \echo 'the timeline of the week''s last alarm that was dispatched:'
 SELECT at, event_type, actor, detail, since_created_s
   FROM chekt.alarm_timeline((SELECT alarm_id FROM chekt.alarm_lifecycle
@@ -154,7 +154,7 @@ SELECT app, coalesce(priority, '(created lost)') AS priority, count(*) AS alarms
  ORDER BY app, priority;
 \echo 'quarantine by reason:'
 SELECT reason, count(*) AS deliveries, min(detail) AS for_example
-  FROM chekt.rejected
+  FROM chekt_private.rejected
  GROUP BY reason
  ORDER BY count(*) DESC, reason;
 \echo 'the completeness report (chekt.delivery_gaps): what the answers had to infer because a delivery'

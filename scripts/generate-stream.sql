@@ -125,7 +125,7 @@ SELECT 'duplicate', event_id, body, abs(hashtext(event_id || 'again'))
 CREATE TEMP TABLE stream_secret AS SELECT :'secret'::text AS secret;
 \else
 CREATE TEMP TABLE stream_secret AS
-SELECT s.secret FROM chekt.app_secrets s WHERE s.app = :'app' ORDER BY s.secret_id DESC LIMIT 1;
+SELECT s.secret FROM chekt_private.app_secrets s WHERE s.app = :'app' ORDER BY s.secret_id DESC LIMIT 1;
 \endif
 
 CREATE TEMP TABLE stream_signed AS

@@ -327,10 +327,19 @@ SELECT count(*) AS alarms FROM chekt.alarm_lifecycle;
 SELECT count(*) AS timeline FROM chekt.alarm_timeline('A-1');
 SELECT count(*) AS outages FROM chekt.device_downtime(NULL, '-infinity', 'infinity');
 SELECT count(*) AS family_rows FROM chekt.alarm_events;
-SELECT secret FROM chekt.app_secrets;
-SELECT body FROM chekt.events;
-SELECT body FROM chekt.rejected;
-INSERT INTO chekt.inbox (app, body) VALUES ('centre', '{}');
+-- schema chekt holds exactly what it may open, which a BI tool browsing it
+-- lists: every relation there opens (none expected below); the rest is in
+-- chekt_private, which it may not even look into
+SELECT c.oid::regclass AS listed_but_not_readable
+  FROM pg_class c
+ WHERE c.relnamespace = 'chekt'::regnamespace AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
+   AND NOT has_table_privilege(c.oid, 'SELECT');
+SELECT has_schema_privilege('chekt', 'USAGE') AS uses_chekt,
+       has_schema_privilege('chekt_private', 'USAGE') AS uses_chekt_private;
+SELECT secret FROM chekt_private.app_secrets;
+SELECT body FROM chekt_private.events;
+SELECT body FROM chekt_private.rejected;
+INSERT INTO chekt_private.inbox (app, body) VALUES ('centre', '{}');
 DELETE FROM chekt.alarm_events;
 SELECT chekt.retry_rejected();
 RESET ROLE;
@@ -368,7 +377,7 @@ SELECT outcome, count(*) AS replayed_under_centre_2
   FROM (SELECT chekt.ingest('centre-2', extract(epoch FROM e.received_at)::bigint::text,
                             chekt.sign('centre-2-secret', extract(epoch FROM e.received_at)::bigint::text, e.body),
                             e.body, e.received_at) AS outcome
-          FROM chekt.events e, generate_series(1, 2) AS twice
+          FROM chekt_private.events e, generate_series(1, 2) AS twice
          WHERE e.app = 'centre' ORDER BY e.received_at DESC, e.event_id DESC, twice) AS r
  GROUP BY outcome ORDER BY outcome;
 CREATE TEMP TABLE answers_after AS SELECT * FROM answers;
@@ -391,7 +400,7 @@ SELECT count(*) AS cam_c_downtime_of_centre_2
   FROM chekt.device_downtime('cam-c', '2026-05-26', '2026-05-27', 'centre-2');
 
 -- clean up
-TRUNCATE chekt.events, chekt.rejected, chekt.alarm_events, chekt.device_events,
+TRUNCATE chekt_private.events, chekt_private.rejected, chekt.alarm_events, chekt.device_events,
          chekt.snapshot_events, chekt.verification_events, chekt.partition_events,
          chekt.relay_events RESTART IDENTITY;
-DELETE FROM chekt.apps;
+DELETE FROM chekt_private.apps;

@@ -1,27 +1,27 @@
 --
 -- Apps and their secrets: add_secret(), retire_secret(), alter_app(),
--- chekt.secret_status; rotation and expiry
+-- chekt_private.secret_status; rotation and expiry
 --
 
 -- registering a secret creates the app with the defaults
 SELECT chekt.add_secret('monitoring-centre', 'first-secret') AS first_id \gset
-SELECT app, scheme, replay_tolerance_s FROM chekt.apps ORDER BY app;
+SELECT app, scheme, replay_tolerance_s FROM chekt_private.apps ORDER BY app;
 SELECT secret_id = :first_id AS same_id, app, scheme, expires_at, is_active
-  FROM chekt.secret_status;
+  FROM chekt_private.secret_status;
 
 -- adding the same secret again is idempotent: same id, no second row
 SELECT chekt.add_secret('monitoring-centre', 'first-secret') = :first_id AS same_id;
-SELECT count(*) AS secrets FROM chekt.app_secrets;
+SELECT count(*) AS secrets FROM chekt_private.app_secrets;
 
 -- rotation: a second secret, both active at once
 SELECT chekt.add_secret('monitoring-centre', 'second-secret') AS second_id \gset
 SELECT count(*) FILTER (WHERE is_active) AS active
-  FROM chekt.secret_status WHERE app = 'monitoring-centre';
+  FROM chekt_private.secret_status WHERE app = 'monitoring-centre';
 
 -- retiring the old one leaves the new one active, without a warning
 SELECT chekt.retire_secret(:first_id);
 SELECT secret_id = :second_id AS is_second, is_active
-  FROM chekt.secret_status WHERE app = 'monitoring-centre' ORDER BY secret_id;
+  FROM chekt_private.secret_status WHERE app = 'monitoring-centre' ORDER BY secret_id;
 
 -- retiring the last one warns that the app now fails closed
 \set VERBOSITY terse
@@ -29,13 +29,13 @@ SELECT chekt.retire_secret(:second_id);
 
 -- re-adding a retired secret makes it active again, with its old id
 SELECT chekt.add_secret('monitoring-centre', 'second-secret') = :second_id AS same_id;
-SELECT is_active FROM chekt.secret_status WHERE secret_id = :second_id;
+SELECT is_active FROM chekt_private.secret_status WHERE secret_id = :second_id;
 
 -- scheduled retirement: active until then (one transaction: one now())
 BEGIN;
 SELECT chekt.retire_secret(:second_id, now() + interval '1 day');
 SELECT is_active, expires_at = now() + interval '1 day' AS expires_tomorrow
-  FROM chekt.secret_status WHERE secret_id = :second_id;
+  FROM chekt_private.secret_status WHERE secret_id = :second_id;
 COMMIT;
 \set VERBOSITY default
 
@@ -44,18 +44,18 @@ BEGIN;
 SELECT chekt.add_secret('monitoring-centre', 'third-secret', 'chekt',
                         now() + interval '2 hours') AS third_id \gset
 SELECT expires_at = now() + interval '2 hours' AS expires_in_two_hours
-  FROM chekt.secret_status WHERE secret_id = :third_id;
+  FROM chekt_private.secret_status WHERE secret_id = :third_id;
 COMMIT;
 
 -- a Standard Webhooks app
 SELECT chekt.add_secret('svix-app', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
                         'standard_webhooks') > 0 AS added;
-SELECT app, scheme FROM chekt.apps ORDER BY app;
+SELECT app, scheme FROM chekt_private.apps ORDER BY app;
 
 -- alter_app: tolerance and scheme
 SELECT chekt.alter_app('monitoring-centre', replay_tolerance_s => 600);
 SELECT chekt.alter_app('svix-app', scheme => 'chekt');
-SELECT app, scheme, replay_tolerance_s FROM chekt.apps ORDER BY app;
+SELECT app, scheme, replay_tolerance_s FROM chekt_private.apps ORDER BY app;
 
 -- user errors: each says what is wrong and how to fix it
 \set SHOW_CONTEXT never
@@ -78,8 +78,8 @@ SELECT chekt.alter_app('monitoring-centre', scheme => 'standard_webhooks');
 SELECT chekt.validate_secret('s', 'jwt');
 
 -- failed calls changed nothing
-SELECT app, scheme, replay_tolerance_s FROM chekt.apps ORDER BY app;
-SELECT count(*) AS secrets FROM chekt.app_secrets;
+SELECT app, scheme, replay_tolerance_s FROM chekt_private.apps ORDER BY app;
+SELECT count(*) AS secrets FROM chekt_private.app_secrets;
 
 -- no error message ever shows the secret, or any part of it
 DO $$
@@ -112,4 +112,4 @@ END
 $$;
 
 -- clean up for the tests that follow
-DELETE FROM chekt.apps;
+DELETE FROM chekt_private.apps;

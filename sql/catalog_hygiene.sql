@@ -9,7 +9,7 @@ SELECT c.oid::regclass AS relation, a.attname AS column_without_comment
   FROM pg_class c
   LEFT JOIN pg_attribute a
     ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
- WHERE c.relnamespace = 'chekt'::regnamespace
+ WHERE c.relnamespace IN ('chekt'::regnamespace, 'chekt_private'::regnamespace)
    AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
    AND (obj_description(c.oid, 'pg_class') IS NULL
         OR (a.attnum IS NOT NULL AND col_description(c.oid, a.attnum) IS NULL))
@@ -39,12 +39,12 @@ SELECT p.oid::regprocedure AS function,
  ORDER BY p.oid::regprocedure::text;
 
 -- every table holding configuration or user data is kept by pg_dump; the
--- only ones not kept are chekt.inbox (nothing stays in it) and the type
+-- only ones not kept are chekt_private.inbox (nothing stays in it) and the type
 -- catalog (reference data that CREATE EXTENSION and upgrade scripts write;
 -- dumping it too would make a restore insert every row twice)
 SELECT c.oid::regclass AS table_not_dumped
   FROM pg_class c
- WHERE c.relnamespace = 'chekt'::regnamespace
+ WHERE c.relnamespace IN ('chekt'::regnamespace, 'chekt_private'::regnamespace)
    AND c.relkind IN ('r', 'S')
    AND c.oid <> ALL (coalesce((SELECT e.extconfig FROM pg_extension e
                                 WHERE e.extname = 'chekt_events'), '{}'))

@@ -141,14 +141,14 @@ SELECT event_type,
   FROM catalog_payload
  ORDER BY event_type;
 
--- chekt.events keeps each body byte for byte, and its signature still verifies
+-- chekt_private.events keeps each body byte for byte, and its signature still verifies
 SELECT p.event_type, e.event_id, e.created_at, e.received_at, e.delivery_count,
        e.body = p.body AS body_exact,
        chekt.verify_signature('regress-secret', e.signed_at, e.body, e.signature) AS reverifies
   FROM catalog_payload p
-  JOIN chekt.events e USING (event_type)
+  JOIN chekt_private.events e USING (event_type)
  ORDER BY p.event_type;
-SELECT count(*) AS rejected FROM chekt.rejected;
+SELECT count(*) AS rejected FROM chekt_private.rejected;
 
 -- one row per event in its family table, every field in its typed column
 \x on
@@ -175,14 +175,14 @@ SELECT event_type,
  ORDER BY event_type;
 SELECT count(*) AS events, sum(delivery_count) AS deliveries,
        max(last_received_at) AS last_received_at, min(received_at) AS first_received_at
-  FROM chekt.events;
+  FROM chekt_private.events;
 SELECT (SELECT count(*) FROM chekt.alarm_events) + (SELECT count(*) FROM chekt.device_events)
      + (SELECT count(*) FROM chekt.snapshot_events) + (SELECT count(*) FROM chekt.verification_events)
      + (SELECT count(*) FROM chekt.partition_events) + (SELECT count(*) FROM chekt.relay_events)
        AS family_rows;
 
 -- clean up for the tests that follow
-TRUNCATE chekt.events, chekt.rejected, chekt.alarm_events, chekt.device_events,
+TRUNCATE chekt_private.events, chekt_private.rejected, chekt.alarm_events, chekt.device_events,
          chekt.snapshot_events, chekt.verification_events, chekt.partition_events,
          chekt.relay_events;
-DELETE FROM chekt.apps;
+DELETE FROM chekt_private.apps;

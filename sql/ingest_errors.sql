@@ -22,7 +22,7 @@ LANGUAGE sql AS $$
 $$;
 
 -- A constraint of the user's that the second event breaks
-ALTER TABLE chekt.events ADD CONSTRAINT errors_no_boom CHECK (body NOT LIKE '%BOOM%');
+ALTER TABLE chekt_private.events ADD CONSTRAINT errors_no_boom CHECK (body NOT LIKE '%BOOM%');
 
 -- EXCEPTION block around two ingests, the second failing: the handler runs
 -- and the block's work, the first event included, is rolled back
@@ -36,7 +36,7 @@ BEGIN
   END;
 END
 $$;
-SELECT count(*) AS events_kept FROM chekt.events WHERE event_id LIKE 'exc-%';
+SELECT count(*) AS events_kept FROM chekt_private.events WHERE event_id LIKE 'exc-%';
 
 -- the same block with work before it: that work stays
 DO $$
@@ -51,7 +51,7 @@ BEGIN
   PERFORM pg_temp.alarm('after-block');
 END
 $$;
-SELECT event_id FROM chekt.events WHERE event_id LIKE '%block%' ORDER BY 1;
+SELECT event_id FROM chekt_private.events WHERE event_id LIKE '%block%' ORDER BY 1;
 
 -- A failing constraint inside one statement of many rows (COPY goes the
 -- same way): the statement fails, nothing of it is stored, and the
@@ -59,7 +59,7 @@ SELECT event_id FROM chekt.events WHERE event_id LIKE '%block%' ORDER BY 1;
 -- warning
 BEGIN;
 SAVEPOINT before_bad;
-INSERT INTO chekt.inbox (app, received_at, signed_at, signature, body)
+INSERT INTO chekt_private.inbox (app, received_at, signed_at, signature, body)
 SELECT 'errors', '2026-05-26 10:30:00+00', '1779791400', chekt.sign('errors-secret', '1779791400', b), b
   FROM (SELECT json_build_object('id', id, 'type', 'alarm.created', 'created_at', '2026-05-26T10:21:34Z',
                                  'data', json_build_object('alarm_id', 'A', 'site_id', 'S', 'priority', p))::text
@@ -67,21 +67,21 @@ SELECT 'errors', '2026-05-26 10:30:00+00', '1779791400', chekt.sign('errors-secr
 ROLLBACK TO before_bad;
 SELECT pg_temp.alarm('copy-after');
 COMMIT;
-SELECT event_id FROM chekt.events WHERE event_id LIKE 'copy-%' ORDER BY 1;
+SELECT event_id FROM chekt_private.events WHERE event_id LIKE 'copy-%' ORDER BY 1;
 
 -- in autocommit: the failed statement leaves no transaction behind
-INSERT INTO chekt.inbox (app, received_at, signed_at, signature, body)
+INSERT INTO chekt_private.inbox (app, received_at, signed_at, signature, body)
 SELECT 'errors', '2026-05-26 10:30:00+00', '1779791400', chekt.sign('errors-secret', '1779791400', b), b
   FROM (SELECT '{"id":"auto-boom","type":"alarm.created","created_at":"2026-05-26T10:21:34Z","data":{"alarm_id":"A","site_id":"S","priority":"BOOM"}}') AS x (b);
 SELECT 1 AS still_usable;
 ROLLBACK;
 SELECT state, backend_xid IS NULL AS no_transaction FROM pg_stat_activity WHERE pid = pg_backend_pid();
 
--- ingest as a role that may only insert into chekt.inbox: after an error,
+-- ingest as a role that may only insert into chekt_private.inbox: after an error,
 -- the session is back to that role, with its own search_path
 CREATE ROLE regress_errors_feeder;
-GRANT USAGE ON SCHEMA chekt TO regress_errors_feeder;
-GRANT INSERT ON chekt.inbox TO regress_errors_feeder;
+GRANT USAGE ON SCHEMA chekt, chekt_private TO regress_errors_feeder;
+GRANT INSERT ON chekt_private.inbox TO regress_errors_feeder;
 GRANT EXECUTE ON FUNCTION chekt.ingest(text, text, text, text, timestamptz, text) TO regress_errors_feeder;
 -- (it replays a delivery received on 2026-05-26: it needs the backfill right)
 SELECT chekt.grant_backfill('regress_errors_feeder');
@@ -99,7 +99,7 @@ DROP ROLE regress_errors_feeder;
 -- and ingest goes on as before
 
 SELECT pg_temp.alarm('count-1'), pg_temp.alarm('count-1');
-SELECT event_id, delivery_count FROM chekt.events WHERE event_id = 'count-1';
+SELECT event_id, delivery_count FROM chekt_private.events WHERE event_id = 'count-1';
 
 -- ingest's trigger on a table of the wrong shape says so, and reads nothing
 CREATE TABLE public.not_an_inbox (app integer, received_at timestamptz, signed_at text,
@@ -109,7 +109,7 @@ CREATE TRIGGER inbox_receive BEFORE INSERT ON public.not_an_inbox
 INSERT INTO public.not_an_inbox VALUES (1, now(), '1', 'x', '{}', NULL, NULL);
 DROP TABLE public.not_an_inbox;
 
-ALTER TABLE chekt.events DROP CONSTRAINT errors_no_boom;
+ALTER TABLE chekt_private.events DROP CONSTRAINT errors_no_boom;
 DELETE FROM chekt.alarm_events;
-DELETE FROM chekt.events;
-DELETE FROM chekt.rejected;
+DELETE FROM chekt_private.events;
+DELETE FROM chekt_private.rejected;

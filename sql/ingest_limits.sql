@@ -8,7 +8,7 @@
 SET TimeZone = 'UTC';
 SELECT chekt.add_secret('limits', 'limits-secret') > 0 AS added;
 
--- A signed delivery of a body, as chekt.inbox takes it
+-- A signed delivery of a body, as chekt_private.inbox takes it
 CREATE FUNCTION pg_temp.signed(body text, app text DEFAULT 'limits',
                                OUT app text, OUT received_at timestamptz,
                                OUT signed_at text, OUT signature text, OUT body text)
@@ -32,14 +32,14 @@ $$;
 
 -- One statement, four rows: good, long id, good, long alarm_id.  The good
 -- ones are stored, the long ones quarantined; nothing fails.
-INSERT INTO chekt.inbox (app, received_at, signed_at, signature, body)
+INSERT INTO chekt_private.inbox (app, received_at, signed_at, signature, body)
 SELECT (pg_temp.signed(b)).*
   FROM (VALUES (pg_temp.alarm('good-1')),
                (pg_temp.alarm(pg_temp.noise(3200))),
                (pg_temp.alarm('good-2', alarm_id => 'A-2')),
                (pg_temp.alarm('long-alarm', alarm_id => pg_temp.noise(3200)))) AS v (b);
-SELECT event_id FROM chekt.events ORDER BY event_id;
-SELECT reason, detail, event_id FROM chekt.rejected ORDER BY rejected_id;
+SELECT event_id FROM chekt_private.events ORDER BY event_id;
+SELECT reason, detail, event_id FROM chekt_private.rejected ORDER BY rejected_id;
 
 -- exactly at the limit is a key like any other; one byte more is not
 SELECT chekt.ingest(app, signed_at, signature, body, received_at)
@@ -51,7 +51,7 @@ SELECT chekt.ingest(app, signed_at, signature, body, received_at)
 -- bytes, not characters: 67 three-byte characters are 201 bytes
 SELECT chekt.ingest(app, signed_at, signature, body, received_at)
   FROM pg_temp.signed(pg_temp.alarm(repeat('€', 67)));
-SELECT reason, detail FROM chekt.rejected WHERE rejected_id > 2 ORDER BY rejected_id;
+SELECT reason, detail FROM chekt_private.rejected WHERE rejected_id > 2 ORDER BY rejected_id;
 
 -- Which fields are keys follows the schema: every id (its column compares
 -- byte by byte, COLLATE "C") and every string field whose column a btree
@@ -75,7 +75,7 @@ SELECT f.event_type, f.field,
 CREATE INDEX alarm_events_location_idx ON chekt.alarm_events (lower(location));
 SELECT chekt.ingest(app, signed_at, signature, body, received_at)
   FROM pg_temp.signed('{"id":"long-location","type":"alarm.created","created_at":"2026-05-26T10:21:34Z","data":{"alarm_id":"A-9","site_id":"S-1","location":"' || repeat('l', 201) || '"}}');
-SELECT detail FROM chekt.rejected WHERE body LIKE '%long-location%';
+SELECT detail FROM chekt_private.rejected WHERE body LIKE '%long-location%';
 DROP INDEX chekt.alarm_events_location_idx;
 -- a long field no index covers is stored whole
 SELECT chekt.ingest(app, signed_at, signature, body, received_at)
@@ -84,7 +84,7 @@ SELECT chekt.ingest(app, signed_at, signature, body, received_at)
 -- An app name longer than any app can have is unknown, without a look
 SELECT chekt.ingest(app, signed_at, signature, body, received_at)
   FROM pg_temp.signed(pg_temp.alarm('long-app'), app => repeat('p', 201));
-SELECT reason, detail, length(app) FROM chekt.rejected WHERE body LIKE '%long-app%';
+SELECT reason, detail, length(app) FROM chekt_private.rejected WHERE body LIKE '%long-app%';
 -- and cannot be registered, nor one a URL segment cannot carry
 SELECT chekt.add_secret(repeat('p', 201), 'secret');
 SELECT chekt.add_secret('a/b', 'secret');
@@ -99,7 +99,7 @@ SELECT chekt.ingest(app, signed_at, signature, body, received_at)
 INSERT INTO chekt.event_types VALUES ('alarm.escalated', 'alarm', 'test type');
 INSERT INTO chekt.event_fields VALUES ('alarm.escalated', 'alarm_id', 'alarm_id', 'string', true);
 SELECT chekt.retry_rejected('unknown_type') AS passed;
-SELECT reason, left(detail, 40) AS detail FROM chekt.rejected WHERE body LIKE '%alarm.escalated%';
+SELECT reason, left(detail, 40) AS detail FROM chekt_private.rejected WHERE body LIKE '%alarm.escalated%';
 SELECT event_id FROM chekt.alarm_events WHERE event_type = 'alarm.escalated';
 DELETE FROM chekt.event_fields WHERE event_type = 'alarm.escalated';
 DELETE FROM chekt.event_types WHERE event_type = 'alarm.escalated';
@@ -108,5 +108,5 @@ DELETE FROM chekt.event_types WHERE event_type = 'alarm.escalated';
 SELECT outcome, class, http_status FROM chekt.outcomes();
 
 DELETE FROM chekt.alarm_events;
-DELETE FROM chekt.events;
-DELETE FROM chekt.rejected;
+DELETE FROM chekt_private.events;
+DELETE FROM chekt_private.rejected;

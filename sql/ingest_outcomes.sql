@@ -24,14 +24,14 @@ $$;
 -- off by default: nothing is logged
 SHOW chekt.log_outcomes;
 BEGIN;
-INSERT INTO chekt.inbox (app, signed_at, signature, body_bytes) SELECT 'oc', * FROM pg_temp.signed(pg_temp.event('oc-0'));
+INSERT INTO chekt_private.inbox (app, signed_at, signature, body_bytes) SELECT 'oc', * FROM pg_temp.signed(pg_temp.event('oc-0'));
 SELECT count(*) AS logged FROM chekt.transaction_outcomes();
 COMMIT;
 
 -- on: each row's outcome, in the order the rows came, across statements
 SET chekt.log_outcomes = on;
 BEGIN;
-INSERT INTO chekt.inbox (app, signed_at, signature, body_bytes)
+INSERT INTO chekt_private.inbox (app, signed_at, signature, body_bytes)
 SELECT 'oc', s.* FROM (VALUES (1, pg_temp.event('oc-1')),
                               (2, pg_temp.event('oc-0')),                    -- already stored
                               (3, '\x7b226964223a20ff7d'::bytea),            -- bad UTF-8
@@ -39,17 +39,17 @@ SELECT 'oc', s.* FROM (VALUES (1, pg_temp.event('oc-1')),
                               (5, convert_to('{"id":1}', 'UTF8'))) AS v (n, b),
        LATERAL pg_temp.signed(b) AS s
  ORDER BY n;
-INSERT INTO chekt.inbox (app, signed_at, signature, body_bytes)
+INSERT INTO chekt_private.inbox (app, signed_at, signature, body_bytes)
 SELECT 'oc', signed_at, 'forged', body_bytes FROM pg_temp.signed(pg_temp.event('oc-2'));
-INSERT INTO chekt.inbox (app, signed_at, signature, body_bytes)
+INSERT INTO chekt_private.inbox (app, signed_at, signature, body_bytes)
 SELECT 'nobody', * FROM pg_temp.signed(pg_temp.event('oc-3'));
 SELECT chekt.ingest('oc', signed_at, signature, convert_from(body_bytes, 'UTF8'))
   FROM pg_temp.signed(pg_temp.event('oc-4'));
 -- a rolled back savepoint takes back its rows' outcomes
 SAVEPOINT s;
-INSERT INTO chekt.inbox (app, signed_at, signature, body_bytes) SELECT 'oc', * FROM pg_temp.signed(pg_temp.event('oc-5'));
+INSERT INTO chekt_private.inbox (app, signed_at, signature, body_bytes) SELECT 'oc', * FROM pg_temp.signed(pg_temp.event('oc-5'));
 ROLLBACK TO s;
-INSERT INTO chekt.inbox (app, signed_at, signature, body_bytes) SELECT 'oc', * FROM pg_temp.signed(pg_temp.event('oc-6'));
+INSERT INTO chekt_private.inbox (app, signed_at, signature, body_bytes) SELECT 'oc', * FROM pg_temp.signed(pg_temp.event('oc-6'));
 SELECT * FROM chekt.transaction_outcomes();
 COMMIT;
 
@@ -58,26 +58,26 @@ SELECT count(*) AS logged_after_commit FROM chekt.transaction_outcomes();
 
 -- the bad bodies are kept byte for byte, with where they go wrong
 SELECT reason, body, body_bytes, detail
-  FROM chekt.rejected WHERE app = 'oc' AND body_bytes IS NOT NULL ORDER BY rejected_id;
+  FROM chekt_private.rejected WHERE app = 'oc' AND body_bytes IS NOT NULL ORDER BY rejected_id;
 -- valid text given as bytes is ingested like text (the é included)
 SELECT event_id, site_id FROM chekt.device_events WHERE event_id LIKE 'oc-%' ORDER BY event_id;
 
 -- a retry keeps them as they are
 SELECT chekt.retry_rejected('malformed_json') AS passed;
-SELECT count(*) AS still_bytes FROM chekt.rejected
+SELECT count(*) AS still_bytes FROM chekt_private.rejected
  WHERE app = 'oc' AND body_bytes IS NOT NULL AND retries = 1;
 
 -- COPY takes bytes too, and a bad body does not fail the COPY
-COPY chekt.inbox (app, signed_at, signature, body_bytes) FROM STDIN;
+COPY chekt_private.inbox (app, signed_at, signature, body_bytes) FROM STDIN;
 oc	1779789600	0000	\\x00ff
 \.
-SELECT reason, body_bytes FROM chekt.rejected WHERE body_bytes = '\x00ff';
+SELECT reason, body_bytes FROM chekt_private.rejected WHERE body_bytes = '\x00ff';
 
 -- exactly one of body and body_bytes
-INSERT INTO chekt.inbox (app, body, body_bytes) VALUES ('oc', '{}', '\x7b7d');
-INSERT INTO chekt.inbox (app) VALUES ('oc');
+INSERT INTO chekt_private.inbox (app, body, body_bytes) VALUES ('oc', '{}', '\x7b7d');
+INSERT INTO chekt_private.inbox (app) VALUES ('oc');
 RESET chekt.log_outcomes;
 
 -- clean up for the tests that follow
-TRUNCATE chekt.events, chekt.rejected, chekt.device_events;
-DELETE FROM chekt.apps;
+TRUNCATE chekt_private.events, chekt_private.rejected, chekt.device_events;
+DELETE FROM chekt_private.apps;

@@ -1,5 +1,5 @@
 --
--- A role that feeds deliveries needs INSERT on chekt.inbox (and EXECUTE on
+-- A role that feeds deliveries needs INSERT on chekt_private.inbox (and EXECUTE on
 -- chekt.ingest() to use it), nothing else: ingest reads secrets and writes
 -- the event tables as the inbox owner, and the feeder can read neither
 --
@@ -8,8 +8,8 @@ SET TimeZone = 'UTC';
 SELECT chekt.add_secret('feeder-app', 'feeder-secret') > 0 AS added;
 
 CREATE ROLE regress_chekt_feeder;
-GRANT USAGE ON SCHEMA chekt TO regress_chekt_feeder;
-GRANT INSERT ON chekt.inbox TO regress_chekt_feeder;
+GRANT USAGE ON SCHEMA chekt, chekt_private TO regress_chekt_feeder;
+GRANT INSERT ON chekt_private.inbox TO regress_chekt_feeder;
 GRANT EXECUTE ON FUNCTION chekt.ingest(text, text, text, text, timestamptz, text) TO regress_chekt_feeder;
 CREATE ROLE regress_chekt_stranger;
 GRANT USAGE ON SCHEMA chekt TO regress_chekt_stranger;
@@ -27,15 +27,15 @@ GRANT SELECT ON signed TO regress_chekt_feeder, regress_chekt_stranger;
 
 SET ROLE regress_chekt_feeder;
 -- feeding works, by INSERT and by chekt.ingest()
-INSERT INTO chekt.inbox (app, signed_at, signature, body)
+INSERT INTO chekt_private.inbox (app, signed_at, signature, body)
 SELECT 'feeder-app', ts, sig, b FROM signed WHERE i = 1;
 SELECT chekt.ingest('feeder-app', ts, sig, b) FROM signed WHERE i = 2;
-INSERT INTO chekt.inbox (app, signed_at, signature, body)
+INSERT INTO chekt_private.inbox (app, signed_at, signature, body)
 SELECT 'feeder-app', ts, 'sha256=' || repeat('0', 64), b FROM signed WHERE i = 3;
 -- reading what ingest reads or writes does not
-SELECT secret FROM chekt.app_secrets;
-SELECT count(*) FROM chekt.events;
-SELECT count(*) FROM chekt.rejected;
+SELECT secret FROM chekt_private.app_secrets;
+SELECT count(*) FROM chekt_private.events;
+SELECT count(*) FROM chekt_private.rejected;
 SELECT count(*) FROM chekt.device_events;
 SELECT chekt.retry_rejected();
 RESET ROLE;
@@ -46,9 +46,9 @@ SELECT chekt.ingest('feeder-app', ts, sig, b) FROM signed WHERE i = 1;
 RESET ROLE;
 
 -- what the feeder delivered arrived, written by the owner's rights
-SELECT event_id, delivery_count FROM chekt.events ORDER BY event_id;
+SELECT event_id, delivery_count FROM chekt_private.events ORDER BY event_id;
 SELECT device_id FROM chekt.device_events ORDER BY device_id;
-SELECT reason, event_id FROM chekt.rejected;
+SELECT reason, event_id FROM chekt_private.rejected;
 
 -- a search_path the caller controls changes nothing in what ingest does:
 -- here an equality operator on text that always says no, which would turn
@@ -62,25 +62,26 @@ SET search_path = regress_trap, pg_catalog, public;
 SELECT 'a'::text = 'a'::text AS trap_is_armed;
 SELECT chekt.ingest('feeder-app', ts, sig, b) AS second_delivery FROM signed WHERE i = 2;
 RESET search_path;
-SELECT event_id, delivery_count FROM chekt.events WHERE event_id = 'evt_feed_2';
+SELECT event_id, delivery_count FROM chekt_private.events WHERE event_id = 'evt_feed_2';
 
 -- under session_replication_role = replica (where ordinary triggers stay
 -- silent) an inbox row is still verified, not kept
 SET session_replication_role = replica;
-INSERT INTO chekt.inbox (app, signed_at, signature, body)
+INSERT INTO chekt_private.inbox (app, signed_at, signature, body)
 SELECT 'feeder-app', ts, sig, replace(b, 'evt_feed_', 'evt_replica_') FROM signed WHERE i = 1;
 RESET session_replication_role;
-SELECT (SELECT count(*) FROM chekt.inbox) AS left_in_inbox,
-       (SELECT count(*) FROM chekt.rejected WHERE body LIKE '%evt_replica_%') AS refused_as_forged;
+SELECT (SELECT count(*) FROM chekt_private.inbox) AS left_in_inbox,
+       (SELECT count(*) FROM chekt_private.rejected WHERE body LIKE '%evt_replica_%') AS refused_as_forged;
 
 -- clean up
 DROP SCHEMA regress_trap CASCADE;
-TRUNCATE chekt.events, chekt.rejected, chekt.device_events;
-DELETE FROM chekt.apps;
+TRUNCATE chekt_private.events, chekt_private.rejected, chekt.device_events;
+DELETE FROM chekt_private.apps;
 REVOKE ALL ON body, signed FROM regress_chekt_feeder, regress_chekt_stranger;
-REVOKE ALL ON chekt.inbox FROM regress_chekt_feeder;
+REVOKE ALL ON chekt_private.inbox FROM regress_chekt_feeder;
 REVOKE ALL ON FUNCTION chekt.ingest(text, text, text, text, timestamptz, text)
   FROM regress_chekt_feeder, regress_chekt_stranger;
 REVOKE USAGE ON SCHEMA chekt FROM regress_chekt_feeder, regress_chekt_stranger;
+REVOKE USAGE ON SCHEMA chekt_private FROM regress_chekt_feeder;
 DROP ROLE regress_chekt_feeder;
 DROP ROLE regress_chekt_stranger;

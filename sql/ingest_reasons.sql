@@ -1,6 +1,6 @@
 --
 -- Every refusal reason, in the order ingest checks them, with the detail a
--- person acts on; every refused delivery is kept whole in chekt.rejected
+-- person acts on; every refused delivery is kept whole in chekt_private.rejected
 --
 
 SET TimeZone = 'UTC';
@@ -18,7 +18,7 @@ CREATE FUNCTION pg_temp.try(body text,
                             OUT kept_whole boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
-  last_rejected bigint := (SELECT coalesce(max(rejected_id), 0) FROM chekt.rejected);
+  last_rejected bigint := (SELECT coalesce(max(rejected_id), 0) FROM chekt_private.rejected);
   signature_header text := 'sha256=' || chekt.sign(secret, signed_at, body);
 BEGIN
   outcome := chekt.ingest(app, signed_at, signature_header, body, received_at);
@@ -26,7 +26,7 @@ BEGIN
          r.body = try.body AND r.signed_at = try.signed_at AND r.signature = signature_header
            AND r.received_at = try.received_at AND r.app = try.app
     INTO detail, event_id, kept_whole
-    FROM chekt.rejected r
+    FROM chekt_private.rejected r
    WHERE r.rejected_id > last_rejected;
 END
 $$;
@@ -53,7 +53,7 @@ SELECT * FROM pg_temp.try('{"id":"e4"}', secret => 'wrong-secret');
 SELECT * FROM pg_temp.try('this is not JSON', secret => 'wrong-secret');
 SELECT chekt.ingest('regress', '1779791400', NULL, '{"id":"e5"}', '2026-05-26 10:30:00+00') AS missing_signature;
 SELECT chekt.ingest('regress', NULL, 'sha256=00', '{"id":"e6"}', '2026-05-26 10:30:00+00') AS missing_timestamp;
-SELECT reason, detail FROM chekt.rejected WHERE body IN ('{"id":"e5"}', '{"id":"e6"}') ORDER BY rejected_id;
+SELECT reason, detail FROM chekt_private.rejected WHERE body IN ('{"id":"e5"}', '{"id":"e6"}') ORDER BY rejected_id;
 -- a signature over another body
 SELECT chekt.ingest('regress', '1779791400', chekt.sign('regress-secret', '1779791400', '{"id":"e7"}'),
                     '{"id":"e7x"}', '2026-05-26 10:30:00+00') AS other_body;
@@ -93,7 +93,7 @@ SELECT outcome FROM pg_temp.try('{"id":"e15","pad":"' || repeat('x', 2000) || '"
 -- oversize comes before JSON is parsed, and the limit itself is allowed
 SELECT outcome FROM pg_temp.try(repeat('[', 2000));
 SELECT outcome FROM pg_temp.try('{"id":"e16","type":"alarm.acknowledged","created_at":"2026-05-26T10:20:00Z","data":{"alarm_id":"A-16"},"pad":"' || repeat('x', 1024 - 110 - 2) || '"}');
-SELECT octet_length(body) FROM chekt.events WHERE event_id = 'e16';
+SELECT octet_length(body) FROM chekt_private.events WHERE event_id = 'e16';
 RESET chekt.max_body_bytes;
 
 --
@@ -151,7 +151,7 @@ SELECT c.created_at,
                ('2028-02-29T23:59:59Z'), ('2026-12-31T23:59:60Z')) AS c (created_at);
 SELECT v.created_at AS given, v.outcome, e.created_at AS stored
   FROM valid_spelling v
-  LEFT JOIN chekt.events e ON e.event_id = 'ok-' || md5(v.created_at)
+  LEFT JOIN chekt_private.events e ON e.event_id = 'ok-' || md5(v.created_at)
  ORDER BY e.created_at, v.created_at;
 
 --
@@ -192,7 +192,7 @@ SELECT label, (t).outcome, (t).detail, (t).event_id
   LATERAL (SELECT pg_temp.try(c.body) AS t) AS r
  ORDER BY label;
 
--- accepted as they are: unknown fields (kept in chekt.events.body), new
+-- accepted as they are: unknown fields (kept in chekt_private.events.body), new
 -- values of known fields, optional fields null or absent
 SELECT label, (pg_temp.try(body)).outcome
   FROM (VALUES
@@ -211,7 +211,7 @@ SELECT resolution FROM chekt.alarm_events WHERE alarm_id = 'A-a3';
 SELECT initiated_by FROM chekt.partition_events WHERE partition_id = 'p-a4';
 SELECT relay_id, trigger, alarm_id FROM chekt.relay_events ORDER BY relay_id;
 SELECT location FROM chekt.alarm_events WHERE alarm_id = 'A-a9';
-SELECT body::jsonb -> 'data' ->> 'zone' AS zone_kept FROM chekt.events WHERE event_id = 'a1';
+SELECT body::jsonb -> 'data' ->> 'zone' AS zone_kept FROM chekt_private.events WHERE event_id = 'a1';
 
 --
 -- duplicate and id_conflict: the event id decides
@@ -219,7 +219,7 @@ SELECT body::jsonb -> 'data' ->> 'zone' AS zone_kept FROM chekt.events WHERE eve
 SELECT outcome FROM pg_temp.try('{"id":"evt_ok","type":"alarm.created","created_at":"2026-05-26T10:21:34Z","data":{"alarm_id":"A-1","site_id":"S-1"}}',
                                  signed_at => '1779791460', received_at => '2026-05-26 10:31:00+00');
 SELECT * FROM pg_temp.try('{"id":"evt_ok","type":"alarm.created","created_at":"2026-05-26T10:21:34Z","data":{"alarm_id":"A-1","site_id":"S-2"}}');
-SELECT event_id, delivery_count, received_at, last_received_at FROM chekt.events WHERE event_id = 'evt_ok';
+SELECT event_id, delivery_count, received_at, last_received_at FROM chekt_private.events WHERE event_id = 'evt_ok';
 SELECT count(*) AS alarm_rows FROM chekt.alarm_events WHERE event_id = 'evt_ok';
 
 --
@@ -245,15 +245,15 @@ SELECT chekt.ingest('svix-app', '1779791400',
        chekt.ingest('svix-app', '1779791400', 'sha256=' || chekt.sign('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', '1779791400', body),
                     body, '2026-05-26 10:30:00+00', 'msg_1') AS chekt_style
   FROM sw;
-SELECT detail FROM chekt.rejected WHERE app = 'svix-app' ORDER BY rejected_id;
-SELECT event_id, message_id, relay_id FROM chekt.events JOIN chekt.relay_events USING (event_id)
+SELECT detail FROM chekt_private.rejected WHERE app = 'svix-app' ORDER BY rejected_id;
+SELECT event_id, message_id, relay_id FROM chekt_private.events JOIN chekt.relay_events USING (event_id)
  WHERE event_id = 'evt_sw1';
 
 -- every reason code occurred, and every refused delivery is kept
-SELECT reason, count(*) FROM chekt.rejected GROUP BY reason ORDER BY reason;
+SELECT reason, count(*) FROM chekt_private.rejected GROUP BY reason ORDER BY reason;
 SELECT count(*) FILTER (WHERE event_id IS NOT NULL) AS with_event_id,
        count(*) FILTER (WHERE detail = '') AS without_detail
-  FROM chekt.rejected;
+  FROM chekt_private.rejected;
 
 -- user errors of chekt.ingest() and retry_rejected()
 SELECT chekt.ingest(NULL, '1', 's', '{}');
@@ -262,7 +262,7 @@ SELECT chekt.retry_rejected('stale');
 
 -- clean up
 RESET chekt.max_body_bytes;
-TRUNCATE chekt.events, chekt.rejected, chekt.alarm_events, chekt.device_events,
+TRUNCATE chekt_private.events, chekt_private.rejected, chekt.alarm_events, chekt.device_events,
          chekt.snapshot_events, chekt.verification_events, chekt.partition_events,
          chekt.relay_events;
-DELETE FROM chekt.apps;
+DELETE FROM chekt_private.apps;

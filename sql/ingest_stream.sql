@@ -160,7 +160,7 @@ UPDATE delivery
 SELECT label, count(*) AS deliveries FROM delivery GROUP BY label ORDER BY label;
 
 -- deliver all of it in one statement, in order of receipt (several batches)
-INSERT INTO chekt.inbox (app, received_at, signed_at, signature, body)
+INSERT INTO chekt_private.inbox (app, received_at, signed_at, signature, body)
 SELECT app, received_at, signed_at, signature, body FROM delivery ORDER BY received_at, n;
 
 -- out of order indeed: alarms whose resolution arrived before their creation
@@ -169,18 +169,18 @@ SELECT count(*) AS resolved_before_created_arrived
   JOIN chekt.alarm_events r USING (alarm_id)
  WHERE c.event_type = 'alarm.created' AND r.event_type = 'alarm.resolved'
    AND r.received_at < c.received_at;
-SELECT count(*) AS left_in_inbox FROM chekt.inbox;
+SELECT count(*) AS left_in_inbox FROM chekt_private.inbox;
 
 -- what each label should have produced, against what ingest did
 CREATE TEMP VIEW tally AS
 SELECT label, expected, actual, expected = actual AS ok
   FROM (SELECT 'accepted (events)' AS label,
                (SELECT count(*) FROM event_spec) AS expected,
-               (SELECT count(*) FROM chekt.events) AS actual
+               (SELECT count(*) FROM chekt_private.events) AS actual
         UNION ALL
         SELECT 'deliveries counted',
                (SELECT count(*) FROM delivery WHERE label IN ('accepted', 'duplicate')),
-               (SELECT sum(delivery_count) FROM chekt.events)
+               (SELECT sum(delivery_count) FROM chekt_private.events)
         UNION ALL
         SELECT 'family rows',
                (SELECT count(*) FROM event_spec),
@@ -188,7 +188,7 @@ SELECT label, expected, actual, expected = actual AS ok
                + (SELECT count(*) FROM chekt.snapshot_events) + (SELECT count(*) FROM chekt.verification_events)
                + (SELECT count(*) FROM chekt.partition_events) + (SELECT count(*) FROM chekt.relay_events)
         UNION ALL
-        SELECT l.label, count(d.n), (SELECT count(*) FROM chekt.rejected r WHERE r.reason = l.label)
+        SELECT l.label, count(d.n), (SELECT count(*) FROM chekt_private.rejected r WHERE r.reason = l.label)
           FROM (VALUES ('unknown_app'), ('bad_signature'), ('stale_signature'), ('oversize'),
                        ('malformed_json'), ('invalid_envelope'), ('unknown_type'),
                        ('invalid_payload'), ('id_conflict')) AS l (label)
@@ -218,30 +218,30 @@ SELECT count(*) FILTER (WHERE alarm_id IS NULL) AS relays_without_alarm,
 SELECT count(*) AS twice_delivered,
        bool_and(e.received_at = s.created_at + s.delay) AS first_kept,
        bool_and(e.last_received_at = s.created_at + s.delay + interval '65 seconds') AS last_noted
-  FROM chekt.events e JOIN event_spec s USING (event_id)
+  FROM chekt_private.events e JOIN event_spec s USING (event_id)
  WHERE e.delivery_count = 2;
 -- every stored event still verifies against its kept signature
 SELECT count(*) FILTER (WHERE NOT chekt.verify_signature('centre-secret', signed_at, body, signature))
        AS not_reverifiable
-  FROM chekt.events;
+  FROM chekt_private.events;
 
 CREATE TEMP TABLE events_before AS
-SELECT event_id, event_type, created_at, received_at, app, signed_at, signature, body FROM chekt.events;
+SELECT event_id, event_type, created_at, received_at, app, signed_at, signature, body FROM chekt_private.events;
 
 -- replay the whole stream through COPY, text format, then CSV in reverse:
 -- no event changes
 \copy (SELECT app, received_at, signed_at, signature, body FROM delivery ORDER BY n) TO 'results/ingest_stream.txt'
 \copy (SELECT app, received_at, signed_at, signature, body FROM delivery ORDER BY n DESC) TO 'results/ingest_stream.csv' WITH (FORMAT csv)
-\copy chekt.inbox (app, received_at, signed_at, signature, body) FROM 'results/ingest_stream.txt'
-\copy chekt.inbox (app, received_at, signed_at, signature, body) FROM 'results/ingest_stream.csv' WITH (FORMAT csv)
-SELECT (SELECT count(*) FROM chekt.events) AS events,
+\copy chekt_private.inbox (app, received_at, signed_at, signature, body) FROM 'results/ingest_stream.txt'
+\copy chekt_private.inbox (app, received_at, signed_at, signature, body) FROM 'results/ingest_stream.csv' WITH (FORMAT csv)
+SELECT (SELECT count(*) FROM chekt_private.events) AS events,
        (SELECT count(*) FROM (SELECT event_id, event_type, created_at, received_at, app, signed_at, signature, body
-                                FROM chekt.events
+                                FROM chekt_private.events
                               EXCEPT
                               SELECT * FROM events_before) AS changed) AS changed_events,
-       (SELECT sum(delivery_count) FROM chekt.events) AS deliveries_counted,
+       (SELECT sum(delivery_count) FROM chekt_private.events) AS deliveries_counted,
        (SELECT count(*) FROM delivery WHERE label IN ('accepted', 'duplicate')) * 3 AS deliveries_sent,
-       (SELECT count(*) FROM chekt.rejected) AS quarantined,
+       (SELECT count(*) FROM chekt_private.rejected) AS quarantined,
        (SELECT count(*) FROM delivery WHERE label NOT IN ('accepted', 'duplicate')) * 3 AS refusals_sent;
 
 -- fix causes, then retry: the missing app's secret
@@ -254,15 +254,15 @@ SELECT chekt.retry_rejected('unknown_type') AS recovered;
 -- what no fix can heal stays, with its reason brought up to date
 SELECT chekt.retry_rejected() AS recovered;
 SELECT reason, count(*), min(retries) AS min_retries, bool_and(retried_at IS NOT NULL) AS retried
-  FROM chekt.rejected GROUP BY reason ORDER BY reason;
+  FROM chekt_private.rejected GROUP BY reason ORDER BY reason;
 SELECT app, count(*) AS events, sum(delivery_count) AS deliveries
-  FROM chekt.events WHERE event_id LIKE 'evt_second_%' OR event_type = 'alarm.escalated'
+  FROM chekt_private.events WHERE event_id LIKE 'evt_second_%' OR event_type = 'alarm.escalated'
  GROUP BY app ORDER BY app;
 SELECT event_type, count(*) FROM chekt.alarm_events WHERE event_type = 'alarm.escalated' GROUP BY 1;
 
 -- clean up
 DELETE FROM chekt.event_types WHERE event_type = 'alarm.escalated';
-TRUNCATE chekt.events, chekt.rejected, chekt.alarm_events, chekt.device_events,
+TRUNCATE chekt_private.events, chekt_private.rejected, chekt.alarm_events, chekt.device_events,
          chekt.snapshot_events, chekt.verification_events, chekt.partition_events,
          chekt.relay_events;
-DELETE FROM chekt.apps;
+DELETE FROM chekt_private.apps;

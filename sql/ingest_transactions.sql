@@ -17,38 +17,38 @@ $$;
 -- a statement that fails after some of its rows were taken: rolled back
 -- with its savepoint, and its batch forgotten
 BEGIN;
-INSERT INTO chekt.inbox (app, signed_at, signature, body) SELECT * FROM pg_temp.row('tx-1');
+INSERT INTO chekt_private.inbox (app, signed_at, signature, body) SELECT * FROM pg_temp.row('tx-1');
 SAVEPOINT before_bad;
-INSERT INTO chekt.inbox (app, signed_at, signature, body)
+INSERT INTO chekt_private.inbox (app, signed_at, signature, body)
 SELECT * FROM pg_temp.row('tx-2')
 UNION ALL
 SELECT NULL, NULL, NULL, '{}';
 ROLLBACK TO before_bad;
-INSERT INTO chekt.inbox (app, signed_at, signature, body) SELECT * FROM pg_temp.row('tx-3');
+INSERT INTO chekt_private.inbox (app, signed_at, signature, body) SELECT * FROM pg_temp.row('tx-3');
 SELECT chekt.ingest(app, signed_at, signature, body) FROM pg_temp.row('tx-4');
 COMMIT;
-SELECT event_id FROM chekt.events ORDER BY event_id;
+SELECT event_id FROM chekt_private.events ORDER BY event_id;
 
 -- the whole transaction rolled back: nothing of it stays
 BEGIN;
-INSERT INTO chekt.inbox (app, signed_at, signature, body) SELECT * FROM pg_temp.row('tx-5');
+INSERT INTO chekt_private.inbox (app, signed_at, signature, body) SELECT * FROM pg_temp.row('tx-5');
 SELECT chekt.ingest(app, signed_at, signature, body) FROM pg_temp.row('tx-6');
 ROLLBACK;
-SELECT count(*) AS rolled_back_events FROM chekt.events WHERE event_id IN ('tx-5', 'tx-6');
+SELECT count(*) AS rolled_back_events FROM chekt_private.events WHERE event_id IN ('tx-5', 'tx-6');
 
 -- INSERT ... RETURNING returns nothing: the inbox keeps no row
-INSERT INTO chekt.inbox (app, signed_at, signature, body) SELECT * FROM pg_temp.row('tx-7') RETURNING *;
-SELECT count(*) AS in_inbox FROM chekt.inbox;
+INSERT INTO chekt_private.inbox (app, signed_at, signature, body) SELECT * FROM pg_temp.row('tx-7') RETURNING *;
+SELECT count(*) AS in_inbox FROM chekt_private.inbox;
 
 -- with the statement trigger disabled, rows would stay unwritten: the commit
 -- refuses rather than lose them
-ALTER TABLE chekt.inbox DISABLE TRIGGER inbox_flush;
+ALTER TABLE chekt_private.inbox DISABLE TRIGGER inbox_flush;
 BEGIN;
-INSERT INTO chekt.inbox (app, signed_at, signature, body) SELECT * FROM pg_temp.row('tx-8');
+INSERT INTO chekt_private.inbox (app, signed_at, signature, body) SELECT * FROM pg_temp.row('tx-8');
 COMMIT;
-ALTER TABLE chekt.inbox ENABLE ALWAYS TRIGGER inbox_flush;
-SELECT count(*) AS tx8_events FROM chekt.events WHERE event_id = 'tx-8';
+ALTER TABLE chekt_private.inbox ENABLE ALWAYS TRIGGER inbox_flush;
+SELECT count(*) AS tx8_events FROM chekt_private.events WHERE event_id = 'tx-8';
 
 -- clean up
-TRUNCATE chekt.events, chekt.rejected, chekt.device_events;
-DELETE FROM chekt.apps;
+TRUNCATE chekt_private.events, chekt_private.rejected, chekt.device_events;
+DELETE FROM chekt_private.apps;

@@ -41,8 +41,8 @@ SELECT pg_temp.ev('app-a', 'evt-b-3', 'alarm.resolved', '2026-05-26 10:29:00+00'
 SELECT pg_temp.ev('app-b', 'evt-b-3', 'alarm.resolved', '2026-05-26 10:30:00+00',
                   '{"alarm_id":"A-77","resolution":"handled"}') AS redelivered;
 
-SELECT app, event_id, event_type, delivery_count FROM chekt.events ORDER BY app, event_id;
-SELECT count(*) AS quarantined FROM chekt.rejected;
+SELECT app, event_id, event_type, delivery_count FROM chekt_private.events ORDER BY app, event_id;
+SELECT count(*) AS quarantined FROM chekt_private.rejected;
 -- app-b's alarm is app-b's; app-a's forgeries are an alarm of app-a's own
 SELECT app, alarm_id, site_id, acknowledged_by, resolution, state, is_false_positive
   FROM chekt.alarm_lifecycle ORDER BY app, alarm_id;
@@ -120,7 +120,7 @@ SELECT chekt.grant_analyst('regress_analyst_all');
 -- a role given SELECT by hand, outside grant_analyst(), reads no app
 GRANT USAGE ON SCHEMA chekt TO regress_by_hand;
 GRANT SELECT ON chekt.alarm_events TO regress_by_hand;
-SELECT analyst, apps FROM chekt.analysts ORDER BY analyst::text;
+SELECT analyst, apps FROM chekt_private.analysts ORDER BY analyst::text;
 
 -- the apps each row of every object comes from, as a role sees them
 CREATE FUNCTION pg_temp.apps_seen() RETURNS TABLE (object text, apps text)
@@ -172,8 +172,8 @@ RESET ROLE;
 SET ROLE regress_analyst_b;
 SELECT count(*) AS event_types FROM chekt.event_types;
 -- and nothing else: no raw deliveries, no quarantine, no secrets
-SELECT count(*) FROM chekt.events;
-SELECT count(*) FROM chekt.analysts;
+SELECT count(*) FROM chekt_private.events;
+SELECT count(*) FROM chekt_private.analysts;
 RESET ROLE;
 
 -- a parallel plan reads the scope too: an analyst's first question of a
@@ -232,14 +232,14 @@ SELECT chekt.grant_analyst('regress_analyst_b', ARRAY['app-a', 'app-later']);
 -- what is wrong is said (and a NULL app written by hand, which would read
 -- as every app, is refused by the table)
 \set VERBOSITY terse
-INSERT INTO chekt.analysts (analyst, apps) VALUES ('regress_by_hand', ARRAY['app-a', NULL]);
+INSERT INTO chekt_private.analysts (analyst, apps) VALUES ('regress_by_hand', ARRAY['app-a', NULL]);
 \set VERBOSITY default
 SELECT chekt.grant_analyst('regress_analyst_b', ARRAY[]::text[]);
 SELECT chekt.grant_analyst('regress_analyst_b', ARRAY['app-a', NULL]);
 SELECT chekt.grant_analyst(NULL);
 -- revoke_analyst() takes the surface and the scope away
 SELECT chekt.revoke_analyst('regress_analyst_b');
-SELECT analyst, apps FROM chekt.analysts ORDER BY analyst::text;
+SELECT analyst, apps FROM chekt_private.analysts ORDER BY analyst::text;
 SET ROLE regress_analyst_b;
 SELECT count(*) FROM chekt.alarm_lifecycle;
 RESET ROLE;
@@ -249,6 +249,6 @@ SELECT chekt.revoke_analyst('regress_analyst_all');
 REVOKE ALL ON chekt.alarm_events FROM regress_by_hand;
 REVOKE USAGE ON SCHEMA chekt FROM regress_by_hand;
 DROP ROLE regress_bi_user, regress_analyst_b, regress_analyst_all, regress_by_hand;
-TRUNCATE chekt.events, chekt.rejected, chekt.alarm_events, chekt.device_events, chekt.snapshot_events,
+TRUNCATE chekt_private.events, chekt_private.rejected, chekt.alarm_events, chekt.device_events, chekt.snapshot_events,
          chekt.verification_events, chekt.partition_events, chekt.relay_events;
-DELETE FROM chekt.apps;
+DELETE FROM chekt_private.apps;

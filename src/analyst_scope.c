@@ -6,11 +6,11 @@
  *
  * Every query an analyst runs reads the family tables through the policy
  * analyst_apps, which asks chekt.visible_apps() once per table it reads.
- * The answer comes from chekt.analyst_scope (the chekt.analysts rows of the
- * roles whose privileges the user has) and changes only when chekt.analysts
+ * The answer comes from chekt.analyst_scope (the chekt_private.analysts rows of the
+ * roles whose privileges the user has) and changes only when chekt_private.analysts
  * or a role membership does, so it is kept per backend for the user it was
  * computed for, and forgotten on any relcache invalidation (a statement
- * trigger on chekt.analysts, chekt.analysts_changed(), sends one for the
+ * trigger on chekt_private.analysts, chekt.analysts_changed(), sends one for the
  * table when its rows change) and on any change of roles or memberships.
  * Asking then costs a comparison, where a query of the view cost about as
  * much as the rest of a short question.
@@ -120,7 +120,7 @@ execute_latest(SPIPlanPtr plan, bool *keep)
 
 /*
  * Read the current user's scope from chekt.analyst_scope, as the user (the
- * view reads chekt.analysts with its owner's rights and keeps the user's
+ * view reads chekt_private.analysts with its owner's rights and keeps the user's
  * rows), under a new snapshot: the scope is kept beyond this query, so it
  * must be the latest committed one, not what an older snapshot (a
  * REPEATABLE READ transaction's, a cursor's) would show.  Read in a
@@ -207,7 +207,7 @@ chekt_visible_apps(PG_FUNCTION_ARGS)
 PG_FUNCTION_INFO_V1(chekt_analysts_changed);
 
 /*
- * AFTER ... FOR EACH STATEMENT trigger on chekt.analysts: every backend
+ * AFTER ... FOR EACH STATEMENT trigger on chekt_private.analysts: every backend
  * forgets the scopes it keeps (at this transaction's commit; this backend
  * at its next command).
  */

@@ -56,8 +56,8 @@ struct ChektAuthCache
 
 static const char *app_query =
 "SELECT a.scheme, a.replay_tolerance_s, s.secret, s.expires_at"
-"  FROM chekt.apps a"
-"  LEFT JOIN chekt.app_secrets s ON s.app = a.app"
+"  FROM apps a"
+"  LEFT JOIN app_secrets s ON s.app = a.app"
 " WHERE a.app = $1";
 
 /* A cache of apps whose memory lives in cxt */
@@ -100,7 +100,7 @@ chekt_auth_cache_load(ChektAuthCache *cache, const text *app)
 		bool		isnull;
 		Datum		secret;
 
-		/* chekt.apps.scheme is CHECKed to be a known name */
+		/* chekt_private.apps.scheme is CHECKed to be a known name */
 		(void) chekt_scheme_from_name(SPI_getvalue(tuple, desc, 1), &auth->scheme);
 		auth->tolerance_s = DatumGetInt32(SPI_getbinval(tuple, desc, 2, &isnull));
 		secret = SPI_getbinval(tuple, desc, 3, &isnull);

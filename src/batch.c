@@ -10,7 +10,7 @@
  * every item holds its final outcome.
  *
  * The write is tried the fast way first: new events go straight into
- * chekt.events.  If that insert fails, typically because another
+ * chekt_private.events.  If that insert fails, typically because another
  * transaction stored one of the same event ids in the meantime (whatever
  * error code a layer such as Citus reports that as), the attempt has been
  * rolled back whole, and the batch is written again the careful way
@@ -145,7 +145,7 @@ write_attempt(void *arg)
 
 /*
  * May a fast attempt that failed with this error be made again the careful
- * way?  Only if it failed inserting into chekt.events, the one step the
+ * way?  Only if it failed inserting into chekt_private.events, the one step the
  * careful way does differently; and never after a cancel or shutdown, a
  * lack of memory or disk, or a serialization failure (the transaction is
  * past saving), as far as the error code still says so.

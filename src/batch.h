@@ -36,10 +36,10 @@ typedef struct ChektBatch
 	int			capacity;
 	Size		bytes;			/* body bytes held */
 	bool		writing;		/* being written (a nested statement that
-								 * inserts into chekt.inbox meanwhile gets a
+								 * inserts into chekt_private.inbox meanwhile gets a
 								 * batch of its own) */
 	bool		inserting_events;	/* inside the fast insert into
-									 * chekt.events (store_events.c) */
+									 * chekt_private.events (store_events.c) */
 	int64		passed_retries; /* quarantined deliveries that now passed */
 } ChektBatch;
 

@@ -7,9 +7,9 @@
  * rows.  Each step of that path lives in its own file under src/, here in
  * the order a delivery meets them:
  *
- *	entry.c			the SQL entry points: chekt.inbox's triggers,
+ *	entry.c			the SQL entry points: chekt_private.inbox's triggers,
  *					ingest(), retry_rejected(), transaction_outcomes()
- *	delivery.c		a row of chekt.inbox (or chekt.rejected) as a delivery
+ *	delivery.c		a row of chekt_private.inbox (or chekt_private.rejected) as a delivery
  *	xact_state.c	what lives for a transaction: statement batches, the
  *					outcome log, their (sub)transaction callbacks
  *	batch.c			a batch of deliveries: judged as they come, written
@@ -26,8 +26,8 @@
  *	  catalog.c			the event type catalog, chekt.event_types
  *	owner.c			running ingest's own work as the inbox owner: one
  *					subtransaction, SPI, user switch, search_path
- *	store_events.c	dedupe, chekt.events, the family tables
- *	store_refusals.c	the quarantine, chekt.rejected
+ *	store_events.c	dedupe, chekt_private.events, the family tables
+ *	store_refusals.c	the quarantine, chekt_private.rejected
  *	writer.c		many rows into one table at once
  *	outcome.c		outcome names (chekt_protocol.h) and chekt.outcomes()
  *	analyst_scope.c	the apps an analyst may read, for the row level
@@ -61,7 +61,7 @@ _PG_init(void)
 	chekt_analyst_scope_init();
 	DefineCustomIntVariable("chekt.max_body_bytes",
 							"Largest webhook body ingest accepts.",
-							"Larger deliveries are quarantined in chekt.rejected with reason oversize.",
+							"Larger deliveries are quarantined in chekt_private.rejected with reason oversize.",
 							&chekt_max_body_bytes,
 							256 * 1024, 1, MaxAllocSize - VARHDRSZ,
 							PGC_SUSET, GUC_UNIT_BYTE,

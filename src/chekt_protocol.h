@@ -42,12 +42,12 @@
 
 /*
  * X(symbol, name, class, HTTP status, description), in the order ingest
- * checks them.  The names are the reason codes stored in chekt.rejected and
+ * checks them.  The names are the reason codes stored in chekt_private.rejected and
  * returned by chekt.ingest(); users and chekt-ingest rely on them.
  */
 #define CHEKT_OUTCOME_TABLE(X) \
 	X(ACCEPTED, "accepted", CHEKT_CLASS_STORED, 200, \
-	  "a new event, stored in chekt.events and its family table") \
+	  "a new event, stored in chekt_private.events and its family table") \
 	X(DUPLICATE, "duplicate", CHEKT_CLASS_STORED, 200, \
 	  "an event stored before, delivered again with the same body; counted in delivery_count") \
 	X(UNKNOWN_APP, "unknown_app", CHEKT_CLASS_UNAUTHENTICATED, 401, \

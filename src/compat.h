@@ -10,10 +10,12 @@
 #define CHEKT_COMPAT_H
 
 #include "access/genam.h"
+#include "catalog/pg_namespace.h"
 #include "common/base64.h"
 #include "executor/executor.h"
 #include "nodes/parsenodes.h"
 #include "storage/proc.h"
+#include "utils/acl.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
 
@@ -24,6 +26,15 @@
 /* 16 moved the varlena macros (VARDATA, SET_VARSIZE, ...) to varatt.h */
 #if PG_VERSION_NUM >= 160000
 #include "varatt.h"
+#endif
+
+/* May the role use the schema? (16 folded pg_namespace_aclcheck() into object_aclcheck()) */
+#if PG_VERSION_NUM >= 160000
+#define chekt_schema_usage(nsp, role) \
+	(object_aclcheck(NamespaceRelationId, (nsp), (role), ACL_USAGE) == ACLCHECK_OK)
+#else
+#define chekt_schema_usage(nsp, role) \
+	(pg_namespace_aclcheck((nsp), (role), ACL_USAGE) == ACLCHECK_OK)
 #endif
 
 /*

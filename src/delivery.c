@@ -1,10 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * delivery.c
- *	  One webhook delivery, as a row of chekt.inbox holds it
+ *	  One webhook delivery, as a row of chekt_private.inbox holds it
  *
  * The one decoder of a row into a delivery, for the rows COPY or INSERT put
- * into chekt.inbox and for the quarantined rows retry_rejected() re-runs.
+ * into chekt_private.inbox and for the quarantined rows retry_rejected() re-runs.
  * Columns are found by name, so that both kinds of row, and a schema one
  * version older than the library (without body_bytes), read the same way.
  *
@@ -58,7 +58,7 @@ chekt_delivery_columns(TupleDesc desc, const char *relation,
 						 errmsg("column \"%s\" of relation \"%s\" has type %s, not %s",
 								column_names[c], relation, format_type_be(att->atttypid),
 								format_type_be(column_types[c])),
-						 errhint("Ingest reads rows of chekt.inbox only; reinstall the extension to restore it.")));
+						 errhint("Ingest reads rows of chekt_private.inbox only; reinstall the extension to restore it.")));
 			columns->attnums[c] = att->attnum;
 		}
 		if (columns->attnums[c] == InvalidAttrNumber &&
@@ -144,12 +144,12 @@ chekt_delivery_from_tuple(const ChektDeliveryColumns *columns, HeapTuple tuple,
 	if (delivery->app == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
-				 errmsg("app of a row of chekt.inbox must not be null"),
+				 errmsg("app of a row of chekt_private.inbox must not be null"),
 				 errhint("Give the name the delivery was posted under, the {app} of POST /webhooks/{app}.")));
 	if ((delivery->body == NULL) == (bytes == NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
-				 errmsg("a row of chekt.inbox must have exactly one of body and body_bytes"),
+				 errmsg("a row of chekt_private.inbox must have exactly one of body and body_bytes"),
 				 errhint("Give the request body as text in body, or as bytes in body_bytes when it may not be valid text.")));
 
 	/*

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * delivery.h
- *	  One webhook delivery, as a row of chekt.inbox holds it
+ *	  One webhook delivery, as a row of chekt_private.inbox holds it
  *
  *-------------------------------------------------------------------------
  */
@@ -15,7 +15,7 @@
 #include "utils/jsonb.h"
 
 /*
- * The columns of chekt.inbox.  Texts have 4-byte headers; a NULL column is
+ * The columns of chekt_private.inbox.  Texts have 4-byte headers; a NULL column is
  * a NULL pointer.
  */
 typedef struct ChektDelivery
@@ -32,10 +32,10 @@ typedef struct ChektDelivery
 	text	   *message_id;
 	Jsonb	   *headers;
 	bool		body_is_bytes;	/* body is not text in the database encoding */
-	int64		rejected_id;	/* the chekt.rejected row it came from, or 0 */
+	int64		rejected_id;	/* the chekt_private.rejected row it came from, or 0 */
 } ChektDelivery;
 
-/* Where a row's delivery columns are: chekt.inbox's, or a quarantine query's */
+/* Where a row's delivery columns are: chekt_private.inbox's, or a quarantine query's */
 typedef enum ChektDeliveryColumn
 {
 	DELIVERY_APP,

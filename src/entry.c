@@ -3,7 +3,7 @@
  * entry.c
  *	  The SQL entry points of ingest
  *
- * A delivery enters through chekt.inbox (COPY or INSERT) or chekt.ingest();
+ * A delivery enters through chekt_private.inbox (COPY or INSERT) or chekt.ingest();
  * a quarantined one is re-run by chekt.retry_rejected().  Each entry point
  * reads its deliveries (delivery.c) into a batch (batch.c), has the batch
  * written, and logs each delivery's outcome (xact_state.c):
@@ -37,7 +37,9 @@
 #include "utils/tuplestore.h"
 
 #include "batch.h"
+#include "compat.h"
 #include "owner.h"
+#include "schemas.h"
 #include "xact_state.h"
 
 /* Write the batch and log the outcome of each of its deliveries */
@@ -57,7 +59,7 @@ write_and_log(ChektBatch *batch)
 PG_FUNCTION_INFO_V1(chekt_inbox_receive);
 
 /*
- * chekt.inbox_receive(): BEFORE INSERT FOR EACH ROW trigger of chekt.inbox.
+ * chekt.inbox_receive(): BEFORE INSERT FOR EACH ROW trigger of chekt_private.inbox.
  * Adds the row to the statement's batch and keeps nothing in the inbox.
  */
 Datum
@@ -92,7 +94,7 @@ PG_FUNCTION_INFO_V1(chekt_inbox_flush);
 
 /*
  * chekt.inbox_flush(): AFTER INSERT FOR EACH STATEMENT trigger of
- * chekt.inbox.  Writes what is left of the statement's batch.
+ * chekt_private.inbox.  Writes what is left of the statement's batch.
  */
 Datum
 chekt_inbox_flush(PG_FUNCTION_ARGS)
@@ -116,12 +118,15 @@ chekt_inbox_flush(PG_FUNCTION_ARGS)
 	return PointerGetDatum(NULL);
 }
 
-/* The same privilege check an INSERT into chekt.inbox would make */
+/* The same privilege check an INSERT into chekt_private.inbox would make */
 static void
 check_inbox_insert_privilege(void)
 {
-	Oid			inbox = get_relname_relid("inbox", get_namespace_oid("chekt", false));
+	Oid			inbox = chekt_relation_oid("inbox");
+	Oid			nsp = get_rel_namespace(inbox);
 
+	if (!chekt_schema_usage(nsp, GetUserId()))
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_SCHEMA, get_namespace_name(nsp));
 	if (pg_class_aclcheck(inbox, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, "inbox");
 }
@@ -132,7 +137,7 @@ PG_FUNCTION_INFO_V1(chekt_ingest);
  * chekt.ingest(app text, signed_at text, signature text, body text,
  *				received_at timestamptz, message_id text) RETURNS text
  *
- * Ingests one delivery as a row of chekt.inbox would be, and returns its
+ * Ingests one delivery as a row of chekt_private.inbox would be, and returns its
  * outcome: accepted, duplicate, or the reason it was quarantined.
  */
 Datum
@@ -180,7 +185,7 @@ chekt_ingest(PG_FUNCTION_ARGS)
 static const char *quarantine_query =
 "SELECT rejected_id, app, received_at, signed_at, signature, body, message_id, headers,"
 "       body_bytes"
-"  FROM chekt.rejected"
+"  FROM rejected"
 " WHERE ($1 IS NULL OR reason = $1) AND NOT truncated"
 " ORDER BY rejected_id"
 "   FOR UPDATE SKIP LOCKED";
@@ -204,7 +209,7 @@ retry_quarantine(void *arg)
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1] = {retry->reason};
 	char		nulls[1] = {retry->reason == (Datum) 0 ? 'n' : ' '};
-	Oid			rejected = get_relname_relid("rejected", get_namespace_oid("chekt", false));
+	Oid			rejected = chekt_relation_oid("rejected");
 	ChektDeliveryColumns columns;
 	bool		have_columns = false;
 	Portal		portal;
@@ -234,7 +239,7 @@ retry_quarantine(void *arg)
 		nrows = SPI_processed;
 		if (!have_columns)
 		{
-			chekt_delivery_columns(rows->tupdesc, "chekt.rejected", &columns);
+			chekt_delivery_columns(rows->tupdesc, "chekt_private.rejected", &columns);
 			have_columns = true;
 		}
 		for (i = 0; i < nrows; i++)

@@ -33,7 +33,7 @@ static const OutcomeRow outcome_rows[OUTCOME_COUNT] = {
 };
 #undef CHEKT_OUTCOME_ROW
 
-/* The outcome's name as chekt.ingest() returns it and chekt.rejected stores it */
+/* The outcome's name as chekt.ingest() returns it and chekt_private.rejected stores it */
 const char *
 chekt_outcome_name(ChektOutcome outcome)
 {

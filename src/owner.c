@@ -1,14 +1,14 @@
 /*-------------------------------------------------------------------------
  *
  * owner.c
- *	  Running ingest's own work as the owner of chekt.inbox
+ *	  Running ingest's own work as the owner of chekt_private.inbox
  *
  * Ingest reads secrets and the type catalog and writes the event tables on
- * behalf of whoever inserts into chekt.inbox; that role needs no privilege
- * on any of them.  Like PostgreSQL's foreign-key triggers, ingest runs its
- * own fixed queries as the owner of the table, with search_path pinned to
- * pg_catalog so that no object of the caller's can stand in for a built-in
- * one.
+ * behalf of whoever inserts into chekt_private.inbox; that role needs no
+ * privilege on any of them.  Like PostgreSQL's foreign-key triggers, ingest
+ * runs its own fixed queries as the owner of the table, with search_path
+ * pinned to pg_catalog and the extension's own schemas (schemas.h) so that
+ * no object of the caller's can stand in for a built-in one.
  *
  * chekt_as_owner() is the one place that opens and closes all of it, in
  * this order: an internal subtransaction, an SPI connection, the user
@@ -37,20 +37,20 @@
 #include "utils/resowner.h"
 
 #include "owner.h"
+#include "schemas.h"
 
-/* The owner of chekt.inbox, which owns everything ingest touches */
+/* The owner of chekt_private.inbox, which owns everything ingest touches */
 Oid
 chekt_inbox_owner(void)
 {
-	Oid			nsp = get_namespace_oid("chekt", false);
-	Oid			relid = get_relname_relid("inbox", nsp);
+	Oid			relid = chekt_relation_oid("inbox");
 	Relation	rel;
 	Oid			owner;
 
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"chekt.inbox\" does not exist"),
+				 errmsg("relation \"chekt_private.inbox\" does not exist"),
 				 errhint("Reinstall the extension: DROP EXTENSION chekt_events; CREATE EXTENSION chekt_events;")));
 	rel = table_open(relid, AccessShareLock);
 	owner = rel->rd_rel->relowner;
@@ -73,7 +73,7 @@ run_connected(Oid owner, ChektOwnerWork work, void *arg, MemoryContext caller_cx
 	SetUserIdAndSecContext(owner, saved_security_context |
 						   SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
 	guc_nest_level = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+	(void) set_config_option("search_path", CHEKT_OWNER_SEARCH_PATH,
 							 PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
 

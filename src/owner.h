@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * owner.h
- *	  Running ingest's own work as the owner of chekt.inbox
+ *	  Running ingest's own work as the owner of chekt_private.inbox
  *
  *-------------------------------------------------------------------------
  */

@@ -37,14 +37,14 @@ chekt_receipt_init(ChektReceipt *receipt, Oid owner)
 	receipt->may_backfill = -1;
 }
 
-/* What asking chekt.backfillers needs */
+/* What asking chekt_private.backfillers needs */
 typedef struct BackfillQuestion
 {
 	Oid			user;
 	bool		answer;
 } BackfillQuestion;
 
-/* Owner work: is the user a member of a role in chekt.backfillers? */
+/* Owner work: is the user a member of a role in chekt_private.backfillers? */
 static void
 ask_backfillers(void *arg)
 {
@@ -53,7 +53,7 @@ ask_backfillers(void *arg)
 	Datum		values[1] = {ObjectIdGetDatum(question->user)};
 	bool		isnull;
 
-	chekt_owner_execute("SELECT EXISTS (SELECT FROM chekt.backfillers b"
+	chekt_owner_execute("SELECT EXISTS (SELECT FROM backfillers b"
 						"                 JOIN pg_catalog.pg_roles r ON r.oid = b.backfiller::oid"
 						"                WHERE pg_catalog.pg_has_role($1, r.oid, 'USAGE'))",
 						1, types, values, NULL, true, SPI_OK_SELECT);

@@ -23,7 +23,7 @@
 #define STANDARD_WEBHOOKS_SECRET_PREFIX "whsec_"
 
 /*
- * Look up a scheme by the name used in chekt.apps.scheme.  Returns false for
+ * Look up a scheme by the name used in chekt_private.apps.scheme.  Returns false for
  * a name that is not a scheme.
  */
 bool
@@ -38,7 +38,7 @@ chekt_scheme_from_name(const char *name, ChektScheme *scheme)
 	return true;
 }
 
-/* The name of a scheme, as stored in chekt.apps.scheme */
+/* The name of a scheme, as stored in chekt_private.apps.scheme */
 const char *
 chekt_scheme_name(ChektScheme scheme)
 {

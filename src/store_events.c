@@ -1,14 +1,14 @@
 /*-------------------------------------------------------------------------
  *
  * store_events.c
- *	  Storing a batch's events: dedupe, chekt.events, family tables
+ *	  Storing a batch's events: dedupe, chekt_private.events, family tables
  *
- * Deduplication is decided by chekt.events, whose primary key is the app
+ * Deduplication is decided by chekt_private.events, whose primary key is the app
  * and the event id: the same id under two apps is two events, neither
  * touching the other.  The batch's valid deliveries are sorted by app and
  * event id; a run of one (app, id) is settled as a whole:
  *
- *	- ids chekt.events already holds are settled against the stored body:
+ *	- ids chekt_private.events already holds are settled against the stored body:
  *	  the same body is a duplicate (counted in delivery_count), another is
  *	  id_conflict;
  *	- the first delivery of each other id is stored, and the run settled
@@ -55,6 +55,7 @@
 
 #include "compat.h"
 #include "owner.h"
+#include "schemas.h"
 #include "store_events.h"
 #include "writer.h"
 
@@ -78,7 +79,7 @@ static void
 refuse_as_id_conflict(ChektBatchItem *item)
 {
 	item->outcome = OUTCOME_ID_CONFLICT;
-	item->detail = psprintf("event \"%s\" of app \"%s\" was accepted before with a different body; chekt.events keeps the accepted one",
+	item->detail = psprintf("event \"%s\" of app \"%s\" was accepted before with a different body; chekt_private.events keeps the accepted one",
 							item->event.event_id, text_to_cstring(item->delivery.app));
 }
 
@@ -182,7 +183,7 @@ static const Oid event_column_types[EVENT_COLUMNS] = {
 };
 
 /*
- * The chekt.events row of the run from start to end: its first delivery,
+ * The chekt_private.events row of the run from start to end: its first delivery,
  * counting the run's pending deliveries with the same body.
  */
 static void
@@ -252,13 +253,13 @@ settle_new_event(const Runs *runs, int start, int end)
 #define COUNT_COLUMNS 4
 static const Oid count_column_types[COUNT_COLUMNS] = {TEXTOID, TEXTOID, INT4OID, TIMESTAMPTZOID};
 static const char *count_duplicates_sql =
-"UPDATE chekt.events AS e"
+"UPDATE events AS e"
 "   SET delivery_count = e.delivery_count + d.n,"
 "       last_received_at = greatest(e.last_received_at, d.last_received_at)"
 "  FROM unnest($1, $2, $3, $4) AS d (app, event_id, n, last_received_at)"
 " WHERE e.app = d.app AND e.event_id = d.event_id";
 
-/* Where the app and the event id are in the key of chekt.events */
+/* Where the app and the event id are in the key of chekt_private.events */
 typedef struct EventsKey
 {
 	Oid			index;
@@ -267,7 +268,7 @@ typedef struct EventsKey
 } EventsKey;
 
 /*
- * The primary key of chekt.events, which dedupe relies on: exactly app and
+ * The primary key of chekt_private.events, which dedupe relies on: exactly app and
  * event_id, in either order.  A schema older than the library (0.4.0 and
  * before keyed events on event_id alone) must be updated first.
  */
@@ -298,7 +299,7 @@ events_key(Relation events)
 	if (key.app < 0 || key.event_id < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("the primary key of chekt.events is not (app, event_id)"),
+				 errmsg("the primary key of chekt_private.events is not (app, event_id)"),
 				 errdetail("Ingest deduplicates events per app and event id; the chekt_events library is %s.",
 						   CHEKT_VERSION),
 				 errhint("Update the extension: ALTER EXTENSION chekt_events UPDATE.")));
@@ -306,7 +307,7 @@ events_key(Relation events)
 }
 
 /*
- * Settle the pending deliveries whose event id chekt.events already holds,
+ * Settle the pending deliveries whose event id chekt_private.events already holds,
  * against the stored body: the same body is a duplicate (counted), another
  * is id_conflict.  Deliveries of ids not stored stay pending.
  *
@@ -318,7 +319,7 @@ static void
 settle_against_stored(const Runs *runs)
 {
 	ChektArrays *counts = chekt_arrays_begin(COUNT_COLUMNS, count_column_types);
-	Relation	events = table_open(get_relname_relid("events", get_namespace_oid("chekt", false)),
+	Relation	events = table_open(chekt_relation_oid("events"),
 									AccessShareLock);
 	EventsKey	key_columns = events_key(events);
 	Relation	pkey = index_open(key_columns.index, AccessShareLock);
@@ -406,7 +407,7 @@ settle_against_stored(const Runs *runs)
 
 /*
  * Store the first delivery of each id still pending straight into
- * chekt.events, and settle the runs around them.  A concurrent writer of
+ * chekt_private.events, and settle the runs around them.  A concurrent writer of
  * the same id makes this fail (the caller then tries the careful way).
  */
 static void
@@ -445,7 +446,7 @@ insert_new_events(const Runs *runs)
  */
 static const char *insert_if_absent_sql =
 "WITH inserted AS ("
-" INSERT INTO chekt.events (event_id, event_type, created_at, received_at,"
+" INSERT INTO events (event_id, event_type, created_at, received_at,"
 "    last_received_at, app, delivery_count, signed_at, signature, message_id,"
 "    headers, body)"
 " SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6),"
@@ -456,7 +457,7 @@ static const char *insert_if_absent_sql =
 
 /*
  * The careful way: store the first delivery of each id still pending unless
- * chekt.events holds the id by then, waiting for any other writer of it.
+ * chekt_private.events holds the id by then, waiting for any other writer of it.
  * Settles the runs whose first delivery it stored; the others stay pending
  * for settle_against_stored().
  */
@@ -490,7 +491,7 @@ insert_if_absent(const Runs *runs)
 
 		start = find_run(runs, app, event_id);
 		if (start < 0)
-			elog(ERROR, "chekt.events returned event id \"%s\" of app \"%s\", which the batch does not hold",
+			elog(ERROR, "chekt_private.events returned event id \"%s\" of app \"%s\", which the batch does not hold",
 				 event_id, text_to_cstring(app));
 		settle_new_event(runs, start, run_end(runs, start));
 	}
@@ -618,7 +619,7 @@ chekt_store_events(ChektBatch *batch, bool careful)
 		if (item->outcome == OUTCOME_PENDING)
 		{
 			item->outcome = OUTCOME_ID_CONFLICT;
-			item->detail = pstrdup("the event could neither be stored nor found in chekt.events");
+			item->detail = pstrdup("the event could neither be stored nor found in chekt_private.events");
 		}
 	}
 }

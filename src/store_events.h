@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * store_events.h
- *	  Storing a batch's events: dedupe, chekt.events, family tables
+ *	  Storing a batch's events: dedupe, chekt_private.events, family tables
  *
  *-------------------------------------------------------------------------
  */

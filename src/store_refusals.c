@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * store_refusals.c
- *	  Storing a batch's refusals in the quarantine, chekt.rejected
+ *	  Storing a batch's refusals in the quarantine, chekt_private.rejected
  *
  * A refused delivery is kept with its reason and detail, and its body's
  * length and SHA-256.  The body is kept whole, except for a delivery
@@ -55,7 +55,7 @@ static const Oid rejected_column_types[REJECTED_COLUMNS] = {
 #define RETRIED_COLUMNS 4
 static const Oid retried_column_types[RETRIED_COLUMNS] = {INT8OID, TEXTOID, TEXTOID, TEXTOID};
 static const char *update_retried_sql =
-"UPDATE chekt.rejected AS r"
+"UPDATE rejected AS r"
 "   SET reason = u.reason, detail = u.detail, event_id = u.event_id,"
 "       retried_at = now(), retries = r.retries + 1"
 "  FROM unnest($1, $2, $3, $4) AS u (rejected_id, reason, detail, event_id)"
@@ -63,7 +63,7 @@ static const char *update_retried_sql =
 
 static const Oid passed_column_types[1] = {INT8OID};
 static const char *delete_passed_sql =
-"DELETE FROM chekt.rejected WHERE rejected_id = ANY ($1)";
+"DELETE FROM rejected WHERE rejected_id = ANY ($1)";
 
 /* SHA-256 of a body, as bytea */
 static bytea *
@@ -135,7 +135,7 @@ delivery_to_keep(const ChektBatchItem *item, ChektDelivery *keep, bool *truncate
 	}
 }
 
-/* The chekt.rejected row of a refused delivery */
+/* The chekt_private.rejected row of a refused delivery */
 static void
 rejected_row(const ChektBatchItem *item, Datum *values, bool *nulls)
 {

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * store_refusals.h
- *	  Storing a batch's refusals in the quarantine, chekt.rejected
+ *	  Storing a batch's refusals in the quarantine, chekt_private.rejected
  *
  *-------------------------------------------------------------------------
  */

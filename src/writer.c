@@ -44,6 +44,7 @@
 
 #include "compat.h"
 #include "owner.h"
+#include "schemas.h"
 #include "writer.h"
 
 /* Rows the multi-insert way sends to the table at a time */
@@ -51,7 +52,7 @@
 
 struct ChektWriter
 {
-	char	   *table;
+	char	   *table;			/* schema-qualified and quoted */
 	int			ncolumns;
 	const char *const *columns;
 	const Oid  *types;
@@ -213,15 +214,15 @@ begin_multi_insert(ChektWriter *writer, Relation rel)
 }
 
 /*
- * Start writing rows of the given columns (of the given types) into
- * chekt.<table>.
+ * Start writing rows of the given columns (of the given types) into the
+ * extension's table of that name (schemas.c).
  */
 ChektWriter *
 chekt_writer_begin(const char *table, int ncolumns, const char *const *columns,
 				   const Oid *types)
 {
 	ChektWriter *writer = palloc0(sizeof(ChektWriter));
-	Oid			relid = get_relname_relid(table, get_namespace_oid("chekt", false));
+	Oid			relid = chekt_relation_oid(table);
 	Relation	rel;
 
 	if (!OidIsValid(relid))
@@ -230,7 +231,7 @@ chekt_writer_begin(const char *table, int ncolumns, const char *const *columns,
 				 errmsg("relation \"chekt.%s\" does not exist", table),
 				 errhint("The event type catalog names a family without a table; add the table, or reinstall the extension.")));
 
-	writer->table = pstrdup(table);
+	writer->table = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), table);
 	writer->ncolumns = ncolumns;
 	writer->columns = columns;
 	writer->types = types;
@@ -311,7 +312,7 @@ chekt_writer_add(ChektWriter *writer, const Datum *values, const bool *nulls)
 	}
 }
 
-/* INSERT INTO chekt.<table> (columns) SELECT unnest($1), unnest($2), ... */
+/* INSERT INTO <schema>.<table> (columns) SELECT unnest($1), unnest($2), ... */
 static void
 insert_as_sql(ChektWriter *writer)
 {
@@ -319,7 +320,7 @@ insert_as_sql(ChektWriter *writer)
 	int			c;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "INSERT INTO chekt.%s (", quote_identifier(writer->table));
+	appendStringInfo(&sql, "INSERT INTO %s (", writer->table);
 	for (c = 0; c < writer->ncolumns; c++)
 		appendStringInfo(&sql, "%s%s", c > 0 ? ", " : "", quote_identifier(writer->columns[c]));
 	appendStringInfoString(&sql, ") SELECT ");

@@ -7,7 +7,7 @@
  * memory, under one pair of (sub)transaction callbacks:
  *
  *	statement batches	the batch of each statement now inserting into
- *						chekt.inbox, innermost last.  A statement's rows
+ *						chekt_private.inbox, innermost last.  A statement's rows
  *						join the innermost batch unless that batch is being
  *						written (then the statement, run by a trigger of a
  *						table the write touches, gets a batch of its own).
@@ -84,7 +84,7 @@ innermost_takes_rows(void)
 
 /*
  * The batch that takes the rows of the statement now inserting into
- * chekt.inbox: the innermost one, if it can take them (above); else a new
+ * chekt_private.inbox: the innermost one, if it can take them (above); else a new
  * one, working as the inbox's owner.  *columns says where the rows hold
  * what (found once per batch, not once per row).
  */
@@ -109,7 +109,7 @@ chekt_statement_batch(Relation inbox, const ChektDeliveryColumns **columns)
 }
 
 /*
- * The batch an AFTER STATEMENT trigger of chekt.inbox writes and ends, or
+ * The batch an AFTER STATEMENT trigger of chekt_private.inbox writes and ends, or
  * NULL if its statement inserted no row (the innermost batch, if any, is
  * then an outer statement's: being written, or of another subtransaction).
  */
@@ -218,9 +218,9 @@ xact_callback(XactEvent event, pg_attribute_unused() void *arg)
 				if (st->batch->nitems > 0)
 					ereport(ERROR,
 							(errcode(ERRCODE_TRIGGERED_ACTION_EXCEPTION),
-							 errmsg("deliveries inserted into chekt.inbox were not written"),
+							 errmsg("deliveries inserted into chekt_private.inbox were not written"),
 							 errdetail("The statement-level trigger inbox_flush did not run."),
-							 errhint("ALTER TABLE chekt.inbox ENABLE ALWAYS TRIGGER inbox_flush;")));
+							 errhint("ALTER TABLE chekt_private.inbox ENABLE ALWAYS TRIGGER inbox_flush;")));
 			break;
 		default:
 			statement_batches = NULL;
@@ -254,7 +254,7 @@ chekt_xact_state_init(void)
 {
 	DefineCustomBoolVariable("chekt.log_outcomes",
 							 "Logs the outcome of each delivery of the transaction for chekt.transaction_outcomes().",
-							 "A receiver that COPYs deliveries into chekt.inbox turns it on to read each row's outcome before COMMIT.",
+							 "A receiver that COPYs deliveries into chekt_private.inbox turns it on to read each row's outcome before COMMIT.",
 							 &chekt_log_outcomes,
 							 false,
 							 PGC_USERSET, 0,

@@ -102,7 +102,7 @@ express_rps=$(cut -d' ' -f1 "$work/express.txt" | median)
 express_p99=$(cut -d' ' -f2 "$work/express.txt" | median)
 replay_rate=$(median <"$work/replay.txt")
 ingest_batch=$(cut -d' ' -f4 "$work/ingest.txt" | median)
-stored=$(q -d bench_ingest -Atc "SELECT count(*) || ' events, ' || sum(delivery_count) || ' deliveries counted' FROM chekt.events")
+stored=$(q -d bench_ingest -Atc "SELECT count(*) || ' events, ' || sum(delivery_count) || ' deliveries counted' FROM chekt_private.events")
 
 echo
 echo "$deliveries pre-signed deliveries; wrk: $connections connections, $wrk_threads threads, ${duration} s; medians of $rounds rounds"

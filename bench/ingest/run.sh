@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Ingest benchmark: deliveries per second of COPY into chekt.inbox, beside
+# Ingest benchmark: deliveries per second of COPY into chekt_private.inbox, beside
 # (same data, same cluster, same run) a COPY of the bodies into a bare
 # one-column jsonb table (no verification at all) and a COPY into a
 # PL/pgSQL + pgcrypto pipeline written as a user would (plpgsql_pipeline.sql).
@@ -29,7 +29,7 @@ time_copy() {
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
 }
 reset_tables() {
-  q -c "TRUNCATE bench_jsonb, chekt.events, chekt.rejected, chekt.alarm_events, chekt.device_events,
+  q -c "TRUNCATE bench_jsonb, chekt_private.events, chekt_private.rejected, chekt.alarm_events, chekt.device_events,
                  chekt.snapshot_events, chekt.verification_events, chekt.partition_events, chekt.relay_events,
                  bench_plpgsql.events, bench_plpgsql.rejected, bench_plpgsql.alarm_events,
                  bench_plpgsql.device_events, bench_plpgsql.snapshot_events, bench_plpgsql.verification_events,
@@ -37,7 +37,7 @@ reset_tables() {
 }
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-inbox_cols='chekt.inbox (app, received_at, signed_at, signature, body)'
+inbox_cols='chekt_private.inbox (app, received_at, signed_at, signature, body)'
 plpgsql_cols='bench_plpgsql.inbox (app, received_at, signed_at, signature, body)'
 : >"$work/jsonb" ; : >"$work/chekt" ; : >"$work/plpgsql"
 for r in $(seq 1 "$rounds"); do
@@ -46,8 +46,8 @@ for r in $(seq 1 "$rounds"); do
   reset_tables >/dev/null
   time_copy "$inbox_cols" "$work/deliveries.csv" >>"$work/chekt"
   # what each pipeline stored (they must agree)
-  chekt_counts=$(q -At -c "SELECT (SELECT count(*) FROM chekt.events) || ' events, '
-                               || (SELECT count(*) FROM chekt.rejected) || ' refused'")
+  chekt_counts=$(q -At -c "SELECT (SELECT count(*) FROM chekt_private.events) || ' events, '
+                               || (SELECT count(*) FROM chekt_private.rejected) || ' refused'")
   reset_tables >/dev/null
   time_copy "$plpgsql_cols" "$work/deliveries.csv" >>"$work/plpgsql"
   plpgsql_counts=$(q -At -c "SELECT (SELECT count(*) FROM bench_plpgsql.events) || ' events, '
@@ -71,7 +71,7 @@ cat <<REPORT
 
 ingest benchmark: $rows deliveries (median of $rounds rounds, same data and cluster)
   bare jsonb COPY (bodies only, $body_rows rows)  $jsonb_rate rows/s
-  chekt_events COPY into chekt.inbox          $chekt_rate rows/s   ($chekt_counts)
+  chekt_events COPY into chekt_private.inbox          $chekt_rate rows/s   ($chekt_counts)
   PL/pgSQL + pgcrypto pipeline               $plpgsql_rate rows/s   ($plpgsql_counts)
   chekt_events / bare jsonb   = ${vs_jsonb}x   (goal >= 0.5x: $(verdict "$vs_jsonb" 0.5))
   chekt_events / PL/pgSQL     = ${vs_plpgsql}x   (goal >= 5x: $(verdict "$vs_plpgsql" 5))

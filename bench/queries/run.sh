@@ -7,7 +7,7 @@
 #
 # Loads about EVENTS realistic deliveries (bench/ingest/generate.sql: a
 # constant rate of events, so more events is a longer history) through
-# chekt.inbox and, as bodies, into a jsonb table with expression indexes;
+# chekt_private.inbox and, as bodies, into a jsonb table with expression indexes;
 # then measures each question of bench/queries/questions/ with pgbench
 # (random alarms, devices and sites, DURATION seconds each, default 10; ROUNDS
 # interleaved rounds, default 3, each variant reported as its median):
@@ -25,7 +25,7 @@ duration=${DURATION:-10}
 echo "generating about $n deliveries..."
 q -v n="$n" -v out="$work/deliveries.csv" -v out_bodies="$work/bodies.csv" -f bench/ingest/generate.sql
 t0=$(date +%s.%N)
-q -c "\\copy chekt.inbox (app, received_at, signed_at, signature, body) FROM '$work/deliveries.csv' WITH (FORMAT csv)"
+q -c "\\copy chekt_private.inbox (app, received_at, signed_at, signature, body) FROM '$work/deliveries.csv' WITH (FORMAT csv)"
 t1=$(date +%s.%N)
 q -f bench/queries/jsonb_baseline.sql
 q -c "\\copy bench_doc FROM '$work/bodies.csv' WITH (FORMAT csv)"
@@ -38,15 +38,15 @@ CREATE INDEX ON bench_doc ((doc ->> 'created_at'));
 CREATE INDEX ON bench_doc ((doc -> 'data' ->> 'site_id'));
 VACUUM ANALYZE;
 SQL
-events=$(q -At -c 'SELECT count(*) FROM chekt.events')
+events=$(q -At -c 'SELECT count(*) FROM chekt_private.events')
 alarms=$(q -At -c "SELECT count(*) FROM chekt.alarm_events WHERE event_type = 'alarm.created'")
 devices=$(q -At -c 'SELECT count(DISTINCT device_id) FROM chekt.device_events')
-range=$(q -At -c "SELECT min(created_at)::date || ' to ' || max(created_at)::date FROM chekt.events")
+range=$(q -At -c "SELECT min(created_at)::date || ' to ' || max(created_at)::date FROM chekt_private.events")
 ingest_rate=$(awk -v a="$t0" -v b="$t1" -v n="$(wc -l <"$work/deliveries.csv")" 'BEGIN { printf "%.0f", n / (b - a) }')
 
 # the questions' parameters: the last week and month of the history, random
 # alarms, devices and sites
-last=$(q -At -c "SELECT max(created_at) FROM chekt.events")
+last=$(q -At -c "SELECT max(created_at) FROM chekt_private.events")
 max_site=$(q -At -c "SELECT max(substr(site_id, 6)::int) FROM chekt.alarm_events WHERE event_type = 'alarm.created'")
 max_device=$(q -At -c "SELECT max(substr(device_id, 5)::int) FROM chekt.device_events")
 

@@ -22,7 +22,7 @@ body() {
 sign() {
   printf '%s.%s' "$2" "$3" | openssl_hmac_hex "$(to_hex "$1")"
 }
-# copy_line APP SECRET BODY: a row of COPY chekt.inbox (app, signed_at, signature, body)
+# copy_line APP SECRET BODY: a row of COPY chekt_private.inbox (app, signed_at, signature, body)
 copy_line() {
   local ts
   ts=$(date +%s)
@@ -30,7 +30,7 @@ copy_line() {
 }
 copy_in() {
   PGUSER=chekt_apps_feeder psql -X -q -v ON_ERROR_STOP=1 -d "$db" \
-    -c "\\copy chekt.inbox (app, signed_at, signature, body) FROM STDIN"
+    -c "\\copy chekt_private.inbox (app, signed_at, signature, body) FROM STDIN"
 }
 forged() { body "$1" alarm.resolved "$2" ',"resolution":"false-positive","notes":"forged by app-a"'; }
 genuine_created() { body "$1" alarm.created "$2" ',"site_id":"S-1","priority":"HIGH"'; }
@@ -39,13 +39,13 @@ genuine_ack() { body "$1" alarm.acknowledged "$2" ',"operator_id":"op-b"'; }
 # check ALARM EVENT_ID: app-b's alarm is its own, app-a's forgery confined to app-a
 check() {
   local alarm=$1 id=$2 got
-  got=$(sql "$db" -c "SELECT string_agg(app || ':' || event_type, ' ' ORDER BY app) FROM chekt.events WHERE event_id = '$id'")
+  got=$(sql "$db" -c "SELECT string_agg(app || ':' || event_type, ' ' ORDER BY app) FROM chekt_private.events WHERE event_id = '$id'")
   [ "$got" = "app-a:alarm.resolved app-b:alarm.acknowledged" ] || fail "$alarm: events of id $id: $got"
   got=$(sql "$db" -c "SELECT string_agg(app || ':' || state || ':' || coalesce(acknowledged_by, '-') || ':' || coalesce(is_false_positive::text, '-'), ' ' ORDER BY app)
                         FROM chekt.alarm_lifecycle WHERE alarm_id = '$alarm'")
   [ "$got" = "app-a:resolved:-:true app-b:acknowledged:op-b:-" ] || fail "$alarm: lifecycles: $got"
-  got=$(sql "$db" -c "SELECT count(*) FROM chekt.rejected")
-  [ "$got" = 0 ] || fail "$alarm: quarantined: $(sql "$db" -c 'SELECT reason, detail FROM chekt.rejected')"
+  got=$(sql "$db" -c "SELECT count(*) FROM chekt_private.rejected")
+  [ "$got" = 0 ] || fail "$alarm: quarantined: $(sql "$db" -c 'SELECT reason, detail FROM chekt_private.rejected')"
 }
 
 echo "== COPY, app-a's forgery first"
@@ -90,8 +90,8 @@ expect_accepted app-a secret-a http-2 "$(forged http-2 A-5)"
 check A-5 http-2
 
 # app-b's redelivery is app-b's duplicate and changes nothing of app-a's
-got=$(http app-b secret-b "$(sql "$db" -c "SELECT body FROM chekt.events WHERE app = 'app-b' AND event_id = 'http-2'")")
+got=$(http app-b secret-b "$(sql "$db" -c "SELECT body FROM chekt_private.events WHERE app = 'app-b' AND event_id = 'http-2'")")
 [ "$got" = '{"outcome":"duplicate","event_id":"http-2"} 200' ] || fail "redelivery: $got"
-got=$(sql "$db" -c "SELECT string_agg(app || ':' || delivery_count, ' ' ORDER BY app) FROM chekt.events WHERE event_id = 'http-2'")
+got=$(sql "$db" -c "SELECT string_agg(app || ':' || delivery_count, ' ' ORDER BY app) FROM chekt_private.events WHERE event_id = 'http-2'")
 [ "$got" = "app-a:1 app-b:2" ] || fail "delivery counts: $got"
 echo "each app's events are its own, by COPY and over HTTP, in either order"

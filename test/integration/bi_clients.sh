@@ -58,7 +58,7 @@ Username = chekt_bi_reader
 INI
 echo "SELECT alarm_id, state, time_to_acknowledge_s, is_false_positive FROM chekt.alarm_lifecycle ORDER BY alarm_id
 SELECT device_id, downtime_s, ongoing FROM chekt.device_outages
-SELECT count(*) FROM chekt.app_secrets" |
+SELECT count(*) FROM chekt_private.app_secrets" |
   ODBCSYSINI="$work" ODBCINI="$work/odbc.ini" isql -b -v -d'|' chekt >"$work/odbc.txt" 2>&1
 cat "$work/odbc.txt"
 grep -q '^A-1|resolved|41|1$' "$work/odbc.txt" || fail "ODBC did not read A-1's lifecycle"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Two sessions COPY the same 60,000 deliveries into chekt.inbox at the same
+# Two sessions COPY the same 60,000 deliveries into chekt_private.inbox at the same
 # time (CHeKT's retries reaching two receivers, or a backfill racing the
 # live feed), and a third sends other bodies under the first 2,000 ids.
 # Their batches collide on event ids, which sends the losing batches through
@@ -26,7 +26,7 @@ sql chekt_race -c "\\copy (SELECT 'race-app', '2026-05-26 10:00:05+00', '1779789
 
 sql chekt_race -c "\\copy (SELECT 'race-app', '2026-05-26 10:00:05+00', '1779789605', 'sha256=' || chekt.sign('race-secret', '1779789605', b), b FROM (SELECT n, replace(body, '\"site_id\"', '\"note\":\"other\",\"site_id\"') AS b FROM race_delivery WHERE n <= 2000) AS o ORDER BY n) TO '$work/others.csv' WITH (FORMAT csv)"
 
-copy() { echo "\\copy chekt.inbox (app, received_at, signed_at, signature, body) FROM '$work/$1' WITH (FORMAT csv)"; }
+copy() { echo "\\copy chekt_private.inbox (app, received_at, signed_at, signature, body) FROM '$work/$1' WITH (FORMAT csv)"; }
 sql chekt_race -c "$(copy deliveries.csv)" >"$work/a.log" 2>&1 &
 a=$!
 sql chekt_race -c "$(copy deliveries.csv)" >"$work/b.log" 2>&1 &
@@ -39,16 +39,16 @@ wait $c || { cat "$work/c.log"; fail "the third session failed"; }
 
 result=$(sql chekt_race <<'SQL'
 SELECT concat_ws(' ',
-  (SELECT count(*) FROM chekt.events),
-  (SELECT sum(delivery_count) FROM chekt.events)
-    + (SELECT count(*) FROM chekt.rejected WHERE reason = 'id_conflict'),
+  (SELECT count(*) FROM chekt_private.events),
+  (SELECT sum(delivery_count) FROM chekt_private.events)
+    + (SELECT count(*) FROM chekt_private.rejected WHERE reason = 'id_conflict'),
   (SELECT count(*) FROM chekt.alarm_events),
   (SELECT count(DISTINCT event_id) FROM chekt.alarm_events),
-  (SELECT count(*) FROM chekt.rejected WHERE reason <> 'id_conflict'),
-  (SELECT count(*) FROM chekt.events WHERE substr(event_id, 5)::int > 2000 AND delivery_count <> 2));
+  (SELECT count(*) FROM chekt_private.rejected WHERE reason <> 'id_conflict'),
+  (SELECT count(*) FROM chekt_private.events WHERE substr(event_id, 5)::int > 2000 AND delivery_count <> 2));
 SQL
 )
 echo "events, deliveries accounted, family rows, distinct, other refusals, miscounted: $result"
 [ "$result" = "60000 122000 60000 60000 0 0" ] || fail "three racing writers left: $result"
-conflicts=$(sql chekt_race -c "SELECT count(*) FROM chekt.rejected")
+conflicts=$(sql chekt_race -c "SELECT count(*) FROM chekt_private.rejected")
 echo "$conflicts deliveries lost an id to another body and were quarantined as id_conflict"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A backend's memory stays flat over a million deliveries: four COPYs of
-# 250,000 realistic deliveries (bench/ingest/generate.sql) into chekt.inbox
+# 250,000 realistic deliveries (bench/ingest/generate.sql) into chekt_private.inbox
 # in one session, plus a COPY that fails midway, measuring the session's
 # memory contexts after each.  A leak of even a few bytes per delivery (a
 # jansson or OpenSSL allocation outside a reset context, say) shows here.
@@ -18,8 +18,8 @@ rows=$(wc -l <"$work/deliveries.csv")
 { cat "$work/deliveries.csv"; echo 'bench-app,not a timestamp,1,sig,{}'; } >"$work/broken.csv"
 
 used='SELECT sum(total_bytes) FROM pg_backend_memory_contexts;'
-copy="\\copy chekt.inbox (app, received_at, signed_at, signature, body) FROM '$work/deliveries.csv' WITH (FORMAT csv)"
-broken="\\copy chekt.inbox (app, received_at, signed_at, signature, body) FROM '$work/broken.csv' WITH (FORMAT csv)"
+copy="\\copy chekt_private.inbox (app, received_at, signed_at, signature, body) FROM '$work/deliveries.csv' WITH (FORMAT csv)"
+broken="\\copy chekt_private.inbox (app, received_at, signed_at, signature, body) FROM '$work/broken.csv' WITH (FORMAT csv)"
 psql -X -q -At -d chekt_memory >"$work/memory.txt" 2>"$work/errors.txt" <<SQL
 $copy
 $used
@@ -44,5 +44,5 @@ peak=$(sort -n "$work/memory.txt" | tail -1)
 growth=$((peak - first))
 echo "$((rows * 4)) deliveries: session memory $first bytes after the first 250k, peak $peak (+$growth)"
 [ "$growth" -lt $((1024 * 1024)) ] || fail "session memory grew by $growth bytes"
-events=$(sql chekt_memory -c 'SELECT sum(delivery_count) FROM chekt.events')
+events=$(sql chekt_memory -c 'SELECT sum(delivery_count) FROM chekt_private.events')
 [ "$events" -gt $((rows * 3)) ] || fail "only $events deliveries counted"

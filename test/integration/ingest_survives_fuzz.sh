@@ -2,7 +2,7 @@
 # The parser survives any bytes, and nothing delivered is lost: 20,000
 # authentic deliveries whose bodies are the catalog payloads mutated at
 # random (bytes replaced with JSON's structural characters, escapes, huge
-# numbers, deep nesting, cuts and splices), ingested through chekt.inbox in
+# numbers, deep nesting, cuts and splices), ingested through chekt_private.inbox in
 # one statement and through chekt.ingest(); random signature headers through
 # verify_signature(); a 10 MB body.  The server must stay up, and every
 # delivery must be accounted for: accepted, counted as a duplicate, or
@@ -80,7 +80,7 @@ UPDATE fuzz_delivery SET body = regexp_replace(body, '"id": "[^"]*"', '"id": "fu
  WHERE n % 3 = 0;
 
 -- authentic: each body is signed, so that it reaches the parser
-INSERT INTO chekt.inbox (app, received_at, signed_at, signature, body)
+INSERT INTO chekt_private.inbox (app, received_at, signed_at, signature, body)
 SELECT 'fuzz', now(), extract(epoch FROM now())::bigint::text,
        chekt.sign('fuzz-secret', extract(epoch FROM now())::bigint::text, body), body
   FROM fuzz_delivery WHERE n <= 18000 ORDER BY n;
@@ -91,11 +91,11 @@ SELECT count(*) AS ingested_one_by_one
 SQL
 [ $? -eq 0 ] || fail "fuzzing raised an error"
 
-accounted=$(sql chekt_fuzz -c "SELECT (SELECT coalesce(sum(delivery_count), 0) FROM chekt.events)
-                                      + (SELECT count(*) FROM chekt.rejected)")
+accounted=$(sql chekt_fuzz -c "SELECT (SELECT coalesce(sum(delivery_count), 0) FROM chekt_private.events)
+                                      + (SELECT count(*) FROM chekt_private.rejected)")
 [ "$accounted" -eq 20000 ] || fail "20000 deliveries, but $accounted accounted for"
-sql chekt_fuzz -c "SELECT reason, count(*) FROM chekt.rejected GROUP BY reason ORDER BY reason"
-sql chekt_fuzz -c "SELECT 'accepted', count(*) FROM chekt.events"
+sql chekt_fuzz -c "SELECT reason, count(*) FROM chekt_private.rejected GROUP BY reason ORDER BY reason"
+sql chekt_fuzz -c "SELECT 'accepted', count(*) FROM chekt_private.events"
 
 # random signature headers: never an error, never a false match
 sql chekt_fuzz -v seed="$seed" <<'SQL'
@@ -124,7 +124,7 @@ SET chekt.max_body_bytes = '16MB';
 SELECT chekt.ingest('fuzz', extract(epoch FROM now())::bigint::text,
                     chekt.sign('fuzz-secret', extract(epoch FROM now())::bigint::text, body), body) FROM big;
 SQL
-outcomes=$(sql chekt_fuzz -c "SELECT (SELECT count(*) FROM chekt.rejected WHERE reason = 'oversize' AND octet_length(body) > 10000000)
-                                  || ' ' || (SELECT count(*) FROM chekt.events WHERE event_id = 'evt_big')")
+outcomes=$(sql chekt_fuzz -c "SELECT (SELECT count(*) FROM chekt_private.rejected WHERE reason = 'oversize' AND octet_length(body) > 10000000)
+                                  || ' ' || (SELECT count(*) FROM chekt_private.events WHERE event_id = 'evt_big')")
 [ "$outcomes" = "1 1" ] || fail "10 MB body: $outcomes"
 echo "20000 fuzzed deliveries accounted for; a 10 MB body refused, then accepted under a higher limit"

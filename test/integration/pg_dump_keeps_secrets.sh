@@ -17,8 +17,8 @@ SELECT chekt.retire_secret(2);
 SELECT chekt.add_secret('svix-app', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'standard_webhooks');
 SELECT chekt.alter_app('svix-app', replay_tolerance_s => 120);
 -- an app registered before 0.4.0 under a name add_secret() no longer takes
-INSERT INTO chekt.apps (app) VALUES ('legacy/app');
-INSERT INTO chekt.app_secrets (app, secret) VALUES ('legacy/app', 'legacy-secret');
+INSERT INTO chekt_private.apps (app) VALUES ('legacy/app');
+INSERT INTO chekt_private.app_secrets (app, secret) VALUES ('legacy/app', 'legacy-secret');
 SQL
 
 pg_dump chekt_dump_source >"$dump"
@@ -32,7 +32,7 @@ psql -X -q -v ON_ERROR_STOP=1 -d chekt_dump_restored -f "$dump" >/dev/null 2>&1 
   fail "restoring the dump failed"
 
 state='SELECT app, scheme, replay_tolerance_s, secret_id, secret, expires_at
-         FROM chekt.apps JOIN chekt.app_secrets USING (app) ORDER BY secret_id'
+         FROM chekt_private.apps JOIN chekt_private.app_secrets USING (app) ORDER BY secret_id'
 before=$(sql chekt_dump_source -c "$state")
 after=$(sql chekt_dump_restored -c "$state")
 [ "$before" = "$after" ] || fail "restored apps and secrets differ: $before / $after"

@@ -83,13 +83,13 @@ feeder_role "$db" chekt_ingest_bouncer
 start_bouncer transaction 2
 stream_through_receiver "$db" "host=127.0.0.1 port=$BOUNCER_PORT dbname=$db user=chekt_ingest_bouncer" \
   500 300 pgb-tx --writers 4
-sql "$db" -c "TRUNCATE chekt.events, chekt.rejected, chekt.alarm_events, chekt.device_events, chekt.snapshot_events, chekt.verification_events, chekt.partition_events, chekt.relay_events" >/dev/null
+sql "$db" -c "TRUNCATE chekt_private.events, chekt_private.rejected, chekt.alarm_events, chekt.device_events, chekt.snapshot_events, chekt.verification_events, chekt.partition_events, chekt.relay_events" >/dev/null
 start_bouncer transaction 6
 stream_through_receiver "$db" "host=127.0.0.1 port=$BOUNCER_PORT dbname=$db user=chekt_ingest_bouncer" \
   200 100 pgb-tx6 --writers 2
 
 # session pooling
-sql "$db" -c "TRUNCATE chekt.events, chekt.rejected, chekt.alarm_events, chekt.device_events, chekt.snapshot_events, chekt.verification_events, chekt.partition_events, chekt.relay_events" >/dev/null
+sql "$db" -c "TRUNCATE chekt_private.events, chekt_private.rejected, chekt.alarm_events, chekt.device_events, chekt.snapshot_events, chekt.verification_events, chekt.partition_events, chekt.relay_events" >/dev/null
 start_bouncer session 4
 stream_through_receiver "$db" "host=127.0.0.1 port=$BOUNCER_PORT dbname=$db user=chekt_ingest_bouncer" \
   200 100 pgb-session

@@ -28,7 +28,7 @@ bash scripts/post-stream.sh "$RECEIVER_URL/webhooks/centre" "$stream" 4 >"$answe
 sender=$!
 # let part of the stream through, then kill the server
 for i in $(seq 400); do
-  [ "$(sql chekt_restart -c 'SELECT count(*) FROM chekt.events')" -ge 1500 ] && break
+  [ "$(sql chekt_restart -c 'SELECT count(*) FROM chekt_private.events')" -ge 1500 ] && break
   sleep 0.05
 done
 bash scripts/pg-cluster.sh stop "$cluster" immediate
@@ -72,7 +72,7 @@ acked=$(awk '$3 ~ /^2/ && ($2 == "event" || $2 == "duplicate") { print $1 }' "$a
 missing=$(sql chekt_restart -v ids="$(tr '\n' ' ' <<<"$acked")" <<'SQL'
 SELECT count(*) FILTER (WHERE e.event_id IS NULL) || ' ' || count(*)
   FROM unnest(string_to_array(trim(:'ids'), ' ')) AS a (id)
-  LEFT JOIN chekt.events e ON e.event_id = a.id;
+  LEFT JOIN chekt_private.events e ON e.event_id = a.id;
 SQL
 )
 [ "$missing" = "0 $(wc -l <<<"$acked")" ] || fail "acknowledged but not stored (missing, acknowledged): $missing"
@@ -84,7 +84,7 @@ rm -f "$answers.again.tsv"
 bad=$(awk '$3 != 200 && $3 != 401' "$answers.again" | head -3)
 [ -z "$bad" ] || fail "retries still refused: $bad"
 expected_events=$(awk -F'\t' '$1 == "event"' "$stream" | wc -l)
-got=$(sql chekt_restart -c "SELECT count(*) FROM chekt.events")
+got=$(sql chekt_restart -c "SELECT count(*) FROM chekt_private.events")
 [ "$got" = "$expected_events" ] || fail "after the retries $got events, want $expected_events"
 
 reconnects=$(curl -s "$RECEIVER_URL/metrics" | sed -n 's/^chekt_ingest_reconnects_total //p')
@@ -101,7 +101,7 @@ generate_stream chekt_restart centre restart-secret 1500 rb "$answers.tsv" "$str
   >"$answers" 2>>"$RECEIVER_LOG" &
 replay=$!
 for i in $(seq 400); do
-  [ "$(sql chekt_restart -c "SELECT count(*) FROM chekt.events WHERE event_id LIKE 'evt_rb_%'")" -ge 1000 ] && break
+  [ "$(sql chekt_restart -c "SELECT count(*) FROM chekt_private.events WHERE event_id LIKE 'evt_rb_%'")" -ge 1000 ] && break
   sleep 0.05
 done
 kill -0 "$replay" 2>/dev/null || fail "the replay ended before the database was killed"
@@ -112,7 +112,7 @@ status=0
 wait "$replay" || status=$?
 [ "$status" = 0 ] || fail "replay across a restart exited $status: $(cat "$answers")"
 grep -q "^replayed $(wc -l <"$stream") deliveries:" "$answers" || fail "replay summary: $(cat "$answers")"
-got=$(sql chekt_restart -c "SELECT count(*) FROM chekt.events WHERE event_id LIKE 'evt_rb_%'")
+got=$(sql chekt_restart -c "SELECT count(*) FROM chekt_private.events WHERE event_id LIKE 'evt_rb_%'")
 want=$(awk -F'\t' '$1 == "event"' "$answers.tsv" | wc -l)
 rm -f "$answers.tsv"
 [ "$got" = "$want" ] || fail "after the replay $got events of the replay, want $want"

@@ -138,7 +138,7 @@ got=$(python3 "$client" "$port" repeated-signature)
 got=$(python3 "$client" "$port" paths | tr '\n' ' ')
 [ "$got" = "400 bad_request 400 bad_request 400 bad_request 404 not_found 404 not_found 400 bad_request " ] ||
   fail "app names: $got"
-[ "$(sql "$db" -c "SELECT count(*) FROM chekt.rejected WHERE app LIKE 'edge%'")" = 0 ] ||
+[ "$(sql "$db" -c "SELECT count(*) FROM chekt_private.rejected WHERE app LIKE 'edge%'")" = 0 ] ||
   fail "a refused path reached the database"
 
 # a health probe cannot hold a connection with an endless body
@@ -148,7 +148,7 @@ got=$(python3 "$client" "$port" probe-body)
 # keys too long for an index, amid good deliveries: all answered 200
 got=$(python3 "$client" "$port" long-keys | sort | uniq -c | awk '{ printf "%s %s %s; ", $1, $2, $3 }')
 [ "$got" = "3 200 accepted; 1 200 invalid_envelope; 2 200 invalid_payload; " ] || fail "long keys over HTTP: $got"
-got=$(sql "$db" -c "SELECT string_agg(event_id, ' ' ORDER BY event_id) FROM chekt.events WHERE event_id LIKE 'good-%'")
+got=$(sql "$db" -c "SELECT string_agg(event_id, ' ' ORDER BY event_id) FROM chekt_private.events WHERE event_id LIKE 'good-%'")
 [ "$got" = "good-1 good-2 good-3" ] || fail "good deliveries stored: $got"
 
 # --max-body past what a COPY row can carry is refused at start
@@ -173,10 +173,10 @@ SELECT n, app, '1779791400' AS signed_at, chekt.sign('edge-secret', '1779791400'
                                          'data', json_build_object('alarm_id', alarm, 'site_id', 'S'))::text) AS x (b);
 SQL
 sql "$db" -c "COPY (SELECT app, '2026-05-26 10:30:00+00', signed_at, signature, body FROM deliveries ORDER BY n) TO STDOUT" >"$copy"
-sql "$db" -c "\\copy chekt.inbox (app, received_at, signed_at, signature, body) FROM '$copy'" >/dev/null ||
+sql "$db" -c "\\copy chekt_private.inbox (app, received_at, signed_at, signature, body) FROM '$copy'" >/dev/null ||
   fail "the COPY failed"
-got=$(sql "$db" -c "SELECT string_agg(event_id, ' ' ORDER BY event_id) FROM chekt.events WHERE event_id LIKE 'copy-%'")
+got=$(sql "$db" -c "SELECT string_agg(event_id, ' ' ORDER BY event_id) FROM chekt_private.events WHERE event_id LIKE 'copy-%'")
 [ "$got" = "copy-good-1 copy-good-2 copy-good-3" ] || fail "COPY stored: $got"
-got=$(sql "$db" -c "SELECT string_agg(reason, ' ' ORDER BY reason) FROM chekt.rejected WHERE received_at = '2026-05-26 10:30:00+00'")
+got=$(sql "$db" -c "SELECT string_agg(reason, ' ' ORDER BY reason) FROM chekt_private.rejected WHERE received_at = '2026-05-26 10:30:00+00'")
 [ "$got" = "invalid_envelope invalid_payload unknown_app" ] || fail "COPY quarantined: $got"
 echo "half-close, long ids, repeated signatures, app names, --max-body and long keys all as they should be"

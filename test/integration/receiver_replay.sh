@@ -23,7 +23,7 @@ summary=$(cat "$out")
 for part in "replayed $(wc -l <"$stream") deliveries:" " $events accepted" " $duplicates duplicate"; do
   grep -qF -- "$part" <<<"$summary" || fail "summary '$summary' lacks '$part'"
 done
-got=$(sql "$db" -c "SELECT count(*) || ' ' || sum(delivery_count) FROM chekt.events")
+got=$(sql "$db" -c "SELECT count(*) || ' ' || sum(delivery_count) FROM chekt_private.events")
 [ "$got" = "$events $((events + duplicates))" ] || fail "stored: $got"
 
 # a capture from last year still passes: the window is measured from its
@@ -47,9 +47,9 @@ grep -q ' -:4: not a captured delivery (received_at)' "$RECEIVER_LOG.err" || fai
 rm -f "$RECEIVER_LOG.err"
 grep -qF 'replayed 2 deliveries: 1 accepted, 1 malformed_json' "$out" || fail "summary: $(cat "$out")"
 grep -qF '2 lines could not be read' "$out" || fail "summary: $(cat "$out")"
-got=$(sql "$db" -c "SELECT (received_at = '2025-11-24T16:00:03Z') || ' ' || headers::text FROM chekt.events WHERE event_id = 'rp-old'")
+got=$(sql "$db" -c "SELECT (received_at = '2025-11-24T16:00:03Z') || ' ' || headers::text FROM chekt_private.events WHERE event_id = 'rp-old'")
 [ "$got" = 'true {"x-chekt-source": "capture"}' ] || fail "the old capture: '$got'"
-got=$(sql "$db" -c "SELECT encode(body_bytes, 'base64') FROM chekt.rejected WHERE body IS NULL")
+got=$(sql "$db" -c "SELECT encode(body_bytes, 'base64') FROM chekt_private.rejected WHERE body IS NULL")
 [ "$got" = "$raw_b64" ] || fail "raw body kept as '$got', not '$raw_b64'"
 
 # The right to say when a delivery was received is the backfill right: a
@@ -66,14 +66,14 @@ body_1='{"id":"rp-old-1","type":"device.offline","created_at":"2025-11-24T16:00:
 year_old "$body_1" | "$RECEIVER" --replay - --db "dbname=$db user=chekt_replay_feeder" >"$out" 2>>"$RECEIVER_LOG" ||
   fail "a feeder's replay of a year-old capture: $(cat "$out")"
 grep -qF 'replayed 1 deliveries: 1 stale_signature' "$out" || fail "a feeder's replay: $(cat "$out")"
-got=$(sql "$db" -c "SELECT count(*) FROM chekt.rejected WHERE reason = 'stale_signature' AND body LIKE '%rp-old-1%'
+got=$(sql "$db" -c "SELECT count(*) FROM chekt_private.rejected WHERE reason = 'stale_signature' AND body LIKE '%rp-old-1%'
                       AND detail LIKE '%role \"chekt_replay_feeder\" may not backfill (chekt.grant_backfill())%'")
-[ "$got" = 1 ] || fail "the stale delivery does not say why: $(sql "$db" -c "SELECT detail FROM chekt.rejected WHERE body LIKE '%rp-old-1%'")"
+[ "$got" = 1 ] || fail "the stale delivery does not say why: $(sql "$db" -c "SELECT detail FROM chekt_private.rejected WHERE body LIKE '%rp-old-1%'")"
 sql "$db" -c "SELECT chekt.grant_backfill('chekt_replay_feeder')" >/dev/null
 year_old "$body_1" | "$RECEIVER" --replay - --db "dbname=$db user=chekt_replay_feeder" >"$out" 2>>"$RECEIVER_LOG" ||
   fail "a backfill role's replay: $(cat "$out")"
 grep -qF 'replayed 1 deliveries: 1 accepted' "$out" || fail "a backfill role's replay: $(cat "$out")"
-got=$(sql "$db" -c "SELECT received_at = '2025-11-24T16:00:03Z' FROM chekt.events WHERE event_id = 'rp-old-1'")
+got=$(sql "$db" -c "SELECT received_at = '2025-11-24T16:00:03Z' FROM chekt_private.events WHERE event_id = 'rp-old-1'")
 [ "$got" = t ] || fail "the backfill role's delivery was not received as captured"
 sql "$db" -c "SELECT chekt.revoke_backfill('chekt_replay_feeder')" >/dev/null
 

@@ -24,7 +24,7 @@ for i in $(seq 100); do
   sleep 0.05
 done
 [ "${held:-0}" -ge 60 ] || fail "only ${held:-0} of 60 deliveries queued"
-[ "$(sql "$db" -c 'SELECT count(*) FROM chekt.events')" = 0 ] || fail "stored before the batch was due"
+[ "$(sql "$db" -c 'SELECT count(*) FROM chekt_private.events')" = 0 ] || fail "stored before the batch was due"
 
 stop_receiver
 [ "$RECEIVER_STATUS" = 0 ] || fail "exit status $RECEIVER_STATUS after SIGTERM"
@@ -36,7 +36,7 @@ grep -q 'stopped' "$RECEIVER_LOG" || fail "the log does not say it stopped"
 wrong=$(awk '{ want = ($2 == "forged" || $2 == "stale") ? 401 : 200; if ($3 != want) print }' "$answers" | head -5)
 [ -z "$wrong" ] || fail "wrong answers during the drain: $wrong"
 expected=$(awk -F'\t' '($1 == "event" || $1 == "duplicate") && match($4, /"id":"[^"]*"/) { print substr($4, RSTART, RLENGTH) }' "$stream.head" | sort -u | wc -l)
-got=$(sql "$db" -c 'SELECT count(*) FROM chekt.events')
+got=$(sql "$db" -c 'SELECT count(*) FROM chekt_private.events')
 [ "$got" = "$expected" ] || fail "$got events stored, want $expected"
 # and nothing listens any more
 (exec 3<>"/dev/tcp/127.0.0.1/${RECEIVER_URL##*:}") 2>/dev/null && fail "still listening after exit"

@@ -26,7 +26,7 @@ expect() {
 b1=$(body st-1)
 expect accepted '{"outcome":"accepted","event_id":"st-1"} 200' "$(post site-app "$now" "$(sign "$now" "$b1")" "$b1" -H 'X-CHeKT-Delivery: dlv-1')"
 expect duplicate '{"outcome":"duplicate","event_id":"st-1"} 200' "$(post site-app "$now" "$(sign "$now" "$b1")" "$b1")"
-expect 'the X-CHeKT-* header kept' '{"x-chekt-delivery": "dlv-1"}' "$(sql "$db" -c "SELECT headers FROM chekt.events WHERE event_id = 'st-1'")"
+expect 'the X-CHeKT-* header kept' '{"x-chekt-delivery": "dlv-1"}' "$(sql "$db" -c "SELECT headers FROM chekt_private.events WHERE event_id = 'st-1'")"
 
 bad='{"id":"st-2","type":"alarm.created"'
 expect 'malformed but authentic' '{"outcome":"malformed_json"} 200' "$(post site-app "$now" "$(sign "$now" "$bad")" "$bad")"
@@ -48,13 +48,13 @@ expect 'binary body' '{"outcome":"malformed_json"} 200' \
   "$(curl -s -w ' %{http_code}' -X POST "$RECEIVER_URL/webhooks/site-app" -H "X-CHeKT-Timestamp: $now" \
        -H "X-CHeKT-Signature: $sig" --data-binary "@$RECEIVER_LOG.body")"
 expect 'binary body kept byte for byte' "$(od -An -v -tx1 "$RECEIVER_LOG.body" | tr -d ' \n')" \
-  "$(sql "$db" -c "SELECT encode(body_bytes, 'hex') FROM chekt.rejected WHERE body IS NULL")"
+  "$(sql "$db" -c "SELECT encode(body_bytes, 'hex') FROM chekt_private.rejected WHERE body IS NULL")"
 rm -f "$RECEIVER_LOG.body"
 
 # Standard Webhooks headers are taken too
 sql "$db" -c "SELECT chekt.add_secret('sw-app', 'whsec_' || encode('standard-secret-0123456789', 'base64'), 'standard_webhooks')" >/dev/null
 b6=$(body st-6)
-swsig=$(sql "$db" -v ts="$now" -v b="$b6" <<<"SELECT chekt.sign_standard_webhook(secret, 'msg_6', :'ts', :'b') FROM chekt.app_secrets WHERE app = 'sw-app'")
+swsig=$(sql "$db" -v ts="$now" -v b="$b6" <<<"SELECT chekt.sign_standard_webhook(secret, 'msg_6', :'ts', :'b') FROM chekt_private.app_secrets WHERE app = 'sw-app'")
 expect 'standard webhooks' '{"outcome":"accepted","event_id":"st-6"} 200' \
   "$(curl -s -w ' %{http_code}' -X POST "$RECEIVER_URL/webhooks/sw-app" -H 'webhook-id: msg_6' \
        -H "webhook-timestamp: $now" -H "webhook-signature: $swsig" --data-binary "$b6")"
@@ -99,9 +99,9 @@ exec 3<&-
 expect healthz '{"status":"ok"} 200' "$(curl -s -w ' %{http_code}' "$RECEIVER_URL/healthz")"
 
 # what was stored: 2 events (+1 duplicate), 6 quarantined (3 with 401)
-expect 'stored' '2|3' "$(sql "$db" -c "SELECT count(*), sum(delivery_count) FROM chekt.events")"
+expect 'stored' '2|3' "$(sql "$db" -c "SELECT count(*), sum(delivery_count) FROM chekt_private.events")"
 expect 'quarantined' 'bad_signature:1 malformed_json:2 stale_signature:1 unknown_app:1 unknown_type:1' \
-  "$(sql "$db" -c "SELECT string_agg(reason || ':' || n, ' ' ORDER BY reason) FROM (SELECT reason, count(*) AS n FROM chekt.rejected GROUP BY 1) r")"
+  "$(sql "$db" -c "SELECT string_agg(reason || ':' || n, ' ' ORDER BY reason) FROM (SELECT reason, count(*) AS n FROM chekt_private.rejected GROUP BY 1) r")"
 
 # /metrics counts them
 metrics=$(curl -s "$RECEIVER_URL/metrics")

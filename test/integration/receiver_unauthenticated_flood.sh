@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Anyone who can reach the endpoint cannot fill the disk: 1,000 POSTs of
 # 256 KiB to apps that do not exist, with junk X-CHeKT-* headers, are all
-# answered 401 and grow chekt.rejected by at most 1,000 x (8 KiB + row
+# answered 401 and grow chekt_private.rejected by at most 1,000 x (8 KiB + row
 # overhead); chekt-ingest's /metrics counts them, and purge_rejected()
-# removes them.  Seen on 0.4.0: 100 such POSTs grew chekt.rejected from
+# removes them.  Seen on 0.4.0: 100 such POSTs grew chekt_private.rejected from
 # 88 kB to 26 MB in 1.5 s.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/receiver.sh"
@@ -22,7 +22,7 @@ head -c $((body_bytes * 3 / 4)) /dev/urandom | base64 -w0 | head -c "$body_bytes
 junk=$(head -c 3000 /dev/urandom | base64 -w0)
 
 start_receiver "$db" --db "dbname=$db user=chekt_flood_feeder"
-size() { sql "$db" -c "VACUUM chekt.rejected" -c "SELECT pg_total_relation_size('chekt.rejected')"; }
+size() { sql "$db" -c "VACUUM chekt_private.rejected" -c "SELECT pg_total_relation_size('chekt_private.rejected')"; }
 before=$(size)
 
 # 8 clients at once, each request its own app name, signature and junk
@@ -38,15 +38,15 @@ after=$(size)
 per_row_overhead=2048
 limit=$((requests * (8192 + per_row_overhead)))
 growth=$((after - before))
-echo "chekt.rejected grew by $growth bytes for $requests requests of $body_bytes bytes (limit $limit)"
-[ "$growth" -le "$limit" ] || fail "chekt.rejected grew by $growth bytes, over $limit"
+echo "chekt_private.rejected grew by $growth bytes for $requests requests of $body_bytes bytes (limit $limit)"
+[ "$growth" -le "$limit" ] || fail "chekt_private.rejected grew by $growth bytes, over $limit"
 got=$(sql "$db" -c "SELECT count(*), count(*) FILTER (WHERE truncated AND body_length = $body_bytes
                                                         AND octet_length(body) = 8192 AND headers IS NULL
                                                         AND octet_length(signature) = 256
                                                         -- the receiver gives no receipt time of its own:
                                                         -- nothing was ignored, nothing to explain
                                                         AND detail NOT LIKE '%may not backfill%')
-                      FROM chekt.rejected")
+                      FROM chekt_private.rejected")
 [ "$got" = "$requests|$requests" ] || fail "rows, rows kept in part: $got"
 
 metrics=$(curl -s "$RECEIVER_URL/metrics")
@@ -58,5 +58,5 @@ grep -qx "chekt_ingest_unauthenticated_body_bytes_total $((requests * body_bytes
 # purge_rejected() removes them (here: all refused more than 0 s ago)
 got=$(sql "$db" -c "SELECT chekt.purge_rejected('0 seconds', 'unknown_app')")
 [ "$got" = "$requests" ] || fail "purge_rejected removed $got"
-[ "$(sql "$db" -c 'SELECT count(*) FROM chekt.rejected')" = 0 ] || fail "rows left after the purge"
+[ "$(sql "$db" -c 'SELECT count(*) FROM chekt_private.rejected')" = 0 ] || fail "rows left after the purge"
 echo "1,000 unauthenticated 256 KiB POSTs cost $((growth / requests)) bytes each; purged"

@@ -141,7 +141,7 @@ grep -F "$secret" "$log" && fail "a successful registration put the secret into 
 log_since "$start" | grep -q 'statement: SELECT chekt.add_secret(.*lo_get([0-9]*)' ||
   fail "log_statement = all did not log the registration"
 no_large_objects "after a successful call"
-[ "$(sql "$db" -c "SELECT count(*) FROM chekt.secret_status WHERE app = 'good-app' AND is_active")" -eq 1 ] ||
+[ "$(sql "$db" -c "SELECT count(*) FROM chekt_private.secret_status WHERE app = 'good-app' AND is_active")" -eq 1 ] ||
   fail "good-app does not have exactly one active secret"
 outcome=$(accepted good-app "$secret" alarm.created)
 [ "$outcome" = accepted ] || fail "a delivery signed with the registered secret was $outcome, not accepted"

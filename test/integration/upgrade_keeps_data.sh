@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Databases created at the first release (0.1.0), at 0.4.0, 0.5.0 and 0.6.0,
+# Databases created at the first release (0.1.0), at 0.4.0, 0.5.0, 0.6.0 and 0.7.0,
 # holding apps, events and quarantined deliveries, are updated in place to
 # the default version:
 # the data stays, the new functions and views answer about it, ingest goes
@@ -8,6 +8,12 @@
 
 default=$(sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" chekt_events.control)
 [ "$default" != 0.1.0 ] || { echo "no upgrade to test: the default version is 0.1.0"; exit $SKIP; }
+
+# counted DB SQL: a query of the extension's tables wherever the release
+# the database is at keeps them
+counted() {
+  PGOPTIONS="-c search_path=chekt_private,chekt" sql "$1" -c "$2"
+}
 
 fresh_db chekt_upgraded 0.1.0
 # released_rows VALUES: SQL that stores deliveries (app, secret, body) as the
@@ -66,8 +72,8 @@ version=$(sql chekt_upgraded -c "SELECT extversion FROM pg_extension WHERE extna
 
 answer=$(sql chekt_upgraded <<'SQL'
 SELECT concat_ws(' ',
-  (SELECT count(*) FROM chekt.events),
-  (SELECT count(*) FROM chekt.rejected),
+  (SELECT count(*) FROM chekt_private.events),
+  (SELECT count(*) FROM chekt_private.rejected),
   (SELECT time_to_acknowledge_s FROM chekt.alarm_lifecycle WHERE alarm_id = 'A-1'),
   (SELECT count(*) FROM chekt.alarm_timeline('A-1')),
   chekt.ingest('old-app', '1779791460', chekt.sign('old-secret', '1779791460', b), b, '2026-05-26 10:31:00+00'))
@@ -99,15 +105,17 @@ $(released_rows "    ('app-a', 'secret-a', '{\"id\":\"a1\",\"type\":\"alarm.crea
     ('app-a', 'secret-a', 'not json')")
 SELECT chekt.grant_analyst('chekt_upgrade_analyst');
 SQL
-counts="SELECT concat_ws(' ', (SELECT count(*) || '/' || sum(delivery_count) FROM chekt.events),
-                              (SELECT count(*) FROM chekt.rejected),
+# (events and rejected are in chekt before 0.8.0, in chekt_private after:
+# found through the search_path of counted())
+counts="SELECT concat_ws(' ', (SELECT count(*) || '/' || sum(delivery_count) FROM events),
+                              (SELECT count(*) FROM rejected),
                               (SELECT count(*) FROM chekt.alarm_events), (SELECT count(*) FROM chekt.device_events),
                               (SELECT count(*) FROM chekt.snapshot_events), (SELECT count(*) FROM chekt.relay_events),
                               (SELECT count(*) FROM chekt.verification_events), (SELECT count(*) FROM chekt.partition_events))"
-before=$(sql chekt_upgraded_04 -c "$counts")
+before=$(counted chekt_upgraded_04 "$counts")
 [ "$before" = "9/10 1 3 2 1 1 1 1" ] || fail "0.4.0 holds: $before"
 sql chekt_upgraded_04 -c 'ALTER EXTENSION chekt_events UPDATE' >/dev/null
-after=$(sql chekt_upgraded_04 -c "$counts")
+after=$(counted chekt_upgraded_04 "$counts")
 [ "$after" = "$before" ] || fail "counts before the update: $before, after: $after"
 got=$(sql chekt_upgraded_04 <<'SQL'
 SELECT string_agg(DISTINCT t || ':' || app, ' ' ORDER BY t || ':' || app)
@@ -123,7 +131,7 @@ got=$(sql chekt_upgraded_04 -c "SELECT string_agg(app || ':' || state, ' ' ORDER
 [ "$got" = "app-a:acknowledged app-b:open" ] || fail "lifecycles after the update: $got"
 got=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_04 -c "SELECT count(*) FROM chekt.alarm_lifecycle")
 [ "$got" = 2 ] || fail "the 0.4.0 analyst reads $got alarms after the update"
-got=$(sql chekt_upgraded_04 -c "SELECT analyst::text || ':' || coalesce(apps::text, 'every app') FROM chekt.analysts")
+got=$(sql chekt_upgraded_04 -c "SELECT analyst::text || ':' || coalesce(apps::text, 'every app') FROM chekt_private.analysts")
 [ "$got" = "chekt_upgrade_analyst:every app" ] || fail "analysts after the update: $got"
 # the same event id under the other app is now a second event, not a conflict
 got=$(sql chekt_upgraded_04 -c "SELECT chekt.ingest('app-b', '1779791400', chekt.sign('secret-b', '1779791400', b), b, '2026-05-26 10:30:00+00')
@@ -154,15 +162,15 @@ SELECT chekt.ingest(app, extract(epoch FROM r)::bigint::text,
     ('app-a', '{"id":"forged"}', '2026-05-09 03:00:00+00'),
     ('app-b', '{"id":"forged"}', '2026-05-09 03:00:00+00')) AS v (app, b, r);
 SQL
-counts_05="SELECT concat_ws(' ', (SELECT count(*) || '/' || sum(delivery_count) FROM chekt.events),
-                                 (SELECT count(*) FROM chekt.rejected), (SELECT count(*) FROM chekt.device_events),
+counts_05="SELECT concat_ws(' ', (SELECT count(*) || '/' || sum(delivery_count) FROM events),
+                                 (SELECT count(*) FROM rejected), (SELECT count(*) FROM chekt.device_events),
                                  (SELECT count(*) FROM chekt.alarm_events))"
-before=$(sql chekt_upgraded_05 -c "$counts_05")
+before=$(counted chekt_upgraded_05 "$counts_05")
 [ "$before" = "5/6 2 3 2" ] || fail "0.5.0 holds: $before"
 got=$(sql chekt_upgraded_05 -c "SELECT string_agg(offline_at || '-' || online_at, ' ') FROM chekt.device_outages")
 [ "$got" = "2026-05-06 18:51:45+00-2026-05-09 01:46:54+00" ] || fail "0.5.0's outages: $got"
 sql chekt_upgraded_05 -c 'ALTER EXTENSION chekt_events UPDATE' >/dev/null
-after=$(sql chekt_upgraded_05 -c "$counts_05")
+after=$(counted chekt_upgraded_05 "$counts_05")
 [ "$after" = "$before" ] || fail "0.5.0 counts before the update: $before, after: $after"
 got=$(sql chekt_upgraded_05 -c "SELECT string_agg(concat_ws(' ', offline_at, online_at, downtime_s, ended_by, end_known), ', ' ORDER BY offline_at)
                                    FROM chekt.device_outages")
@@ -172,7 +180,7 @@ got=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_05 -c "SELECT
                                                                           FROM chekt.delivery_gaps")
 [ "$got" = "app-a:alarm_created_missing:1 app-a:outage_end_inferred:1 app-a:quarantined:bad_signature:1" ] ||
   fail "the 0.5.0 analyst of app-a reads as gaps: $got"
-got=$(sql chekt_upgraded_05 -c "SELECT analyst::text || ':' || apps::text FROM chekt.analysts")
+got=$(sql chekt_upgraded_05 -c "SELECT analyst::text || ':' || apps::text FROM chekt_private.analysts")
 [ "$got" = "chekt_upgrade_analyst:{app-a}" ] || fail "analysts after the update: $got"
 
 # 0.6.0, the last release without site_delivery_gaps(): its analyst, who
@@ -202,55 +210,111 @@ got=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_06 -c "SELECT
 got=$(sql chekt_upgraded_06 -c "SELECT count(*) FROM chekt.site_delivery_gaps('S-1', '2026-06-01', '2026-06-30')")
 [ "$got" = 2 ] || fail "the owner's site_delivery_gaps() after the update: $got rows"
 
+# 0.7.0, the last release with the secrets, the inbox, the quarantine and
+# the envelopes in schema chekt: a feeder given the grants 0.7.0 documented
+# (USAGE on chekt, INSERT on chekt.inbox) feeds before and after the
+# update; the update moves them to chekt_private, keeps every row, gives the
+# feeder USAGE there, and leaves the analyst nothing in chekt it cannot open
+PGOPTIONS="-c client_min_messages=warning" sql postgres -c "DROP ROLE IF EXISTS chekt_upgrade_feeder" \
+  -c "CREATE ROLE chekt_upgrade_feeder" >/dev/null
+trap 'drop_test_databases; sql postgres -c "DROP ROLE IF EXISTS chekt_upgrade_analyst" -c "DROP ROLE IF EXISTS chekt_upgrade_feeder" >/dev/null 2>&1' EXIT
+fresh_db chekt_upgraded_07 0.7.0
+sql chekt_upgraded_07 >/dev/null <<'SQL'
+SELECT chekt.add_secret('app-a', 'secret-a');
+SELECT chekt.grant_analyst('chekt_upgrade_analyst', ARRAY['app-a']);
+GRANT USAGE ON SCHEMA chekt TO chekt_upgrade_feeder;
+GRANT INSERT ON chekt.inbox TO chekt_upgrade_feeder;
+SQL
+# feed DB INBOX ID: as the feeder, one delivery signed now and one forged
+feed() {
+  PGOPTIONS="-c role=chekt_upgrade_feeder" sql "$1" >/dev/null <<SQL
+INSERT INTO $2 (app, signed_at, signature, body)
+SELECT 'app-a', t, CASE WHEN forged THEN 'sha256=' || repeat('0', 64) ELSE chekt.sign('secret-a', t, b) END, b
+  FROM (SELECT extract(epoch FROM now())::bigint::text AS t,
+               '{"id":"$3","type":"alarm.created","created_at":"2026-07-01T10:00:00Z","data":{"alarm_id":"A-$3","site_id":"S-1"}}' AS b) AS d,
+       (VALUES (false), (true)) AS f (forged);
+SQL
+}
+feed chekt_upgraded_07 chekt.inbox f1 || fail "the 0.7.0 feeder could not feed"
+counts_07="SELECT concat_ws(' ', (SELECT count(*) FROM events), (SELECT count(*) FROM rejected),
+                                 (SELECT count(*) FROM chekt.alarm_events), (SELECT count(*) FROM app_secrets))"
+before=$(counted chekt_upgraded_07 "$counts_07")
+[ "$before" = "1 1 1 1" ] || fail "0.7.0 holds: $before"
+listed="SELECT string_agg(c.oid::regclass::text, ' ' ORDER BY 1) FROM pg_class c
+         WHERE c.relnamespace = 'chekt'::regnamespace AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
+           AND NOT has_table_privilege(c.oid, 'SELECT')"
+got=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_07 -c "$listed")
+[ -n "$got" ] || fail "0.7.0's analyst could open every relation of chekt; the test below would prove nothing"
+sql chekt_upgraded_07 -c 'ALTER EXTENSION chekt_events UPDATE' >/dev/null
+after=$(counted chekt_upgraded_07 "$counts_07")
+[ "$after" = "$before" ] || fail "0.7.0 counts before the update: $before, after: $after"
+feed chekt_upgraded_07 chekt_private.inbox f2 || fail "the 0.7.0 feeder could not feed after the update"
+got=$(sql chekt_upgraded_07 -c "SELECT string_agg(event_id, ' ' ORDER BY event_id) || ' ' || (SELECT count(*) FROM chekt_private.rejected)
+                                  FROM chekt_private.events")
+[ "$got" = "f1 f2 2" ] || fail "after the update the feeder's deliveries are: $got"
+got=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_07 -c "$listed")
+[ -z "$got" ] || fail "after the update the analyst lists in chekt what it cannot open: $got"
+got=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_07 -c "SELECT has_schema_privilege('chekt_private', 'USAGE')")
+[ "$got" = f ] || fail "the analyst may use chekt_private after the update"
+
 fresh_db chekt_fresh
 sql chekt_fresh -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
-# every object of schema chekt as text: columns, constraints, indexes,
+# the feeder's grants as README documents them, which the update gave the
+# 0.7.0 feeder: the schemas compare equal with them
+documented_feeder="GRANT USAGE ON SCHEMA chekt, chekt_private TO chekt_upgrade_feeder;
+                   GRANT INSERT ON chekt_private.inbox TO chekt_upgrade_feeder"
+# every object of schemas chekt and chekt_private as text: columns, constraints, indexes,
 # triggers, view and function definitions, comments and privileges
 schema() {
   sql "$1" <<'SQL'
-SELECT format('%s %s %s %s %s', c.relname, c.relkind, c.relacl, c.relrowsecurity, obj_description(c.oid, 'pg_class'))
-  FROM pg_class c WHERE c.relnamespace = 'chekt'::regnamespace
+SELECT format('%s %s %s %s %s', c.oid::regclass, c.relkind, c.relacl, c.relrowsecurity, obj_description(c.oid, 'pg_class'))
+  FROM pg_class c WHERE c.relnamespace IN ('chekt'::regnamespace, 'chekt_private'::regnamespace)
 UNION ALL
 SELECT format('%s %s %s %s %s', p.polname, p.polrelid::regclass, p.polcmd, p.polroles::regrole[],
               pg_get_expr(p.polqual, p.polrelid))
-  FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE c.relnamespace = 'chekt'::regnamespace
+  FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE c.relnamespace IN ('chekt'::regnamespace, 'chekt_private'::regnamespace)
 UNION ALL
 SELECT format('%s %s', t.oid::regtype, obj_description(t.oid, 'pg_type'))
-  FROM pg_type t WHERE t.typnamespace = 'chekt'::regnamespace
+  FROM pg_type t WHERE t.typnamespace IN ('chekt'::regnamespace, 'chekt_private'::regnamespace)
 UNION ALL
 SELECT format('%s.%s %s %s %s %s %s', c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
               a.attnotnull, a.attcollation::regcollation, pg_get_expr(d.adbin, d.adrelid),
               col_description(c.oid, a.attnum))
   FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
   LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
- WHERE c.relnamespace = 'chekt'::regnamespace
+ WHERE c.relnamespace IN ('chekt'::regnamespace, 'chekt_private'::regnamespace)
 UNION ALL
 SELECT format('%s %s', conname, pg_get_constraintdef(oid)) FROM pg_constraint
- WHERE connamespace = 'chekt'::regnamespace
+ WHERE connamespace IN ('chekt'::regnamespace, 'chekt_private'::regnamespace)
 UNION ALL
 SELECT pg_get_indexdef(indexrelid) FROM pg_index
- WHERE indrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'chekt'::regnamespace)
+ WHERE indrelid IN (SELECT oid FROM pg_class WHERE relnamespace IN ('chekt'::regnamespace, 'chekt_private'::regnamespace))
 UNION ALL
 SELECT format('%s %s %s', tgname, tgenabled, pg_get_triggerdef(oid)) FROM pg_trigger
  WHERE NOT tgisinternal
-   AND tgrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'chekt'::regnamespace)
+   AND tgrelid IN (SELECT oid FROM pg_class WHERE relnamespace IN ('chekt'::regnamespace, 'chekt_private'::regnamespace))
 UNION ALL
 SELECT format('%s %s', c.relname, pg_get_viewdef(c.oid)) FROM pg_class c
- WHERE c.relnamespace = 'chekt'::regnamespace AND c.relkind = 'v'
+ WHERE c.relnamespace IN ('chekt'::regnamespace, 'chekt_private'::regnamespace) AND c.relkind = 'v'
 UNION ALL
 SELECT format('%s %s %s', p.oid::regprocedure, p.proacl, obj_description(p.oid, 'pg_proc'))
        || pg_get_functiondef(p.oid)
-  FROM pg_proc p WHERE p.pronamespace = 'chekt'::regnamespace
+  FROM pg_proc p WHERE p.pronamespace IN ('chekt'::regnamespace, 'chekt_private'::regnamespace)
 UNION ALL
 SELECT format('%s %s', e.extconfig::regclass[], e.extcondition) FROM pg_extension e WHERE e.extname = 'chekt_events'
+UNION ALL
+SELECT format('%s %s %s', n.nspname, n.nspacl, obj_description(n.oid, 'pg_namespace'))
+  FROM pg_namespace n WHERE n.nspname IN ('chekt', 'chekt_private')
 ORDER BY 1;
 SQL
 }
-for upgraded in chekt_upgraded chekt_upgraded_04 chekt_upgraded_05 chekt_upgraded_06; do
+sql chekt_fresh -c "$documented_feeder" >/dev/null
+for upgraded in chekt_upgraded chekt_upgraded_04 chekt_upgraded_05 chekt_upgraded_06 chekt_upgraded_07; do
   [ $upgraded = chekt_upgraded ] && sql chekt_upgraded -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
+  [ $upgraded = chekt_upgraded_07 ] || sql $upgraded -c "$documented_feeder" >/dev/null
   if ! diff <(schema $upgraded) <(schema chekt_fresh) >/dev/null; then
     diff <(schema $upgraded) <(schema chekt_fresh) | head -20
     fail "the schema of $upgraded differs from a fresh install"
   fi
 done
-echo "0.1.0, 0.4.0 (two apps, an analyst), 0.5.0 (a lost online) and 0.6.0 (a lost disarm) with data updated to $default: data kept, new questions answered, same schema as a fresh install"
+echo "0.1.0, 0.4.0 (two apps, an analyst), 0.5.0 (a lost online), 0.6.0 (a lost disarm) and 0.7.0 (a feeder) with data updated to $default: data kept, new questions answered, the feeder still feeding, same schema as a fresh install"

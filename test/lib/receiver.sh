@@ -109,12 +109,12 @@ stream_through_receiver() {
   # stored: every event once, each delivery counted, the bad ones quarantined
   expected_events=$(awk -F'\t' '$1 == "event"' "$stream" | wc -l)
   expected_deliveries=$(awk -F'\t' '$1 == "event" || $1 == "duplicate"' "$stream" | wc -l)
-  got=$(sql "$db" -c "SELECT count(*) || ' ' || sum(delivery_count) FROM chekt.events")
+  got=$(sql "$db" -c "SELECT count(*) || ' ' || sum(delivery_count) FROM chekt_private.events")
   [ "$got" = "$expected_events $expected_deliveries" ] || fail "events: got '$got', want '$expected_events $expected_deliveries'"
   expected_rejected=$(awk -F'\t' '$1 != "event" && $1 != "duplicate"' "$stream" | wc -l)
-  got=$(sql "$db" -c "SELECT count(*) FROM chekt.rejected")
+  got=$(sql "$db" -c "SELECT count(*) FROM chekt_private.rejected")
   [ "$got" = "$expected_rejected" ] || fail "quarantined: got $got, want $expected_rejected"
-  got=$(sql "$db" -c "SELECT count(DISTINCT event_type) FROM chekt.events")
+  got=$(sql "$db" -c "SELECT count(DISTINCT event_type) FROM chekt_private.events")
   [ "$got" = 11 ] || fail "$got event types stored, not 11"
 
   # group commit: far fewer transactions than requests
@@ -131,12 +131,12 @@ stream_through_receiver() {
 }
 
 # feeder_role DB ROLE: a login role with only the grants the README names
-# for a receiver (USAGE on schema chekt, INSERT on chekt.inbox); dropped
+# for a receiver (USAGE on schema chekt, INSERT on chekt_private.inbox); dropped
 # when the test ends.
 feeder_role() {
   local db=$1 role=$2
   sql postgres -c "DROP ROLE IF EXISTS $role" -c "CREATE ROLE $role LOGIN" >/dev/null 2>&1
-  sql "$db" -c "GRANT USAGE ON SCHEMA chekt TO $role" -c "GRANT INSERT ON chekt.inbox TO $role" >/dev/null
+  sql "$db" -c "GRANT USAGE ON SCHEMA chekt, chekt_private TO $role" -c "GRANT INSERT ON chekt_private.inbox TO $role" >/dev/null
   FEEDER_ROLES+=("$role")
 }
 FEEDER_ROLES=()

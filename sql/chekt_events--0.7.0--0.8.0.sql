@@ -1,0 +1,353 @@
+-- chekt_events 0.7.0 -> 0.8.0: what an analyst may not open is out of its sight
+--
+-- A role given chekt.grant_analyst() reads schema chekt.  BI tools list
+-- every table and view of the schemas they browse, whatever the role may
+-- open (SQLAlchemy's inspector, pgjdbc's DatabaseMetaData and psqlODBC all
+-- read pg_class), so they listed the secrets, the inbox, the quarantine,
+-- the envelope table and the grant tables beside the views, and failed on
+-- opening them.  Those eight relations move to schema chekt_private, on
+-- which analysts have no USAGE: schema chekt now holds exactly what an
+-- analyst may open.  The owner reads and writes them as before under their
+-- new names; a role that held a privilege on one of them (a feeder's
+-- INSERT on the inbox) is given USAGE on chekt_private, so it keeps working.
+-- docs/decisions.md, "What an analyst cannot open lives in chekt_private".
+
+\echo Use "ALTER EXTENSION chekt_events UPDATE TO '0.8.0'" to load this file. \quit
+
+CREATE SCHEMA chekt_private;
+REVOKE ALL ON SCHEMA chekt_private FROM PUBLIC;
+
+COMMENT ON SCHEMA chekt_private IS
+  'what only the owner, feeders and backfillers reach: secrets, the inbox, the quarantine, the accepted envelopes and the grant tables; analysts have no USAGE on it (their surface is schema chekt)';
+
+ALTER TABLE chekt.apps SET SCHEMA chekt_private;
+ALTER TABLE chekt.app_secrets SET SCHEMA chekt_private;
+ALTER VIEW chekt.secret_status SET SCHEMA chekt_private;
+ALTER TABLE chekt.inbox SET SCHEMA chekt_private;
+ALTER TABLE chekt.rejected SET SCHEMA chekt_private;
+ALTER TABLE chekt.events SET SCHEMA chekt_private;
+ALTER TABLE chekt.analysts SET SCHEMA chekt_private;
+ALTER TABLE chekt.backfillers SET SCHEMA chekt_private;
+
+-- whoever was given a privilege on one of them still reaches it
+DO $$
+DECLARE
+  grantee regrole;
+BEGIN
+  FOR grantee IN
+    SELECT DISTINCT a.grantee::regrole
+      FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) AS a
+     WHERE c.relnamespace = 'chekt_private'::regnamespace
+       AND a.grantee <> 0 AND a.grantee <> c.relowner
+       AND EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid = a.grantee)
+  LOOP
+    EXECUTE format('GRANT USAGE ON SCHEMA chekt_private TO %s', grantee);
+  END LOOP;
+END
+$$;
+
+-- as in chekt_events--0.1.0.sql, reading chekt_private
+CREATE OR REPLACE FUNCTION chekt.retire_secret(secret_id bigint, retire_at timestamptz DEFAULT now())
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  secret_app text;
+BEGIN
+  IF retire_secret.secret_id IS NULL OR retire_secret.retire_at IS NULL THEN
+    RAISE EXCEPTION 'secret_id and retire_at must not be null'
+      USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Leave retire_at out to retire the secret now.';
+  END IF;
+
+  UPDATE chekt_private.app_secrets s
+     SET expires_at = retire_secret.retire_at
+   WHERE s.secret_id = retire_secret.secret_id
+  RETURNING s.app INTO secret_app;
+
+  IF secret_app IS NULL THEN
+    RAISE EXCEPTION 'secret % does not exist', retire_secret.secret_id
+      USING ERRCODE = 'undefined_object',
+            HINT = 'SELECT * FROM chekt_private.secret_status lists the registered secrets.';
+  END IF;
+
+  IF NOT EXISTS (SELECT FROM chekt_private.app_secrets s
+                  WHERE s.app = secret_app
+                    AND (s.expires_at IS NULL OR s.expires_at > retire_secret.retire_at)) THEN
+    RAISE WARNING 'app "%" is left without an active secret', secret_app
+      USING DETAIL = format('Deliveries for this app received from %s on will be refused as unknown_app.',
+                            retire_secret.retire_at),
+            HINT = 'Add the new secret with chekt.add_secret() before retiring the old one.';
+  END IF;
+END
+$$;
+
+-- as in chekt_events--0.1.0.sql, reading chekt_private
+CREATE OR REPLACE FUNCTION chekt.alter_app(app text, scheme text DEFAULT NULL,
+                                replay_tolerance_s integer DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  app_secret text;
+BEGIN
+  PERFORM FROM chekt_private.apps a WHERE a.app = alter_app.app FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'app "%" does not exist', alter_app.app
+      USING ERRCODE = 'undefined_object',
+            HINT = 'Register the app with chekt.add_secret(app, secret).';
+  END IF;
+
+  IF alter_app.replay_tolerance_s IS NOT NULL
+     AND alter_app.replay_tolerance_s NOT BETWEEN 1 AND 86400 THEN
+    RAISE EXCEPTION 'replay tolerance must be between 1 and 86400 seconds'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('The value given was %s.', alter_app.replay_tolerance_s),
+            HINT = 'Webhook senders commonly use 300 seconds.';
+  END IF;
+
+  IF alter_app.scheme IS NOT NULL THEN
+    -- Every secret the app keeps must still be usable under the new scheme.
+    FOR app_secret IN
+      SELECT s.secret FROM chekt_private.app_secrets s WHERE s.app = alter_app.app
+    LOOP
+      PERFORM chekt.validate_secret(app_secret, alter_app.scheme);
+    END LOOP;
+  END IF;
+
+  UPDATE chekt_private.apps a
+     SET scheme = coalesce(alter_app.scheme, a.scheme),
+         replay_tolerance_s = coalesce(alter_app.replay_tolerance_s, a.replay_tolerance_s)
+   WHERE a.app = alter_app.app;
+END
+$$;
+
+-- as in chekt_events--0.3.0--0.4.0.sql, reading chekt_private
+CREATE OR REPLACE FUNCTION chekt.add_secret(app text, secret text, scheme text DEFAULT 'chekt',
+                                            expires_at timestamptz DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  app_scheme text;
+  new_secret_id bigint;
+BEGIN
+  PERFORM chekt.check_app_name(add_secret.app);
+  IF add_secret.secret IS NULL THEN
+    RAISE EXCEPTION 'secret must not be null'
+      USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Pass the app''s webhook secret exactly as the sender shows it.';
+  END IF;
+  IF add_secret.scheme IS NULL THEN
+    RAISE EXCEPTION 'scheme must not be null'
+      USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Use ''chekt'' (the default) or ''standard_webhooks''.';
+  END IF;
+  IF add_secret.expires_at <= now() THEN
+    RAISE EXCEPTION 'expiry time is not in the future'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('expires_at is %s, the current time is %s.', add_secret.expires_at, now()),
+            HINT = 'Pass a future expires_at, or NULL for a secret that never expires.';
+  END IF;
+  PERFORM chekt.validate_secret(add_secret.secret, add_secret.scheme);
+
+  INSERT INTO chekt_private.apps (app, scheme)
+  VALUES (add_secret.app, add_secret.scheme)
+  ON CONFLICT ON CONSTRAINT apps_pkey DO NOTHING;
+
+  SELECT a.scheme INTO app_scheme
+    FROM chekt_private.apps a
+   WHERE a.app = add_secret.app
+     FOR UPDATE;
+  IF app_scheme <> add_secret.scheme THEN
+    RAISE EXCEPTION 'app "%" signs with the "%" scheme, not "%"',
+                    add_secret.app, app_scheme, add_secret.scheme
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = format('Pass scheme => %L, or change the app''s scheme first with chekt.alter_app(%L, scheme => %L).',
+                          app_scheme, add_secret.app, add_secret.scheme);
+  END IF;
+
+  -- Adding a secret the app already has sets its expiry again.
+  UPDATE chekt_private.app_secrets s
+     SET expires_at = add_secret.expires_at
+   WHERE s.app = add_secret.app
+     AND s.secret = add_secret.secret
+  RETURNING s.secret_id INTO new_secret_id;
+
+  IF new_secret_id IS NULL THEN
+    INSERT INTO chekt_private.app_secrets (app, secret, expires_at)
+    VALUES (add_secret.app, add_secret.secret, add_secret.expires_at)
+    RETURNING secret_id INTO new_secret_id;
+  END IF;
+  RETURN new_secret_id;
+END
+$$;
+
+-- as in chekt_events--0.4.0--0.5.0.sql, reading chekt_private
+CREATE OR REPLACE FUNCTION chekt.revoke_analyst(analyst regrole)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM chekt.analyst_privileges(revoke_analyst.analyst, false);
+  DELETE FROM chekt_private.analysts s WHERE s.analyst::oid = revoke_analyst.analyst::oid;
+END
+$$;
+
+-- as in chekt_events--0.4.0--0.5.0.sql, reading chekt_private
+CREATE OR REPLACE FUNCTION chekt.grant_analyst(analyst regrole, apps text[] DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  unknown text;
+BEGIN
+  IF grant_analyst.analyst IS NULL THEN
+    RAISE EXCEPTION 'analyst must not be null'
+      USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Pass the role that is to read the analytic surface.';
+  END IF;
+  IF grant_analyst.apps IS NOT NULL THEN
+    IF cardinality(grant_analyst.apps) = 0 OR array_position(grant_analyst.apps, NULL) IS NOT NULL THEN
+      RAISE EXCEPTION 'apps must list at least one app and no NULL'
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Pass NULL for every app; chekt.revoke_analyst() takes the analytic surface away.';
+    END IF;
+    SELECT string_agg(quote_literal(x.app), ', ' ORDER BY x.app) INTO unknown
+      FROM unnest(grant_analyst.apps) AS x (app)
+     WHERE NOT EXISTS (SELECT FROM chekt_private.apps a WHERE a.app = x.app);
+    IF unknown IS NOT NULL THEN
+      RAISE WARNING 'not a registered app: %', unknown
+        USING DETAIL = 'The role will read their rows once events of them are stored.',
+              HINT = 'SELECT app FROM chekt_private.apps lists the registered apps; app names are case sensitive.';
+    END IF;
+  END IF;
+
+  INSERT INTO chekt_private.analysts AS s (analyst, apps)
+  VALUES (grant_analyst.analyst,
+          (SELECT array_agg(DISTINCT x.app ORDER BY x.app) FROM unnest(grant_analyst.apps) AS x (app)))
+  ON CONFLICT ((analyst::oid)) DO UPDATE SET apps = excluded.apps, granted_at = now();
+  PERFORM chekt.analyst_privileges(grant_analyst.analyst, true);
+END
+$$;
+
+-- as in chekt_events--0.4.0--0.5.0.sql, reading chekt_private
+CREATE OR REPLACE FUNCTION chekt.purge_rejected(older_than interval, reason text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  cutoff timestamptz;
+  batch_size constant integer := 10000;
+  deleted bigint;
+  total bigint := 0;
+BEGIN
+  IF purge_rejected.older_than IS NULL OR purge_rejected.older_than < interval '0' THEN
+    RAISE EXCEPTION 'older_than must be an interval of zero or more'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('older_than is %s.', coalesce(purge_rejected.older_than::text, 'NULL')),
+            HINT = 'Pass, for example, interval ''30 days'': quarantined deliveries refused before now() minus it are deleted.';
+  END IF;
+  IF purge_rejected.reason IS NOT NULL
+     AND NOT EXISTS (SELECT FROM chekt.outcomes() o
+                      WHERE o.outcome = purge_rejected.reason AND o.class <> 'stored') THEN
+    RAISE EXCEPTION 'unknown refusal reason "%"', purge_rejected.reason
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'SELECT outcome FROM chekt.outcomes() WHERE class <> ''stored'' lists the reasons; pass NULL for every reason.';
+  END IF;
+  cutoff := now() - purge_rejected.older_than;
+
+  -- in batches of a short index range each, so that no statement holds
+  -- more than 10,000 row locks or a large list at once (it is one
+  -- transaction: locks are held until it ends, and rows are only freed
+  -- for reuse by VACUUM after it); rows a concurrent retry_rejected()
+  -- holds are left for the next run
+  LOOP
+    DELETE FROM chekt_private.rejected r
+     WHERE r.rejected_id IN (SELECT q.rejected_id FROM chekt_private.rejected q
+                              WHERE q.rejected_at < cutoff
+                                AND (purge_rejected.reason IS NULL OR q.reason = purge_rejected.reason)
+                              ORDER BY q.rejected_at
+                              LIMIT batch_size
+                                FOR UPDATE SKIP LOCKED);
+    GET DIAGNOSTICS deleted = ROW_COUNT;
+    total := total + deleted;
+    EXIT WHEN deleted < batch_size;
+  END LOOP;
+  RETURN total;
+END
+$$;
+
+-- what the comments say of the moved relations
+COMMENT ON SCHEMA chekt IS
+  'CHeKT webhook events: the analytic surface (typed family tables, the type catalog, views and query functions; what chekt.grant_analyst() gives) and the entry points of ingest and administration';
+
+COMMENT ON COLUMN chekt.delivery_gap.example_id IS
+  'one of them, to look at: the alarm id (chekt.alarm_timeline()), the device id (chekt.device_downtime()), the partition id (chekt.partition_periods) or the rejected_id (chekt_private.rejected)';
+COMMENT ON FUNCTION chekt.analysts_changed() IS
+  'AFTER STATEMENT trigger on chekt_private.analysts: makes every backend forget the scopes chekt.visible_apps() keeps';
+COMMENT ON FUNCTION chekt.inbox_flush() IS
+  'AFTER STATEMENT trigger on chekt_private.inbox: writes what is left of the batch to the event tables and the quarantine';
+COMMENT ON FUNCTION chekt.inbox_receive() IS
+  'BEFORE ROW trigger on chekt_private.inbox: verifies, parses and validates a delivery into the current batch; keeps nothing in the inbox';
+COMMENT ON FUNCTION chekt.ingest(pg_catalog.text,pg_catalog.text,pg_catalog.text,pg_catalog.text,timestamp with time zone,pg_catalog.text) IS
+  'ingests one delivery like a row of chekt_private.inbox (and needs the same privileges: USAGE on schema chekt_private and INSERT on the inbox; and the backfill right for received_at to count) and returns its outcome: accepted, duplicate, or the reason it was quarantined';
+COMMENT ON TABLE chekt_private.inbox IS
+  'COPY or INSERT webhook deliveries here; each row is verified and routed to chekt_private.events and its family table, or to chekt_private.rejected, and is not kept here';
+COMMENT ON COLUMN chekt.alarm_events.app IS
+  'the app of the event (chekt_private.events.app): ids are unique only within an app';
+COMMENT ON COLUMN chekt.alarm_events.event_id IS
+  'the event''s id (chekt_private.events.event_id, with app)';
+COMMENT ON COLUMN chekt.device_events.app IS
+  'the app of the event (chekt_private.events.app): ids are unique only within an app';
+COMMENT ON COLUMN chekt.device_events.event_id IS
+  'the event''s id (chekt_private.events.event_id, with app)';
+COMMENT ON COLUMN chekt.partition_events.app IS
+  'the app of the event (chekt_private.events.app): ids are unique only within an app';
+COMMENT ON COLUMN chekt.partition_events.event_id IS
+  'the event''s id (chekt_private.events.event_id, with app)';
+COMMENT ON COLUMN chekt.relay_events.app IS
+  'the app of the event (chekt_private.events.app): ids are unique only within an app';
+COMMENT ON COLUMN chekt.relay_events.event_id IS
+  'the event''s id (chekt_private.events.event_id, with app)';
+COMMENT ON COLUMN chekt.snapshot_events.app IS
+  'the app of the event (chekt_private.events.app): ids are unique only within an app';
+COMMENT ON COLUMN chekt.snapshot_events.event_id IS
+  'the event''s id (chekt_private.events.event_id, with app)';
+COMMENT ON COLUMN chekt.verification_events.app IS
+  'the app of the event (chekt_private.events.app): ids are unique only within an app';
+COMMENT ON COLUMN chekt.verification_events.event_id IS
+  'the event''s id (chekt_private.events.event_id, with app)';
+COMMENT ON COLUMN chekt_private.apps.app IS
+  'app name: the {app} of POST /webhooks/{app} and the app column of chekt_private.inbox; chekt.add_secret() registers 1 to 200 bytes without "/" or control characters (chekt.check_app_name())';
+COMMENT ON VIEW chekt.analyst_scope IS
+  'which apps the current user may read, by the chekt_private.analysts rows that apply to it: its own and those of the roles whose privileges it has';
+COMMENT ON COLUMN chekt.delivery_gaps.example_id IS
+  'one of them, to look at: the alarm id (chekt.alarm_timeline()), the device id (chekt.device_downtime()), the partition id (chekt.partition_periods) or the rejected_id (chekt_private.rejected)';
+COMMENT ON COLUMN chekt.quarantine_daily.example_rejected_id IS
+  'the rejected_id of the first of them, for a reader of chekt_private.rejected (the owner); NULL for an analyst, whom the sequence would tell of other apps'' refusals';
+COMMENT ON COLUMN chekt.quarantine_daily.reason IS
+  'why it was refused (a reason code of chekt_private.rejected)';
+
+-- The quarantine by day asks whether its reader may read the quarantine
+-- itself; by the relation, not its name, which an analyst (without USAGE on
+-- chekt_private) could not look up
+CREATE OR REPLACE VIEW chekt.quarantine_daily WITH (security_barrier = true) AS
+SELECT r.app,
+       (r.received_at AT TIME ZONE 'UTC')::date AS day,
+       r.reason,
+       count(*) AS deliveries,
+       -- rejected ids count every app's refusals: only for who may read them
+       CASE WHEN (SELECT pg_catalog.has_table_privilege('chekt_private.rejected'::regclass, 'SELECT'))
+            THEN min(r.rejected_id) END AS example_rejected_id
+  FROM chekt_private.rejected r
+ WHERE (SELECT pg_catalog.has_table_privilege('chekt_private.rejected'::regclass, 'SELECT'))
+    OR coalesce(r.app = ANY ((SELECT chekt.visible_apps())::text[]), true)
+ GROUP BY 1, 2, 3;
