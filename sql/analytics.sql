@@ -399,6 +399,30 @@ SELECT count(*) AS a1_timeline_of_centre_2 FROM chekt.alarm_timeline('A-1', 'cen
 SELECT count(*) AS cam_c_downtime_of_centre_2
   FROM chekt.device_downtime('cam-c', '2026-05-26', '2026-05-27', 'centre-2');
 
+-- every view names its key in its comment ("; key: columns"), and that key
+-- is one on this data (two apps, redeliveries, lost deliveries, zero-length
+-- and inferred outages, repeated arms): a problem for none expected
+CREATE FUNCTION pg_temp.view_keys() RETURNS TABLE (view regclass, rows bigint, problem text)
+LANGUAGE plpgsql AS $$
+DECLARE
+  key text;
+  keys bigint;
+BEGIN
+  FOR view IN SELECT c.oid FROM pg_class c
+               WHERE c.relnamespace IN ('chekt'::regnamespace, 'chekt_private'::regnamespace)
+                 AND c.relkind = 'v' ORDER BY c.oid::regclass::text LOOP
+    key := substring(obj_description(view, 'pg_class') FROM '; key: ([a-z_, ]+)');
+    IF key IS NULL THEN
+      rows := NULL; problem := 'no key in its comment'; RETURN NEXT; CONTINUE;
+    END IF;
+    EXECUTE format('SELECT count(*), count(DISTINCT (%s)) FROM %s', key, view) INTO rows, keys;
+    problem := CASE WHEN keys <> rows THEN format('%s rows but %s distinct (%s)', rows, keys, key) END;
+    RETURN NEXT;
+  END LOOP;
+END
+$$;
+SELECT view, rows > 0 AS has_rows, problem FROM pg_temp.view_keys();
+
 -- clean up
 TRUNCATE chekt_private.events, chekt_private.rejected, chekt.alarm_events, chekt.device_events,
          chekt.snapshot_events, chekt.verification_events, chekt.partition_events,

@@ -351,3 +351,26 @@ SELECT r.app,
  WHERE (SELECT pg_catalog.has_table_privilege('chekt_private.rejected'::regclass, 'SELECT'))
     OR coalesce(r.app = ANY ((SELECT chekt.visible_apps())::text[]), true)
  GROUP BY 1, 2, 3;
+
+-- Every view names its key in its comment, for BI tools and ORMs that need
+-- one to model it (verified on the regression data: sql/analytics.sql)
+COMMENT ON VIEW chekt.alarm_lifecycle IS
+  'one row per alarm of an app: where and how it started, who acknowledged, dispatched and resolved it, how fast; the first event of each kind wins; an alarm id under two apps is two alarms; key: app, alarm_id';
+COMMENT ON VIEW chekt.analyst_scope IS
+  'which apps the current user may read, by the chekt.analysts rows that apply to it: its own and those of the roles whose privileges it has; key: analyst, app (app NULL: every app)';
+COMMENT ON VIEW chekt.delivery_gaps IS
+  'the completeness report: per app, site and UTC day, how often an answer had to infer something a lost delivery would have said (alarm_created_missing, alarm_acknowledgement_missing, device_offline_missing, outage_end_inferred, downtime_disagrees, partition_disarm_missing, partition_arm_missing), and the quarantine by reason (quarantined); README.md, "Deliveries that never arrived", says what each means and what to do; key: app, site_id, day, kind, reason (site_id NULL for what belongs to no site, reason NULL but for kind quarantined)';
+COMMENT ON VIEW chekt.device_outages IS
+  'every outage of every device of every app: from the offline event''s last_seen_at (else its created_at) to the next device.online of the same device and app, or, when that online never arrived, to the last_seen_at of the first later offline that proves the device was alive (ended_by seen_again, end_known false, downtime_s an upper bound); an online whose downtime_seconds disagrees with the start found leaves it in doubt (start_known false); an online without an offline before it counts back downtime_seconds, never before the device''s previous event; an offline with nothing after it is ongoing; key: app, device_id, offline_at, online_at (online_at NULL for the one ongoing outage of a device)';
+COMMENT ON VIEW chekt.device_status IS
+  'the latest known status of each device of each app, from its latest event in event time; key: app, device_id';
+COMMENT ON VIEW chekt.partition_periods IS
+  'every armed or disarmed period of every partition of every app, from its event to the partition''s next event in event time (at one instant, in the order that needs the fewest missing changes); two arms (or two disarms) in a row are two periods, the first with end_known false: the disarm (arm) between them never arrived, so it ended at some time before ended_at; key: app, started_by_event_id';
+COMMENT ON VIEW chekt.partition_status IS
+  'the current arm state of each partition of each app, from its latest event in event time (its ongoing period in chekt.partition_periods); key: app, partition_id';
+COMMENT ON VIEW chekt.quarantine_daily IS
+  'the quarantine counted per app, UTC day of receipt and reason, for the apps the reader may read (the deliveries themselves stay unreadable to analysts); the app is the one the delivery named, which for an unauthenticated delivery is only a claim; key: app, day, reason';
+COMMENT ON VIEW chekt.site_daily_summary IS
+  'per app, site and UTC day (a site id is unique only within its app): alarms created, false positives among the resolved ones, mean time to acknowledge, device downtime known and at most; key: app, site_id, day';
+COMMENT ON VIEW chekt_private.secret_status IS
+  'the registered secrets without their values: which app, since when, until when, active now or not; key: secret_id';

@@ -34,6 +34,26 @@ drop_reader
 sql postgres -c "CREATE ROLE chekt_bi_reader LOGIN" >/dev/null
 sql chekt_bi -c "SELECT chekt.grant_analyst('chekt_bi_reader')" >/dev/null
 
+# What each client lists for the analyst opens.  The clients read pg_class,
+# which every role may read: listing every schema, they see the names in
+# chekt_private too, a schema the analyst may not use (so nothing there
+# opens, and nothing there is offered by a tool that browses the schemas a
+# role may use).  In every schema it may use, all they list must open.
+echo "== SQLAlchemy's inspector (Debian's python3-sqlalchemy), as the analyst"
+/usr/bin/python3 test/bi/sqlalchemy_list_check.py \
+  "postgresql+psycopg2://chekt_bi_reader@127.0.0.1:$PGPORT/chekt_bi" >"$work/sqla.txt" 2>&1
+status=$?
+cat "$work/sqla.txt"
+[ $status -eq 0 ] || fail "SQLAlchemy lists, for the analyst, what it cannot open"
+grep -q '^schema chekt: 18 listed$' "$work/sqla.txt" || fail "SQLAlchemy did not list the 18 relations of chekt"
+grep -q '^schema chekt_private: not usable by this role' "$work/sqla.txt" || fail "the analyst may use chekt_private"
+echo "== pgjdbc's DatabaseMetaData.getTables(), as the analyst"
+java -cp "$jar" test/bi/BiListCheck.java \
+  "jdbc:postgresql://127.0.0.1:$PGPORT/chekt_bi?user=chekt_bi_reader" >"$work/jdbc_list.txt" 2>&1
+status=$?
+cat "$work/jdbc_list.txt"
+[ $status -eq 0 ] || fail "pgjdbc lists, for the analyst, what it cannot open"
+
 echo "== JDBC (Debian's pgjdbc)"
 java -cp "$jar" test/bi/BiMetadataCheck.java \
   "jdbc:postgresql://127.0.0.1:$PGPORT/chekt_bi?user=chekt_bi_reader" >"$work/jdbc.txt" 2>&1
@@ -64,7 +84,27 @@ cat "$work/odbc.txt"
 grep -q '^A-1|resolved|41|1$' "$work/odbc.txt" || fail "ODBC did not read A-1's lifecycle"
 grep -q '^A-2|open||$' "$work/odbc.txt" || fail "ODBC did not read A-2's lifecycle"
 grep -q '^cam-1|143|0$' "$work/odbc.txt" || fail "ODBC did not read the outage"
-grep -q 'permission denied for table app_secrets' "$work/odbc.txt" || fail "the analyst read secrets over ODBC"
+grep -q 'permission denied for schema chekt_private' "$work/odbc.txt" || fail "the analyst read secrets over ODBC"
+
+echo "== psqlODBC's SQLTables (isql's help), as the analyst"
+echo help | ODBCSYSINI="$work" ODBCINI="$work/odbc.ini" isql -b -d'|' chekt >"$work/odbc_tables.txt" 2>&1 ||
+  { cat "$work/odbc_tables.txt"; fail "ODBC could not list tables"; }
+usable=" $(PGOPTIONS="-c role=chekt_bi_reader" sql chekt_bi -c "SELECT string_agg(nspname, ' ') FROM pg_namespace
+                                                             WHERE has_schema_privilege(oid, 'USAGE')") "
+: >"$work/odbc_open.sql"
+listed=0
+while IFS='|' read -r _ schema name type _; do
+  case "$type" in TABLE | VIEW | "MATERIALIZED VIEW" | "FOREIGN TABLE") ;; *) continue ;; esac
+  case "$usable" in
+    *" $schema "*) listed=$((listed + 1))
+                   echo "SELECT '$schema.$name opens' FROM \"$schema\".\"$name\" LIMIT 0" >>"$work/odbc_open.sql" ;;
+    *) [ "$schema" = chekt_private ] || fail "ODBC lists $schema.$name, in a schema the analyst may not use" ;;
+  esac
+done <"$work/odbc_tables.txt"
+ODBCSYSINI="$work" ODBCINI="$work/odbc.ini" isql -b -v -d'|' chekt <"$work/odbc_open.sql" >"$work/odbc_open.txt" 2>&1
+if grep -i 'error\|denied' "$work/odbc_open.txt"; then fail "ODBC lists, for the analyst, what it cannot open"; fi
+[ "$(grep -c '^[^|]*|chekt|' "$work/odbc_tables.txt")" = 18 ] || fail "ODBC did not list the 18 relations of chekt"
+echo "ODBC: $listed relations listed in schemas the analyst may use, all open; $(grep -c '^[^|]*|chekt_private|' "$work/odbc_tables.txt") names in chekt_private, which it may not use"
 
 # an analyst of one app: a second app holds the same alarm, device and site
 # ids; over JDBC and ODBC the analyst of bi-app-b reads no row of bi-app
