@@ -20,6 +20,8 @@ packages=(
   default-jdk-headless          # java: the JDBC metadata check of the BI surface (test/bi)
   libpostgresql-jdbc-java       # pgjdbc, as BI tools use it
   unixodbc odbc-postgresql      # isql and psqlODBC, the ODBC check
+  python3-sqlalchemy python3-psycopg2 python3-pandas  # what SQLAlchemy lists; the pandas example
+  nodejs                        # the node-postgres example (pg itself: scripts/node-pg.sh)
   bison flex zlib1g-dev bzip2   # building PostgreSQL 17 and 18 from Debian's source (scripts/pg-build.sh)
 )
 

@@ -76,4 +76,16 @@ for line in "centre S-1 2026-10-31: 1 alarms (a number), 0 false positives, ackn
             "centre S-1 2026-11-02: 1 alarms (a number), 0 false positives, acknowledged after 60 s on average"; do
   grep -qxF "$line" "$work/node.txt" || fail "the Node example does not print: $line"
 done
+# what the example guards against: without its type parsers, a count is a
+# string and a day is local midnight (04:00 UTC in New York in October)
+got=$(TZ=America/New_York NODE_PATH=$node_path node - "postgres://chekt_example_reader@127.0.0.1:$PGPORT/chekt_examples" <<'JS'
+const { Client } = require('pg');
+const client = new Client({ connectionString: process.argv[2] });
+client.connect()
+  .then(() => client.query("SELECT day, alarms FROM chekt.site_daily_summary WHERE day = '2026-10-31'"))
+  .then(({ rows }) => { console.log(typeof rows[0].alarms, rows[0].day.toISOString()); return client.end(); })
+  .catch((e) => { console.error(e.message); process.exit(1); });
+JS
+)
+[ "$got" = "string 2026-10-31T04:00:00.000Z" ] || fail "read plainly, a count and a day are: $got (the caveats README states would be moot)"
 echo "the README's pandas and node-postgres examples read UTC instants, UTC days and numeric counts from a session in America/New_York"
