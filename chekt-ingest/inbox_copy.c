@@ -6,8 +6,7 @@
  * The whole of the receiver's database protocol:
  *
  *	BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL chekt.log_outcomes = on;
- *	SET LOCAL search_path = pg_catalog, chekt_private, chekt, pg_temp;
- *	COPY inbox (app, received_at, ..., body_bytes, ...) FROM STDIN;
+ *	COPY chekt_private.inbox (app, received_at, ..., body_bytes, ...) FROM STDIN;
  *	SELECT outcome, event_id FROM chekt.transaction_outcomes() ORDER BY ordinal;
  *	COMMIT;
  *
@@ -33,17 +32,32 @@
 #include "log.h"
 
 /*
- * The inbox is chekt_private.inbox, or chekt.inbox in a database not yet
- * updated to 0.8.0: named through a search_path set for the transaction
- * (so that an update in between does not stop ingest), with pg_temp last.
+ * The COPY into the extension's inbox: chekt_private.inbox, or chekt.inbox
+ * in a database not yet updated to 0.8.0, as found when this thread's
+ * connection was made (an update in between makes the name fail with
+ * undefined_table, and the connection is made again).
  */
-static const char *copy_sql =
-"COPY inbox (app, received_at, signed_at, signature, body_bytes, message_id, headers)"
-" FROM STDIN";
+static __thread char copy_sql[256];
+
+static const char *copy_columns =
+" (app, received_at, signed_at, signature, body_bytes, message_id, headers) FROM STDIN";
+
+/* The extension's own inbox, by membership (not any schema's "inbox") */
+static const char *session_sql =
+"SELECT to_regprocedure('chekt.transaction_outcomes()') IS NOT NULL,"
+"       e.extversion, pg_catalog.format('%I.%I', n.nspname, c.relname),"
+"       pg_catalog.has_schema_privilege(n.oid, 'USAGE'), n.nspname, current_user"
+"  FROM pg_catalog.pg_extension e"
+"  LEFT JOIN pg_catalog.pg_depend d"
+"    ON d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.refobjid = e.oid"
+"   AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'e'"
+"   AND d.objid IN (SELECT c2.oid FROM pg_catalog.pg_class c2 WHERE c2.relname = 'inbox')"
+"  LEFT JOIN pg_catalog.pg_class c ON c.oid = d.objid"
+"  LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+" WHERE e.extname = 'chekt_events'";
 
 static const char *begin_sql =
-"BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL chekt.log_outcomes = on;"
-" SET LOCAL search_path = pg_catalog, chekt_private, chekt, pg_temp";
+"BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL chekt.log_outcomes = on";
 
 static const char *outcomes_sql =
 "SELECT outcome, coalesce(event_id, '') FROM chekt.transaction_outcomes() ORDER BY ordinal";
@@ -185,13 +199,17 @@ note_sqlstate(const PGresult *res)
 /*
  * After a failure: is the connection gone, or going (the server shutting
  * down, a connection error, or a failure libpq reported without a
- * SQLSTATE)?  Then it is dropped and made again.
+ * SQLSTATE)?  Or has the inbox gone from where the connection found it
+ * (undefined_table: ALTER EXTENSION ... UPDATE moved it, or the server
+ * process still runs the library of before the update)?  Then it is
+ * dropped and made again.
  */
 bool
 inbox_connection_lost(PGconn *conn)
 {
 	return PQstatus(conn) != CONNECTION_OK || last_sqlstate[0] == '\0' ||
-		strncmp(last_sqlstate, "08", 2) == 0 || strncmp(last_sqlstate, "57", 2) == 0;
+		strncmp(last_sqlstate, "08", 2) == 0 || strncmp(last_sqlstate, "57", 2) == 0 ||
+		strcmp(last_sqlstate, "42P01") == 0;
 }
 
 /* Run a statement that returns no rows; false (and why) if it failed */
@@ -247,15 +265,10 @@ inbox_connect(const char *conninfo, char *error, size_t errlen)
 		return NULL;
 	}
 	PQsetNoticeProcessor(conn, log_notice, NULL);
-	res = PQexec(conn,
-				 "SELECT to_regprocedure('chekt.transaction_outcomes()') IS NOT NULL,"
-				 "       (SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'chekt_events'),"
-				 "       coalesce((SELECT pg_catalog.has_schema_privilege(n.oid, 'USAGE')"
-				 "                   FROM pg_catalog.pg_namespace n WHERE n.nspname = 'chekt_private'), true),"
-				 "       current_user");
+	res = PQexec(conn, session_sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		set_error(error, errlen, "%s", PQerrorMessage(conn));
-	else if (PQgetisnull(res, 0, 1))
+	else if (PQntuples(res) != 1)
 		set_error(error, errlen,
 				  "extension chekt_events is not installed in database \"%s\"; run CREATE EXTENSION chekt_events there",
 				  PQdb(conn));
@@ -263,12 +276,18 @@ inbox_connect(const char *conninfo, char *error, size_t errlen)
 		set_error(error, errlen,
 				  "database \"%s\" has chekt_events %s, which cannot report each row's outcome; run ALTER EXTENSION chekt_events UPDATE there",
 				  PQdb(conn), PQgetvalue(res, 0, 1));
-	else if (strcmp(PQgetvalue(res, 0, 2), "t") != 0)
+	else if (PQgetisnull(res, 0, 2) || strlen(PQgetvalue(res, 0, 2)) + strlen(copy_columns) + 6 > sizeof(copy_sql))
 		set_error(error, errlen,
-				  "role \"%s\" may not use schema chekt_private, where the inbox of database \"%s\" is; run GRANT USAGE ON SCHEMA chekt_private TO \"%s\" there",
-				  PQgetvalue(res, 0, 3), PQdb(conn), PQgetvalue(res, 0, 3));
+				  "extension chekt_events of database \"%s\" has no table inbox; reinstall it there",
+				  PQdb(conn));
+	else if (strcmp(PQgetvalue(res, 0, 3), "t") != 0)
+		set_error(error, errlen,
+				  "role \"%s\" may not use schema %s, where the inbox of database \"%s\" is; run GRANT USAGE ON SCHEMA %s TO \"%s\" there",
+				  PQgetvalue(res, 0, 5), PQgetvalue(res, 0, 4), PQdb(conn), PQgetvalue(res, 0, 4),
+				  PQgetvalue(res, 0, 5));
 	else
 	{
+		snprintf(copy_sql, sizeof(copy_sql), "COPY %s%s", PQgetvalue(res, 0, 2), copy_columns);
 		PQclear(res);
 		return conn;
 	}

@@ -15,6 +15,15 @@ SELECT c.oid::regclass AS relation, a.attname AS column_without_comment
         OR (a.attnum IS NOT NULL AND col_description(c.oid, a.attnum) IS NULL))
  ORDER BY c.oid::regclass::text, 2;
 
+-- comments that name a relation where it no longer is (0.8.0 moved eight
+-- from chekt to chekt_private): none expected
+SELECT pg_describe_object(d.classoid, d.objoid, d.objsubid) AS stale_comment
+  FROM pg_description d
+  JOIN pg_depend x ON x.classid = d.classoid AND x.objid = d.objoid AND x.deptype = 'e'
+ WHERE x.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'chekt_events')
+   AND d.description ~ 'chekt\.(apps|app_secrets|secret_status|inbox|rejected|events|analysts|backfillers)\M'
+ ORDER BY 1;
+
 -- functions without a comment: none expected
 SELECT p.oid::regprocedure AS function_without_comment
   FROM pg_proc p

@@ -14,8 +14,20 @@
 
 \echo Use "ALTER EXTENSION chekt_events UPDATE TO '0.8.0'" to load this file. \quit
 
+-- in the order ingest takes them (the inbox first), so that a batch being
+-- written waits for the update instead of deadlocking with it
+LOCK TABLE chekt.inbox, chekt.apps, chekt.app_secrets, chekt.events, chekt.rejected,
+           chekt.analysts, chekt.backfillers IN ACCESS EXCLUSIVE MODE;
+
 CREATE SCHEMA chekt_private;
 REVOKE ALL ON SCHEMA chekt_private FROM PUBLIC;
+-- owned like chekt, whoever runs the update: the owner's ingest uses it
+DO $$
+BEGIN
+  EXECUTE format('ALTER SCHEMA chekt_private OWNER TO %s',
+                 (SELECT n.nspowner::regrole FROM pg_catalog.pg_namespace n WHERE n.nspname = 'chekt'));
+END
+$$;
 
 COMMENT ON SCHEMA chekt_private IS
   'what only the owner, feeders and backfillers reach: secrets, the inbox, the quarantine, the accepted envelopes and the grant tables; analysts have no USAGE on it (their surface is schema chekt)';
@@ -29,20 +41,31 @@ ALTER TABLE chekt.events SET SCHEMA chekt_private;
 ALTER TABLE chekt.analysts SET SCHEMA chekt_private;
 ALTER TABLE chekt.backfillers SET SCHEMA chekt_private;
 
--- whoever was given a privilege on one of them still reaches it
+-- whoever was given a privilege on one of them (or on a column of one)
+-- still reaches it
 DO $$
 DECLARE
   grantee regrole;
 BEGIN
   FOR grantee IN
     SELECT DISTINCT a.grantee::regrole
-      FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) AS a
+      FROM pg_catalog.pg_class c,
+           LATERAL (SELECT x.grantee FROM pg_catalog.aclexplode(c.relacl) AS x
+                    UNION ALL
+                    SELECT x.grantee FROM pg_catalog.pg_attribute t, pg_catalog.aclexplode(t.attacl) AS x
+                     WHERE t.attrelid = c.oid) AS a
      WHERE c.relnamespace = 'chekt_private'::regnamespace
        AND a.grantee <> 0 AND a.grantee <> c.relowner
        AND EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid = a.grantee)
   LOOP
     EXECUTE format('GRANT USAGE ON SCHEMA chekt_private TO %s', grantee);
+    RAISE NOTICE 'role % keeps reaching what it was granted of chekt_private: given USAGE on that schema', grantee;
   END LOOP;
+  IF EXISTS (SELECT FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) AS x
+              WHERE c.relnamespace = 'chekt_private'::regnamespace AND x.grantee = 0) THEN
+    RAISE WARNING 'PUBLIC holds a privilege on a relation now in schema chekt_private, and does not get USAGE on it'
+      USING HINT = 'Grant USAGE ON SCHEMA chekt_private to the roles that need it; PUBLIC would include every analyst.';
+  END IF;
 END
 $$;
 
@@ -357,7 +380,7 @@ SELECT r.app,
 COMMENT ON VIEW chekt.alarm_lifecycle IS
   'one row per alarm of an app: where and how it started, who acknowledged, dispatched and resolved it, how fast; the first event of each kind wins; an alarm id under two apps is two alarms; key: app, alarm_id';
 COMMENT ON VIEW chekt.analyst_scope IS
-  'which apps the current user may read, by the chekt.analysts rows that apply to it: its own and those of the roles whose privileges it has; key: analyst, app (app NULL: every app)';
+  'which apps the current user may read, by the chekt_private.analysts rows that apply to it: its own and those of the roles whose privileges it has; key: analyst, app (app NULL: every app)';
 COMMENT ON VIEW chekt.delivery_gaps IS
   'the completeness report: per app, site and UTC day, how often an answer had to infer something a lost delivery would have said (alarm_created_missing, alarm_acknowledgement_missing, device_offline_missing, outage_end_inferred, downtime_disagrees, partition_disarm_missing, partition_arm_missing), and the quarantine by reason (quarantined); README.md, "Deliveries that never arrived", says what each means and what to do; key: app, site_id, day, kind, reason (site_id NULL for what belongs to no site, reason NULL but for kind quarantined)';
 COMMENT ON VIEW chekt.device_outages IS
@@ -374,3 +397,24 @@ COMMENT ON VIEW chekt.site_daily_summary IS
   'per app, site and UTC day (a site id is unique only within its app): alarms created, false positives among the resolved ones, mean time to acknowledge, device downtime known and at most; key: app, site_id, day';
 COMMENT ON VIEW chekt_private.secret_status IS
   'the registered secrets without their values: which app, since when, until when, active now or not; key: secret_id';
+
+-- Privileges given to roles during an update (above: USAGE to feeders; 0.2.0
+-- to 0.7.0: the analytic surface to existing analysts) are recorded as the
+-- extension's initial privileges, which pg_dump leaves out: a restored
+-- database lost them.  A fresh install grants nothing to any role but
+-- PUBLIC, so initial privileges keep only PUBLIC's and the owner's; the
+-- others become ordinary grants that pg_dump keeps.  Every later update
+-- that grants to roles ends the same way.
+UPDATE pg_catalog.pg_init_privs p
+   SET initprivs = (SELECT coalesce(pg_catalog.array_agg(item), '{}')
+                      FROM pg_catalog.unnest(p.initprivs) AS item
+                     WHERE EXISTS (SELECT FROM pg_catalog.aclexplode(ARRAY[item]) AS x
+                                    WHERE x.grantee = 0 OR x.grantee = x.grantor))
+ WHERE p.privtype = 'e'
+   AND EXISTS (SELECT FROM pg_catalog.pg_depend d
+                WHERE d.classid = p.classoid AND d.objid = p.objoid AND d.deptype = 'e'
+                  AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
+                  AND d.refobjid = (SELECT e.oid FROM pg_catalog.pg_extension e
+                                     WHERE e.extname = 'chekt_events'))
+   AND EXISTS (SELECT FROM pg_catalog.aclexplode(p.initprivs) AS x
+                WHERE x.grantee <> 0 AND x.grantee <> x.grantor);

@@ -1,7 +1,8 @@
 --
--- A role that feeds deliveries needs INSERT on chekt_private.inbox (and EXECUTE on
--- chekt.ingest() to use it), nothing else: ingest reads secrets and writes
--- the event tables as the inbox owner, and the feeder can read neither
+-- A role that feeds deliveries needs USAGE on schema chekt_private and
+-- INSERT on chekt_private.inbox (and EXECUTE on chekt.ingest() to use it),
+-- nothing else: ingest reads secrets and writes the event tables as the
+-- inbox owner, and the feeder can read neither
 --
 
 SET TimeZone = 'UTC';
@@ -12,18 +13,31 @@ GRANT USAGE ON SCHEMA chekt, chekt_private TO regress_chekt_feeder;
 GRANT INSERT ON chekt_private.inbox TO regress_chekt_feeder;
 GRANT EXECUTE ON FUNCTION chekt.ingest(text, text, text, text, timestamptz, text) TO regress_chekt_feeder;
 CREATE ROLE regress_chekt_stranger;
-GRANT USAGE ON SCHEMA chekt TO regress_chekt_stranger;
+GRANT USAGE ON SCHEMA chekt, chekt_private TO regress_chekt_stranger;
 GRANT EXECUTE ON FUNCTION chekt.ingest(text, text, text, text, timestamptz, text) TO regress_chekt_stranger;
+-- INSERT on the inbox without USAGE on its schema (nor can it COPY there)
+CREATE ROLE regress_chekt_outsider;
+GRANT USAGE ON SCHEMA chekt TO regress_chekt_outsider;
+GRANT INSERT ON chekt_private.inbox TO regress_chekt_outsider;
+GRANT EXECUTE ON FUNCTION chekt.ingest(text, text, text, text, timestamptz, text) TO regress_chekt_outsider;
+-- INSERT on the inbox's columns ingest fills, as COPY of them needs
+CREATE ROLE regress_chekt_column_feeder;
+GRANT USAGE ON SCHEMA chekt, chekt_private TO regress_chekt_column_feeder;
+GRANT INSERT (app, received_at, signed_at, signature, body, message_id) ON chekt_private.inbox
+  TO regress_chekt_column_feeder;
+GRANT EXECUTE ON FUNCTION chekt.ingest(text, text, text, text, timestamptz, text) TO regress_chekt_column_feeder;
 
 CREATE TEMP TABLE body AS
 SELECT '{"id":"evt_feed_' || i || '","type":"device.offline","created_at":"2026-05-26T10:00:00Z","data":{"device_id":"d' || i || '"}}' AS b, i
   FROM generate_series(1, 3) AS i;
-GRANT SELECT ON body TO regress_chekt_feeder, regress_chekt_stranger;
+GRANT SELECT ON body TO regress_chekt_feeder, regress_chekt_stranger, regress_chekt_outsider,
+  regress_chekt_column_feeder;
 CREATE TEMP TABLE signed AS
 SELECT i, b, 'sha256=' || chekt.sign('feeder-secret', extract(epoch FROM now())::bigint::text, b) AS sig,
        extract(epoch FROM now())::bigint::text AS ts
   FROM body;
-GRANT SELECT ON signed TO regress_chekt_feeder, regress_chekt_stranger;
+GRANT SELECT ON signed TO regress_chekt_feeder, regress_chekt_stranger, regress_chekt_outsider,
+  regress_chekt_column_feeder;
 
 SET ROLE regress_chekt_feeder;
 -- feeding works, by INSERT and by chekt.ingest()
@@ -42,6 +56,14 @@ RESET ROLE;
 
 -- a role without INSERT on the inbox cannot ingest through the function either
 SET ROLE regress_chekt_stranger;
+SELECT chekt.ingest('feeder-app', ts, sig, b) FROM signed WHERE i = 1;
+RESET ROLE;
+-- nor one that may not use the inbox's schema
+SET ROLE regress_chekt_outsider;
+SELECT chekt.ingest('feeder-app', ts, sig, b) FROM signed WHERE i = 1;
+RESET ROLE;
+-- one given INSERT on the columns ingest fills may (a duplicate of evt_feed_1)
+SET ROLE regress_chekt_column_feeder;
 SELECT chekt.ingest('feeder-app', ts, sig, b) FROM signed WHERE i = 1;
 RESET ROLE;
 
@@ -77,11 +99,7 @@ SELECT (SELECT count(*) FROM chekt_private.inbox) AS left_in_inbox,
 DROP SCHEMA regress_trap CASCADE;
 TRUNCATE chekt_private.events, chekt_private.rejected, chekt.device_events;
 DELETE FROM chekt_private.apps;
-REVOKE ALL ON body, signed FROM regress_chekt_feeder, regress_chekt_stranger;
-REVOKE ALL ON chekt_private.inbox FROM regress_chekt_feeder;
-REVOKE ALL ON FUNCTION chekt.ingest(text, text, text, text, timestamptz, text)
-  FROM regress_chekt_feeder, regress_chekt_stranger;
-REVOKE USAGE ON SCHEMA chekt FROM regress_chekt_feeder, regress_chekt_stranger;
-REVOKE USAGE ON SCHEMA chekt_private FROM regress_chekt_feeder;
-DROP ROLE regress_chekt_feeder;
-DROP ROLE regress_chekt_stranger;
+DROP OWNED BY regress_chekt_feeder, regress_chekt_stranger, regress_chekt_outsider,
+  regress_chekt_column_feeder;
+DROP ROLE regress_chekt_feeder, regress_chekt_stranger, regress_chekt_outsider,
+  regress_chekt_column_feeder;

@@ -1,12 +1,12 @@
 --
 -- Secrets belong to the extension owner: an ordinary role can read no secret
--- and change no app, even when it may use the schema
+-- and change no app, even when it may use both schemas
 --
 
 SELECT chekt.add_secret('monitoring-centre', 'owner-only-secret') > 0 AS added;
 
 CREATE ROLE regress_chekt_ordinary LOGIN;
-GRANT USAGE ON SCHEMA chekt TO regress_chekt_ordinary;
+GRANT USAGE ON SCHEMA chekt, chekt_private TO regress_chekt_ordinary;
 
 -- what the catalog says the role may do
 SELECT object,
@@ -41,5 +41,5 @@ SELECT count(*) AS secrets, bool_and(secret = 'owner-only-secret') AS unchanged
   FROM chekt_private.app_secrets;
 
 DELETE FROM chekt_private.apps;
-REVOKE USAGE ON SCHEMA chekt FROM regress_chekt_ordinary;
+REVOKE USAGE ON SCHEMA chekt, chekt_private FROM regress_chekt_ordinary;
 DROP ROLE regress_chekt_ordinary;

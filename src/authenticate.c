@@ -31,6 +31,7 @@
 #include "chekt_protocol.h"
 #include "owner.h"
 #include "rfc3339.h"
+#include "schemas.h"
 #include "signature.h"
 #include "signature_header.h"
 
@@ -54,10 +55,11 @@ struct ChektAuthCache
 	ChektAppAuth *apps;
 };
 
+/* %s: apps and app_secrets (schemas.c) */
 static const char *app_query =
 "SELECT a.scheme, a.replay_tolerance_s, s.secret, s.expires_at"
-"  FROM apps a"
-"  LEFT JOIN app_secrets s ON s.app = a.app"
+"  FROM %s a"
+"  LEFT JOIN %s s ON s.app = a.app"
 " WHERE a.app = $1";
 
 /* A cache of apps whose memory lives in cxt */
@@ -83,7 +85,8 @@ chekt_auth_cache_load(ChektAuthCache *cache, const text *app)
 	ChektAppAuth *auth;
 	uint64		i;
 
-	chekt_owner_execute(app_query, 1, argtypes, args, NULL, true, SPI_OK_SELECT);
+	chekt_owner_execute(psprintf(app_query, chekt_relation_name("apps"), chekt_relation_name("app_secrets")),
+						1, argtypes, args, NULL, true, SPI_OK_SELECT);
 
 	MemoryContextSwitchTo(cache->cxt);
 	auth = palloc0(sizeof(ChektAppAuth));

@@ -24,6 +24,7 @@
  */
 #include "postgres.h"
 
+#include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -118,17 +119,37 @@ chekt_inbox_flush(PG_FUNCTION_ARGS)
 	return PointerGetDatum(NULL);
 }
 
-/* The same privilege check an INSERT into chekt_private.inbox would make */
+/* The columns of the inbox chekt.ingest() fills */
+static const char *const ingest_columns[] = {
+	"app", "received_at", "signed_at", "signature", "body", "message_id"
+};
+
+/*
+ * The privilege checks an INSERT of those columns into the inbox would make:
+ * USAGE on its schema (to name it), INSERT on the table or on each column
+ */
 static void
 check_inbox_insert_privilege(void)
 {
-	Oid			inbox = chekt_relation_oid("inbox");
-	Oid			nsp = get_rel_namespace(inbox);
+	Relation	rel = chekt_relation_open("inbox", AccessShareLock);
+	Oid			inbox = RelationGetRelid(rel);
+	Oid			nsp = RelationGetNamespace(rel);
+	Oid			user = GetUserId();
+	size_t		i;
 
-	if (!chekt_schema_usage(nsp, GetUserId()))
+	table_close(rel, AccessShareLock);
+	if (!chekt_schema_usage(nsp, user))
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_SCHEMA, get_namespace_name(nsp));
-	if (pg_class_aclcheck(inbox, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
-		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, "inbox");
+	if (pg_class_aclcheck(inbox, user, ACL_INSERT) == ACLCHECK_OK)
+		return;
+	for (i = 0; i < lengthof(ingest_columns); i++)
+	{
+		AttrNumber	attnum = get_attnum(inbox, ingest_columns[i]);
+
+		if (attnum == InvalidAttrNumber ||
+			pg_attribute_aclcheck(inbox, attnum, user, ACL_INSERT) != ACLCHECK_OK)
+			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, "inbox");
+	}
 }
 
 PG_FUNCTION_INFO_V1(chekt_ingest);
@@ -181,11 +202,14 @@ chekt_ingest(PG_FUNCTION_ARGS)
  */
 #define RETRY_FETCH 16
 
-/* a truncated body is not the delivery: it is never judged again */
+/*
+ * %s: the quarantine (schemas.c).  A truncated body is not the delivery: it
+ * is never judged again.
+ */
 static const char *quarantine_query =
 "SELECT rejected_id, app, received_at, signed_at, signature, body, message_id, headers,"
 "       body_bytes"
-"  FROM rejected"
+"  FROM %s"
 " WHERE ($1 IS NULL OR reason = $1) AND NOT truncated"
 " ORDER BY rejected_id"
 "   FOR UPDATE SKIP LOCKED";
@@ -209,6 +233,7 @@ retry_quarantine(void *arg)
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1] = {retry->reason};
 	char		nulls[1] = {retry->reason == (Datum) 0 ? 'n' : ' '};
+	char	   *rejected_name = chekt_relation_name("rejected");
 	Oid			rejected = chekt_relation_oid("rejected");
 	ChektDeliveryColumns columns;
 	bool		have_columns = false;
@@ -223,7 +248,7 @@ retry_quarantine(void *arg)
 				 errmsg("column \"truncated\" of relation \"rejected\" does not exist"),
 				 errdetail("The chekt_events library is %s; its schema is older.", CHEKT_VERSION),
 				 errhint("Update the extension: ALTER EXTENSION chekt_events UPDATE.")));
-	portal = chekt_owner_cursor(quarantine_query, 1, argtypes, args, nulls);
+	portal = chekt_owner_cursor(psprintf(quarantine_query, rejected_name), 1, argtypes, args, nulls);
 	for (;;)
 	{
 		SPITupleTable *rows;
@@ -239,7 +264,7 @@ retry_quarantine(void *arg)
 		nrows = SPI_processed;
 		if (!have_columns)
 		{
-			chekt_delivery_columns(rows->tupdesc, "chekt_private.rejected", &columns);
+			chekt_delivery_columns(rows->tupdesc, rejected_name, &columns);
 			have_columns = true;
 		}
 		for (i = 0; i < nrows; i++)

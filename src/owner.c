@@ -7,8 +7,9 @@
  * behalf of whoever inserts into chekt_private.inbox; that role needs no
  * privilege on any of them.  Like PostgreSQL's foreign-key triggers, ingest
  * runs its own fixed queries as the owner of the table, with search_path
- * pinned to pg_catalog and the extension's own schemas (schemas.h) so that
- * no object of the caller's can stand in for a built-in one.
+ * pinned to pg_catalog so that no object of the caller's can stand in for a
+ * built-in one; they name the extension's relations schema-qualified
+ * (schemas.c).
  *
  * chekt_as_owner() is the one place that opens and closes all of it, in
  * this order: an internal subtransaction, an SPI connection, the user
@@ -43,17 +44,9 @@
 Oid
 chekt_inbox_owner(void)
 {
-	Oid			relid = chekt_relation_oid("inbox");
-	Relation	rel;
-	Oid			owner;
+	Relation	rel = chekt_relation_open("inbox", AccessShareLock);
+	Oid			owner = rel->rd_rel->relowner;
 
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"chekt_private.inbox\" does not exist"),
-				 errhint("Reinstall the extension: DROP EXTENSION chekt_events; CREATE EXTENSION chekt_events;")));
-	rel = table_open(relid, AccessShareLock);
-	owner = rel->rd_rel->relowner;
 	table_close(rel, AccessShareLock);
 	return owner;
 }
@@ -73,7 +66,7 @@ run_connected(Oid owner, ChektOwnerWork work, void *arg, MemoryContext caller_cx
 	SetUserIdAndSecContext(owner, saved_security_context |
 						   SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
 	guc_nest_level = NewGUCNestLevel();
-	(void) set_config_option("search_path", CHEKT_OWNER_SEARCH_PATH,
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
 							 PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
 

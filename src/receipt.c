@@ -27,6 +27,7 @@
 
 #include "owner.h"
 #include "receipt.h"
+#include "schemas.h"
 
 /* Nobody asked about yet */
 void
@@ -53,9 +54,10 @@ ask_backfillers(void *arg)
 	Datum		values[1] = {ObjectIdGetDatum(question->user)};
 	bool		isnull;
 
-	chekt_owner_execute("SELECT EXISTS (SELECT FROM backfillers b"
-						"                 JOIN pg_catalog.pg_roles r ON r.oid = b.backfiller::oid"
-						"                WHERE pg_catalog.pg_has_role($1, r.oid, 'USAGE'))",
+	chekt_owner_execute(psprintf("SELECT EXISTS (SELECT FROM %s b"
+								 "                 JOIN pg_catalog.pg_roles r ON r.oid = b.backfiller::oid"
+								 "                WHERE pg_catalog.pg_has_role($1, r.oid, 'USAGE'))",
+								 chekt_relation_name("backfillers")),
 						1, types, values, NULL, true, SPI_OK_SELECT);
 	question->answer = SPI_processed == 1 &&
 		DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) &&

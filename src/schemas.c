@@ -10,14 +10,40 @@
  * database to 0.8.0 everything is in chekt, and this library, installed
  * before the update, finds it there: ingest goes on in between.
  *
+ * A schema named chekt_private counts only if it belongs to the extension:
+ * before the update, any role allowed to create schemas could create one,
+ * and ingest, which runs as the owner, must not read or write its tables.
+ * Owner work names relations by the schema-qualified names given here,
+ * never through search_path (where pg_temp would answer for a name the
+ * extension's schemas lack).
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/table.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
+#include "commands/extension.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 
 #include "schemas.h"
+
+/* chekt_private, if it is the extension's; else InvalidOid */
+static Oid
+private_namespace(void)
+{
+	Oid			nsp = get_namespace_oid(CHEKT_PRIVATE_SCHEMA, true);
+	Oid			extension = get_extension_oid("chekt_events", true);
+
+	if (!OidIsValid(nsp) || !OidIsValid(extension) ||
+		getExtensionOfObject(NamespaceRelationId, nsp) != extension)
+		return InvalidOid;
+	return nsp;
+}
 
 /*
  * The extension's relation of that name, in chekt_private or chekt (the
@@ -26,10 +52,50 @@
 Oid
 chekt_relation_oid(const char *name)
 {
-	Oid			nsp = get_namespace_oid(CHEKT_PRIVATE_SCHEMA, true);
+	Oid			nsp = private_namespace();
 	Oid			relid = OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
 
 	if (!OidIsValid(relid))
-		relid = get_relname_relid(name, get_namespace_oid(CHEKT_SCHEMA, false));
+	{
+		nsp = get_namespace_oid(CHEKT_SCHEMA, true);
+		relid = OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
+	}
 	return relid;
+}
+
+/* Raise the error of a relation the extension should have and has not */
+static void
+missing_relation(const char *name)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("extension chekt_events has no relation \"%s\"", name),
+			 errdetail("The library looks for it in schema %s, or in schema %s of a database not yet updated to 0.8.0.",
+					   CHEKT_PRIVATE_SCHEMA, CHEKT_SCHEMA),
+			 errhint("Update the extension (ALTER EXTENSION chekt_events UPDATE), or reinstall it.")));
+}
+
+/* Open the extension's relation of that name; an error if there is none */
+Relation
+chekt_relation_open(const char *name, LOCKMODE lockmode)
+{
+	Oid			relid = chekt_relation_oid(name);
+
+	if (!OidIsValid(relid))
+		missing_relation(name);
+	return table_open(relid, lockmode);
+}
+
+/*
+ * The schema-qualified, quoted name of the extension's relation of that
+ * name, for owner work's SQL; an error if there is none
+ */
+char *
+chekt_relation_name(const char *name)
+{
+	Oid			relid = chekt_relation_oid(name);
+
+	if (!OidIsValid(relid))
+		missing_relation(name);
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), name);
 }

@@ -252,8 +252,9 @@ settle_new_event(const Runs *runs, int start, int end)
 
 #define COUNT_COLUMNS 4
 static const Oid count_column_types[COUNT_COLUMNS] = {TEXTOID, TEXTOID, INT4OID, TIMESTAMPTZOID};
+/* %s: the events table (schemas.c) */
 static const char *count_duplicates_sql =
-"UPDATE events AS e"
+"UPDATE %s AS e"
 "   SET delivery_count = e.delivery_count + d.n,"
 "       last_received_at = greatest(e.last_received_at, d.last_received_at)"
 "  FROM unnest($1, $2, $3, $4) AS d (app, event_id, n, last_received_at)"
@@ -319,8 +320,7 @@ static void
 settle_against_stored(const Runs *runs)
 {
 	ChektArrays *counts = chekt_arrays_begin(COUNT_COLUMNS, count_column_types);
-	Relation	events = table_open(chekt_relation_oid("events"),
-									AccessShareLock);
+	Relation	events = chekt_relation_open("events", AccessShareLock);
 	EventsKey	key_columns = events_key(events);
 	Relation	pkey = index_open(key_columns.index, AccessShareLock);
 	AttrNumber	body_attnum = attnameAttNum(events, "body", false);
@@ -402,7 +402,8 @@ settle_against_stored(const Runs *runs)
 	index_close(pkey, AccessShareLock);
 	table_close(events, AccessShareLock);
 	if (chekt_arrays_count(counts) > 0)
-		chekt_arrays_execute(counts, count_duplicates_sql, SPI_OK_UPDATE);
+		chekt_arrays_execute(counts, psprintf(count_duplicates_sql, chekt_relation_name("events")),
+							 SPI_OK_UPDATE);
 }
 
 /*
@@ -442,11 +443,12 @@ insert_new_events(const Runs *runs)
 
 /*
  * The returned rows are the keys it inserted (a CTE, so that SPI takes an
- * insert that returns no row from any planner, Citus's included).
+ * insert that returns no row from any planner, Citus's included).  %s: the
+ * events table (schemas.c).
  */
 static const char *insert_if_absent_sql =
 "WITH inserted AS ("
-" INSERT INTO events (event_id, event_type, created_at, received_at,"
+" INSERT INTO %s (event_id, event_type, created_at, received_at,"
 "    last_received_at, app, delivery_count, signed_at, signature, message_id,"
 "    headers, body)"
 " SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6),"
@@ -481,7 +483,8 @@ insert_if_absent(const Runs *runs)
 	}
 	if (chekt_arrays_count(rows) == 0)
 		return;
-	chekt_arrays_execute(rows, insert_if_absent_sql, SPI_OK_SELECT);
+	chekt_arrays_execute(rows, psprintf(insert_if_absent_sql, chekt_relation_name("events")),
+						 SPI_OK_SELECT);
 
 	for (r = 0; r < SPI_processed; r++)
 	{

@@ -32,6 +32,7 @@
 #include "utils/timestamp.h"
 
 #include "compat.h"
+#include "schemas.h"
 #include "store_refusals.h"
 #include "writer.h"
 
@@ -55,7 +56,7 @@ static const Oid rejected_column_types[REJECTED_COLUMNS] = {
 #define RETRIED_COLUMNS 4
 static const Oid retried_column_types[RETRIED_COLUMNS] = {INT8OID, TEXTOID, TEXTOID, TEXTOID};
 static const char *update_retried_sql =
-"UPDATE rejected AS r"
+"UPDATE %s AS r"
 "   SET reason = u.reason, detail = u.detail, event_id = u.event_id,"
 "       retried_at = now(), retries = r.retries + 1"
 "  FROM unnest($1, $2, $3, $4) AS u (rejected_id, reason, detail, event_id)"
@@ -63,7 +64,7 @@ static const char *update_retried_sql =
 
 static const Oid passed_column_types[1] = {INT8OID};
 static const char *delete_passed_sql =
-"DELETE FROM rejected WHERE rejected_id = ANY ($1)";
+"DELETE FROM %s WHERE rejected_id = ANY ($1)";
 
 /* SHA-256 of a body, as bytea */
 static bytea *
@@ -226,8 +227,10 @@ chekt_store_refusals(ChektBatch *batch)
 	if (rejected != NULL)
 		chekt_writer_finish(rejected);
 	if (chekt_arrays_count(retried) > 0)
-		chekt_arrays_execute(retried, update_retried_sql, SPI_OK_UPDATE);
+		chekt_arrays_execute(retried, psprintf(update_retried_sql, chekt_relation_name("rejected")),
+							 SPI_OK_UPDATE);
 	if (chekt_arrays_count(passed) > 0)
-		chekt_arrays_execute(passed, delete_passed_sql, SPI_OK_DELETE);
+		chekt_arrays_execute(passed, psprintf(delete_passed_sql, chekt_relation_name("rejected")),
+							 SPI_OK_DELETE);
 	return (int64) chekt_arrays_count(passed);
 }

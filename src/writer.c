@@ -222,22 +222,20 @@ chekt_writer_begin(const char *table, int ncolumns, const char *const *columns,
 				   const Oid *types)
 {
 	ChektWriter *writer = palloc0(sizeof(ChektWriter));
-	Oid			relid = chekt_relation_oid(table);
 	Relation	rel;
 
-	if (!OidIsValid(relid))
+	if (!OidIsValid(chekt_relation_oid(table)))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"chekt.%s\" does not exist", table),
+				 errmsg("relation \"%s\" of extension chekt_events does not exist", table),
 				 errhint("The event type catalog names a family without a table; add the table, or reinstall the extension.")));
-
-	writer->table = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), table);
+	rel = chekt_relation_open(table, RowExclusiveLock);
+	writer->table = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)), table);
 	writer->ncolumns = ncolumns;
 	writer->columns = columns;
 	writer->types = types;
 	writer->attnums = palloc0(sizeof(AttrNumber) * ncolumns);
 
-	rel = table_open(relid, RowExclusiveLock);
 	writer->multi_insert = can_multi_insert(writer, rel);
 	if (writer->multi_insert)
 		begin_multi_insert(writer, rel);

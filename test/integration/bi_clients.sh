@@ -39,25 +39,24 @@ sql chekt_bi -c "SELECT chekt.grant_analyst('chekt_bi_reader')" >/dev/null
 # chekt_private too, a schema the analyst may not use (so nothing there
 # opens, and nothing there is offered by a tool that browses the schemas a
 # role may use).  In every schema it may use, all they list must open.
+relations=$(sql chekt_bi -c "SELECT count(*) FROM pg_class
+                              WHERE relnamespace = 'chekt'::regnamespace AND relkind IN ('r', 'v', 'm', 'p', 'f')")
 echo "== SQLAlchemy's inspector (Debian's python3-sqlalchemy), as the analyst"
 /usr/bin/python3 test/bi/sqlalchemy_list_check.py \
-  "postgresql+psycopg2://chekt_bi_reader@127.0.0.1:$PGPORT/chekt_bi" >"$work/sqla.txt" 2>&1
-status=$?
+  "postgresql+psycopg2://chekt_bi_reader@127.0.0.1:$PGPORT/chekt_bi" >"$work/sqla.txt" 2>&1 && status=0 || status=$?
 cat "$work/sqla.txt"
 [ $status -eq 0 ] || fail "SQLAlchemy lists, for the analyst, what it cannot open"
-grep -q '^schema chekt: 18 listed$' "$work/sqla.txt" || fail "SQLAlchemy did not list the 18 relations of chekt"
+grep -q "^schema chekt: $relations listed\$" "$work/sqla.txt" || fail "SQLAlchemy did not list the $relations relations of chekt"
 grep -q '^schema chekt_private: not usable by this role' "$work/sqla.txt" || fail "the analyst may use chekt_private"
 echo "== pgjdbc's DatabaseMetaData.getTables(), as the analyst"
 java -cp "$jar" test/bi/BiListCheck.java \
-  "jdbc:postgresql://127.0.0.1:$PGPORT/chekt_bi?user=chekt_bi_reader" >"$work/jdbc_list.txt" 2>&1
-status=$?
+  "jdbc:postgresql://127.0.0.1:$PGPORT/chekt_bi?user=chekt_bi_reader" >"$work/jdbc_list.txt" 2>&1 && status=0 || status=$?
 cat "$work/jdbc_list.txt"
 [ $status -eq 0 ] || fail "pgjdbc lists, for the analyst, what it cannot open"
 
 echo "== JDBC (Debian's pgjdbc)"
 java -cp "$jar" test/bi/BiMetadataCheck.java \
-  "jdbc:postgresql://127.0.0.1:$PGPORT/chekt_bi?user=chekt_bi_reader" >"$work/jdbc.txt" 2>&1
-status=$?
+  "jdbc:postgresql://127.0.0.1:$PGPORT/chekt_bi?user=chekt_bi_reader" >"$work/jdbc.txt" 2>&1 && status=0 || status=$?
 cat "$work/jdbc.txt"
 [ $status -eq 0 ] || fail "pgjdbc found problems"
 grep -q 'resolved alarm A-1: acknowledged after 41.0 s, false positive true' "$work/jdbc.txt" ||
@@ -94,16 +93,18 @@ usable=" $(PGOPTIONS="-c role=chekt_bi_reader" sql chekt_bi -c "SELECT string_ag
 : >"$work/odbc_open.sql"
 listed=0
 while IFS='|' read -r _ schema name type _; do
-  case "$type" in TABLE | VIEW | "MATERIALIZED VIEW" | "FOREIGN TABLE") ;; *) continue ;; esac
+  case "$type" in TABLE | VIEW | MATVIEW | "FOREIGN TABLE") ;; *) continue ;; esac
   case "$usable" in
     *" $schema "*) listed=$((listed + 1))
-                   echo "SELECT '$schema.$name opens' FROM \"$schema\".\"$name\" LIMIT 0" >>"$work/odbc_open.sql" ;;
+                   echo "SELECT '$schema.$name opens' WHERE NOT EXISTS (SELECT FROM \"$schema\".\"$name\" WHERE false)" >>"$work/odbc_open.sql" ;;
     *) [ "$schema" = chekt_private ] || fail "ODBC lists $schema.$name, in a schema the analyst may not use" ;;
   esac
 done <"$work/odbc_tables.txt"
 ODBCSYSINI="$work" ODBCINI="$work/odbc.ini" isql -b -v -d'|' chekt <"$work/odbc_open.sql" >"$work/odbc_open.txt" 2>&1
-if grep -i 'error\|denied' "$work/odbc_open.txt"; then fail "ODBC lists, for the analyst, what it cannot open"; fi
-[ "$(grep -c '^[^|]*|chekt|' "$work/odbc_tables.txt")" = 18 ] || fail "ODBC did not list the 18 relations of chekt"
+if grep '^\[[0-9A-Z]*\]' "$work/odbc_open.txt"; then fail "ODBC lists, for the analyst, what it cannot open"; fi
+[ "$(grep -c ' opens$' "$work/odbc_open.txt")" = "$listed" ] || { cat "$work/odbc_open.txt"; fail "ODBC opened fewer relations than it listed"; }
+[ "$(grep -cE '^[^|]*\|chekt\|[^|]*\|(TABLE|VIEW|MATVIEW|FOREIGN TABLE)\|' "$work/odbc_tables.txt")" = "$relations" ] ||
+  fail "ODBC did not list the $relations relations of chekt"
 echo "ODBC: $listed relations listed in schemas the analyst may use, all open; $(grep -c '^[^|]*|chekt_private|' "$work/odbc_tables.txt") names in chekt_private, which it may not use"
 
 # an analyst of one app: a second app holds the same alarm, device and site

@@ -217,7 +217,8 @@ got=$(sql chekt_upgraded_06 -c "SELECT count(*) FROM chekt.site_delivery_gaps('S
 # feeder USAGE there, and leaves the analyst nothing in chekt it cannot open
 PGOPTIONS="-c client_min_messages=warning" sql postgres -c "DROP ROLE IF EXISTS chekt_upgrade_feeder" \
   -c "CREATE ROLE chekt_upgrade_feeder" >/dev/null
-trap 'drop_test_databases; sql postgres -c "DROP ROLE IF EXISTS chekt_upgrade_analyst" -c "DROP ROLE IF EXISTS chekt_upgrade_feeder" >/dev/null 2>&1' EXIT
+work_dump=$(mktemp)
+trap 'rm -f "$work_dump"; drop_test_databases; sql postgres -c "DROP ROLE IF EXISTS chekt_upgrade_analyst" -c "DROP ROLE IF EXISTS chekt_upgrade_feeder" >/dev/null 2>&1' EXIT
 fresh_db chekt_upgraded_07 0.7.0
 sql chekt_upgraded_07 >/dev/null <<'SQL'
 SELECT chekt.add_secret('app-a', 'secret-a');
@@ -256,6 +257,11 @@ got=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_07 -c "$liste
 [ -z "$got" ] || fail "after the update the analyst lists in chekt what it cannot open: $got"
 got=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_07 -c "SELECT has_schema_privilege('chekt_private', 'USAGE')")
 [ "$got" = f ] || fail "the analyst may use chekt_private after the update"
+# a dump keeps what the update gave the feeder (privileges granted by an
+# update's script count as the extension's own, which pg_dump leaves out)
+pg_dump -d chekt_upgraded_07 >"$work_dump" || fail "pg_dump failed"
+grep -q '^GRANT USAGE ON SCHEMA chekt_private TO chekt_upgrade_feeder;$' "$work_dump" ||
+  fail "a dump of the updated database does not give the feeder USAGE on chekt_private"
 
 fresh_db chekt_fresh
 sql chekt_fresh -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
@@ -305,6 +311,11 @@ SELECT format('%s %s', e.extconfig::regclass[], e.extcondition) FROM pg_extensio
 UNION ALL
 SELECT format('%s %s %s', n.nspname, n.nspacl, obj_description(n.oid, 'pg_namespace'))
   FROM pg_namespace n WHERE n.nspname IN ('chekt', 'chekt_private')
+UNION ALL
+-- the privileges pg_dump takes as given by CREATE EXTENSION (and so leaves out)
+SELECT format('init %s %s', pg_describe_object(i.classoid, i.objoid, i.objsubid), i.initprivs)
+  FROM pg_init_privs i JOIN pg_depend d ON d.classid = i.classoid AND d.objid = i.objoid AND d.deptype = 'e'
+ WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'chekt_events')
 ORDER BY 1;
 SQL
 }

@@ -131,8 +131,8 @@ stream_through_receiver() {
 }
 
 # feeder_role DB ROLE: a login role with only the grants the README names
-# for a receiver (USAGE on schema chekt, INSERT on chekt_private.inbox); dropped
-# when the test ends.
+# for a receiver (USAGE on schemas chekt and chekt_private, INSERT on
+# chekt_private.inbox); dropped when the test ends.
 feeder_role() {
   local db=$1 role=$2
   sql postgres -c "DROP ROLE IF EXISTS $role" -c "CREATE ROLE $role LOGIN" >/dev/null 2>&1
