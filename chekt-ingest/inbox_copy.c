@@ -34,10 +34,12 @@
 /*
  * The COPY into the extension's inbox: chekt_private.inbox, or chekt.inbox
  * in a database not yet updated to 0.8.0, as found when this thread's
- * connection was made (an update in between makes the name fail with
- * undefined_table, and the connection is made again).
+ * connection was made.  An update in between makes the COPY fail to start
+ * with undefined_table (inbox_moved), and the connection is made again.
+ * Room for two quoted names of 63 bytes, each character doubled.
  */
-static __thread char copy_sql[256];
+static __thread char copy_sql[512];
+static __thread bool inbox_moved;
 
 static const char *copy_columns =
 " (app, received_at, signed_at, signature, body_bytes, message_id, headers) FROM STDIN";
@@ -200,16 +202,15 @@ note_sqlstate(const PGresult *res)
  * After a failure: is the connection gone, or going (the server shutting
  * down, a connection error, or a failure libpq reported without a
  * SQLSTATE)?  Or has the inbox gone from where the connection found it
- * (undefined_table: ALTER EXTENSION ... UPDATE moved it, or the server
- * process still runs the library of before the update)?  Then it is
- * dropped and made again.
+ * (the COPY could not start: ALTER EXTENSION ... UPDATE moved it)?  Then it
+ * is dropped and made again.
  */
 bool
 inbox_connection_lost(PGconn *conn)
 {
 	return PQstatus(conn) != CONNECTION_OK || last_sqlstate[0] == '\0' ||
 		strncmp(last_sqlstate, "08", 2) == 0 || strncmp(last_sqlstate, "57", 2) == 0 ||
-		strcmp(last_sqlstate, "42P01") == 0;
+		inbox_moved;
 }
 
 /* Run a statement that returns no rows; false (and why) if it failed */
@@ -268,18 +269,25 @@ inbox_connect(const char *conninfo, char *error, size_t errlen)
 	res = PQexec(conn, session_sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		set_error(error, errlen, "%s", PQerrorMessage(conn));
-	else if (PQntuples(res) != 1)
+	else if (PQntuples(res) == 0)
 		set_error(error, errlen,
 				  "extension chekt_events is not installed in database \"%s\"; run CREATE EXTENSION chekt_events there",
 				  PQdb(conn));
+	else if (PQntuples(res) > 1)
+		set_error(error, errlen,
+				  "extension chekt_events of database \"%s\" has %d tables named inbox; reinstall it there",
+				  PQdb(conn), PQntuples(res));
 	else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
 		set_error(error, errlen,
 				  "database \"%s\" has chekt_events %s, which cannot report each row's outcome; run ALTER EXTENSION chekt_events UPDATE there",
 				  PQdb(conn), PQgetvalue(res, 0, 1));
-	else if (PQgetisnull(res, 0, 2) || strlen(PQgetvalue(res, 0, 2)) + strlen(copy_columns) + 6 > sizeof(copy_sql))
+	else if (PQgetisnull(res, 0, 2))
 		set_error(error, errlen,
 				  "extension chekt_events of database \"%s\" has no table inbox; reinstall it there",
 				  PQdb(conn));
+	else if (strlen(PQgetvalue(res, 0, 2)) + strlen(copy_columns) + 6 > sizeof(copy_sql))
+		set_error(error, errlen, "the name of the inbox of database \"%s\" is too long: %s",
+				  PQdb(conn), PQgetvalue(res, 0, 2));
 	else if (strcmp(PQgetvalue(res, 0, 3), "t") != 0)
 		set_error(error, errlen,
 				  "role \"%s\" may not use schema %s, where the inbox of database \"%s\" is; run GRANT USAGE ON SCHEMA %s TO \"%s\" there",
@@ -288,6 +296,7 @@ inbox_connect(const char *conninfo, char *error, size_t errlen)
 	else
 	{
 		snprintf(copy_sql, sizeof(copy_sql), "COPY %s%s", PQgetvalue(res, 0, 2), copy_columns);
+		inbox_moved = false;
 		PQclear(res);
 		return conn;
 	}
@@ -335,6 +344,7 @@ copy_rows(PGconn *conn, Delivery **batch, int n, char *error, size_t errlen)
 	{
 		set_error(error, errlen, "%s", PQerrorMessage(conn));
 		note_sqlstate(res);
+		inbox_moved = strcmp(last_sqlstate, "42P01") == 0;
 		PQclear(res);
 		return false;
 	}

@@ -19,8 +19,19 @@
 LOCK TABLE chekt.inbox, chekt.apps, chekt.app_secrets, chekt.events, chekt.rejected,
            chekt.analysts, chekt.backfillers IN ACCESS EXCLUSIVE MODE;
 
+-- a schema of that name made by someone else (the library ignores it)
+DO $$
+BEGIN
+  IF EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = 'chekt_private') THEN
+    RAISE EXCEPTION 'schema chekt_private already exists'
+      USING ERRCODE = 'duplicate_schema',
+            DETAIL = 'chekt_events 0.8.0 creates schema chekt_private for the relations an analyst may not open; this one is not the extension''s.',
+            HINT = 'Rename or drop that schema, then run ALTER EXTENSION chekt_events UPDATE again.';
+  END IF;
+END
+$$;
+
 CREATE SCHEMA chekt_private;
-REVOKE ALL ON SCHEMA chekt_private FROM PUBLIC;
 -- owned like chekt, whoever runs the update: the owner's ingest uses it
 DO $$
 BEGIN
@@ -28,6 +39,7 @@ BEGIN
                  (SELECT n.nspowner::regrole FROM pg_catalog.pg_namespace n WHERE n.nspname = 'chekt'));
 END
 $$;
+REVOKE ALL ON SCHEMA chekt_private FROM PUBLIC;
 
 COMMENT ON SCHEMA chekt_private IS
   'what only the owner, feeders and backfillers reach: secrets, the inbox, the quarantine, the accepted envelopes and the grant tables; analysts have no USAGE on it (their surface is schema chekt)';
@@ -61,8 +73,12 @@ BEGIN
     EXECUTE format('GRANT USAGE ON SCHEMA chekt_private TO %s', grantee);
     RAISE NOTICE 'role % keeps reaching what it was granted of chekt_private: given USAGE on that schema', grantee;
   END LOOP;
-  IF EXISTS (SELECT FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) AS x
-              WHERE c.relnamespace = 'chekt_private'::regnamespace AND x.grantee = 0) THEN
+  IF EXISTS (SELECT FROM pg_catalog.pg_class c,
+                     LATERAL (SELECT x.grantee FROM pg_catalog.aclexplode(c.relacl) AS x
+                              UNION ALL
+                              SELECT x.grantee FROM pg_catalog.pg_attribute t, pg_catalog.aclexplode(t.attacl) AS x
+                               WHERE t.attrelid = c.oid) AS a
+              WHERE c.relnamespace = 'chekt_private'::regnamespace AND a.grantee = 0) THEN
     RAISE WARNING 'PUBLIC holds a privilege on a relation now in schema chekt_private, and does not get USAGE on it'
       USING HINT = 'Grant USAGE ON SCHEMA chekt_private to the roles that need it; PUBLIC would include every analyst.';
   END IF;
@@ -418,3 +434,24 @@ UPDATE pg_catalog.pg_init_privs p
                                      WHERE e.extname = 'chekt_events'))
    AND EXISTS (SELECT FROM pg_catalog.aclexplode(p.initprivs) AS x
                 WHERE x.grantee <> 0 AND x.grantee <> x.grantor);
+DELETE FROM pg_catalog.pg_init_privs p
+ WHERE p.privtype = 'e' AND p.initprivs = '{}'
+   AND EXISTS (SELECT FROM pg_catalog.pg_depend d
+                WHERE d.classid = p.classoid AND d.objid = p.objoid AND d.deptype = 'e'
+                  AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
+                  AND d.refobjid = (SELECT e.oid FROM pg_catalog.pg_extension e
+                                     WHERE e.extname = 'chekt_events'));
+-- PostgreSQL 17 and later also record, per role named in initial
+-- privileges, a shared dependency (deptype i) that would keep DROP ROLE from
+-- dropping such a role: those of the roles no longer named go too
+DELETE FROM pg_catalog.pg_shdepend s
+ WHERE s.deptype = 'i'
+   AND s.dbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
+   AND EXISTS (SELECT FROM pg_catalog.pg_depend d
+                WHERE d.classid = s.classid AND d.objid = s.objid AND d.deptype = 'e'
+                  AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
+                  AND d.refobjid = (SELECT e.oid FROM pg_catalog.pg_extension e
+                                     WHERE e.extname = 'chekt_events'))
+   AND NOT EXISTS (SELECT FROM pg_catalog.pg_init_privs p, pg_catalog.aclexplode(p.initprivs) AS x
+                    WHERE p.classoid = s.classid AND p.objoid = s.objid AND p.objsubid = s.objsubid
+                      AND s.refobjid IN (x.grantee, x.grantor));

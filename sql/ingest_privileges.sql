@@ -15,7 +15,8 @@ GRANT EXECUTE ON FUNCTION chekt.ingest(text, text, text, text, timestamptz, text
 CREATE ROLE regress_chekt_stranger;
 GRANT USAGE ON SCHEMA chekt, chekt_private TO regress_chekt_stranger;
 GRANT EXECUTE ON FUNCTION chekt.ingest(text, text, text, text, timestamptz, text) TO regress_chekt_stranger;
--- INSERT on the inbox without USAGE on its schema (nor can it COPY there)
+-- INSERT on the inbox without USAGE on its schema (so it cannot COPY there
+-- either: tested after the feeder's)
 CREATE ROLE regress_chekt_outsider;
 GRANT USAGE ON SCHEMA chekt TO regress_chekt_outsider;
 GRANT INSERT ON chekt_private.inbox TO regress_chekt_outsider;
@@ -26,18 +27,23 @@ GRANT USAGE ON SCHEMA chekt, chekt_private TO regress_chekt_column_feeder;
 GRANT INSERT (app, received_at, signed_at, signature, body, message_id) ON chekt_private.inbox
   TO regress_chekt_column_feeder;
 GRANT EXECUTE ON FUNCTION chekt.ingest(text, text, text, text, timestamptz, text) TO regress_chekt_column_feeder;
+-- INSERT on some of them only
+CREATE ROLE regress_chekt_part_feeder;
+GRANT USAGE ON SCHEMA chekt, chekt_private TO regress_chekt_part_feeder;
+GRANT INSERT (app, body) ON chekt_private.inbox TO regress_chekt_part_feeder;
+GRANT EXECUTE ON FUNCTION chekt.ingest(text, text, text, text, timestamptz, text) TO regress_chekt_part_feeder;
 
 CREATE TEMP TABLE body AS
 SELECT '{"id":"evt_feed_' || i || '","type":"device.offline","created_at":"2026-05-26T10:00:00Z","data":{"device_id":"d' || i || '"}}' AS b, i
   FROM generate_series(1, 3) AS i;
 GRANT SELECT ON body TO regress_chekt_feeder, regress_chekt_stranger, regress_chekt_outsider,
-  regress_chekt_column_feeder;
+  regress_chekt_column_feeder, regress_chekt_part_feeder;
 CREATE TEMP TABLE signed AS
 SELECT i, b, 'sha256=' || chekt.sign('feeder-secret', extract(epoch FROM now())::bigint::text, b) AS sig,
        extract(epoch FROM now())::bigint::text AS ts
   FROM body;
 GRANT SELECT ON signed TO regress_chekt_feeder, regress_chekt_stranger, regress_chekt_outsider,
-  regress_chekt_column_feeder;
+  regress_chekt_column_feeder, regress_chekt_part_feeder;
 
 SET ROLE regress_chekt_feeder;
 -- feeding works, by INSERT and by chekt.ingest()
@@ -58,8 +64,14 @@ RESET ROLE;
 SET ROLE regress_chekt_stranger;
 SELECT chekt.ingest('feeder-app', ts, sig, b) FROM signed WHERE i = 1;
 RESET ROLE;
--- nor one that may not use the inbox's schema
+-- nor one that may not use the inbox's schema, by either way
 SET ROLE regress_chekt_outsider;
+SELECT chekt.ingest('feeder-app', ts, sig, b) FROM signed WHERE i = 1;
+INSERT INTO chekt_private.inbox (app, signed_at, signature, body)
+SELECT 'feeder-app', ts, sig, b FROM signed WHERE i = 1;
+RESET ROLE;
+-- nor one that may insert some of the columns ingest fills only
+SET ROLE regress_chekt_part_feeder;
 SELECT chekt.ingest('feeder-app', ts, sig, b) FROM signed WHERE i = 1;
 RESET ROLE;
 -- one given INSERT on the columns ingest fills may (a duplicate of evt_feed_1)
@@ -100,6 +112,6 @@ DROP SCHEMA regress_trap CASCADE;
 TRUNCATE chekt_private.events, chekt_private.rejected, chekt.device_events;
 DELETE FROM chekt_private.apps;
 DROP OWNED BY regress_chekt_feeder, regress_chekt_stranger, regress_chekt_outsider,
-  regress_chekt_column_feeder;
+  regress_chekt_column_feeder, regress_chekt_part_feeder;
 DROP ROLE regress_chekt_feeder, regress_chekt_stranger, regress_chekt_outsider,
-  regress_chekt_column_feeder;
+  regress_chekt_column_feeder, regress_chekt_part_feeder;

@@ -137,7 +137,8 @@ check_inbox_insert_privilege(void)
 	Oid			user = GetUserId();
 	size_t		i;
 
-	table_close(rel, AccessShareLock);
+	/* kept to the end of the transaction, as an INSERT would keep it */
+	table_close(rel, NoLock);
 	if (!chekt_schema_usage(nsp, user))
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_SCHEMA, get_namespace_name(nsp));
 	if (pg_class_aclcheck(inbox, user, ACL_INSERT) == ACLCHECK_OK)
@@ -234,7 +235,7 @@ retry_quarantine(void *arg)
 	Datum		args[1] = {retry->reason};
 	char		nulls[1] = {retry->reason == (Datum) 0 ? 'n' : ' '};
 	char	   *rejected_name = chekt_relation_name("rejected");
-	Oid			rejected = chekt_relation_oid("rejected");
+	Oid			rejected = chekt_relation_oid("rejected", NULL);
 	ChektDeliveryColumns columns;
 	bool		have_columns = false;
 	Portal		portal;

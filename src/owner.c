@@ -47,7 +47,13 @@ chekt_inbox_owner(void)
 	Relation	rel = chekt_relation_open("inbox", AccessShareLock);
 	Oid			owner = rel->rd_rel->relowner;
 
-	table_close(rel, AccessShareLock);
+	/*
+	 * The lock is kept to the end of the transaction: ingest then holds the
+	 * inbox before anything else it reads or writes, as COPY does, and an
+	 * update of the extension that locks the inbox first waits for it
+	 * instead of deadlocking with it
+	 */
+	table_close(rel, NoLock);
 	return owner;
 }
 

@@ -47,25 +47,30 @@ private_namespace(void)
 
 /*
  * The extension's relation of that name, in chekt_private or chekt (the
- * names are distinct across the two); InvalidOid if there is none
+ * names are distinct across the two), and (if schema is not NULL) the name
+ * of the schema it is in; InvalidOid if there is none
  */
 Oid
-chekt_relation_oid(const char *name)
+chekt_relation_oid(const char *name, const char **schema)
 {
 	Oid			nsp = private_namespace();
 	Oid			relid = OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
+	const char *found = CHEKT_PRIVATE_SCHEMA;
 
 	if (!OidIsValid(relid))
 	{
 		nsp = get_namespace_oid(CHEKT_SCHEMA, true);
 		relid = OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
+		found = CHEKT_SCHEMA;
 	}
+	if (schema != NULL)
+		*schema = OidIsValid(relid) ? found : NULL;
 	return relid;
 }
 
 /* Raise the error of a relation the extension should have and has not */
-static void
-missing_relation(const char *name)
+void
+chekt_missing_relation(const char *name)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -79,23 +84,25 @@ missing_relation(const char *name)
 Relation
 chekt_relation_open(const char *name, LOCKMODE lockmode)
 {
-	Oid			relid = chekt_relation_oid(name);
+	Oid			relid = chekt_relation_oid(name, NULL);
 
 	if (!OidIsValid(relid))
-		missing_relation(name);
+		chekt_missing_relation(name);
 	return table_open(relid, lockmode);
 }
 
 /*
  * The schema-qualified, quoted name of the extension's relation of that
- * name, for owner work's SQL; an error if there is none
+ * name, for owner work's SQL; an error if there is none.  The schema is one
+ * of the two constants, never a lookup that could come back empty and
+ * leave the name to search_path.
  */
 char *
 chekt_relation_name(const char *name)
 {
-	Oid			relid = chekt_relation_oid(name);
+	const char *schema;
 
-	if (!OidIsValid(relid))
-		missing_relation(name);
-	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), name);
+	if (!OidIsValid(chekt_relation_oid(name, &schema)))
+		chekt_missing_relation(name);
+	return quote_qualified_identifier(schema, name);
 }

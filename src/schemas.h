@@ -15,7 +15,8 @@
 /* What analysts may not open: inbox, quarantine, envelopes, secrets, grants */
 #define CHEKT_PRIVATE_SCHEMA "chekt_private"
 
-extern Oid	chekt_relation_oid(const char *name);
+extern Oid	chekt_relation_oid(const char *name, const char **schema);
+extern void chekt_missing_relation(const char *name);
 extern Relation chekt_relation_open(const char *name, LOCKMODE lockmode);
 extern char *chekt_relation_name(const char *name);
 

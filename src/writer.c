@@ -222,15 +222,14 @@ chekt_writer_begin(const char *table, int ncolumns, const char *const *columns,
 				   const Oid *types)
 {
 	ChektWriter *writer = palloc0(sizeof(ChektWriter));
+	const char *schema;
+	Oid			relid = chekt_relation_oid(table, &schema);
 	Relation	rel;
 
-	if (!OidIsValid(chekt_relation_oid(table)))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"%s\" of extension chekt_events does not exist", table),
-				 errhint("The event type catalog names a family without a table; add the table, or reinstall the extension.")));
-	rel = chekt_relation_open(table, RowExclusiveLock);
-	writer->table = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)), table);
+	if (!OidIsValid(relid))
+		chekt_missing_relation(table);
+	rel = table_open(relid, RowExclusiveLock);
+	writer->table = quote_qualified_identifier(schema, table);
 	writer->ncolumns = ncolumns;
 	writer->columns = columns;
 	writer->types = types;

@@ -3,8 +3,8 @@
 # in schema chekt), goes on feeding it across ALTER EXTENSION ... UPDATE,
 # which moves the inbox to chekt_private (at most one 503 while its
 # connection finds it again, which CHeKT retries), with the grants 0.7.0
-# documented; and a role that may not use chekt_private is told what to
-# grant.
+# documented; a chekt_private.inbox that is not the extension's is not
+# fed; and a role that may not use chekt_private is told what to grant.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/receiver.sh"
 
@@ -17,6 +17,14 @@ SELECT chekt.add_secret('up-app', 'up-secret');
 GRANT USAGE ON SCHEMA chekt TO chekt_update_feeder;
 GRANT INSERT ON chekt.inbox TO chekt_update_feeder;
 SQL
+# before the update, a chekt_private of someone else's, with an inbox the
+# feeder may fill: chekt-ingest feeds the extension's inbox, not that one
+sql "$db" >/dev/null <<'SQL'
+CREATE SCHEMA chekt_private;
+CREATE TABLE chekt_private.inbox (LIKE chekt.inbox);
+GRANT USAGE ON SCHEMA chekt_private TO chekt_update_feeder;
+GRANT INSERT ON chekt_private.inbox TO chekt_update_feeder;
+SQL
 PGUSER=chekt_update_feeder start_receiver "$db" --writers 1
 
 body() { printf '{"id":"%s","type":"device.offline","created_at":"2026-05-26T10:00:00Z","data":{"device_id":"d-1","site_id":"s-1"}}' "$1"; }
@@ -25,6 +33,9 @@ now=$(date +%s)
 b=$(body up-1)
 got=$(post up-app "$now" "$(sign "$now" "$b")" "$b")
 [ "$got" = '{"outcome":"accepted","event_id":"up-1"} 200' ] || fail "before the update: $got"
+got=$(sql "$db" -c "SELECT count(*) FROM chekt_private.inbox")
+[ "$got" = 0 ] || fail "chekt-ingest fed a chekt_private.inbox that is not the extension's"
+sql "$db" -c "DROP SCHEMA chekt_private CASCADE" >/dev/null
 
 sql "$db" -c 'ALTER EXTENSION chekt_events UPDATE' >/dev/null
 b=$(body up-2)

@@ -215,16 +215,18 @@ got=$(sql chekt_upgraded_06 -c "SELECT count(*) FROM chekt.site_delivery_gaps('S
 # (USAGE on chekt, INSERT on chekt.inbox) feeds before and after the
 # update; the update moves them to chekt_private, keeps every row, gives the
 # feeder USAGE there, and leaves the analyst nothing in chekt it cannot open
-PGOPTIONS="-c client_min_messages=warning" sql postgres -c "DROP ROLE IF EXISTS chekt_upgrade_feeder" \
-  -c "CREATE ROLE chekt_upgrade_feeder" >/dev/null
+PGOPTIONS="-c client_min_messages=warning" sql postgres \
+  -c "DROP ROLE IF EXISTS chekt_upgrade_feeder" -c "CREATE ROLE chekt_upgrade_feeder" \
+  -c "DROP ROLE IF EXISTS chekt_upgrade_leaver" -c "CREATE ROLE chekt_upgrade_leaver" \
+  -c "DROP ROLE IF EXISTS chekt_upgrade_decoy" -c "CREATE ROLE chekt_upgrade_decoy" >/dev/null
 work_dump=$(mktemp)
-trap 'rm -f "$work_dump"; drop_test_databases; sql postgres -c "DROP ROLE IF EXISTS chekt_upgrade_analyst" -c "DROP ROLE IF EXISTS chekt_upgrade_feeder" >/dev/null 2>&1' EXIT
+trap 'rm -f "$work_dump"; drop_test_databases; sql postgres -c "DROP ROLE IF EXISTS chekt_upgrade_analyst" -c "DROP ROLE IF EXISTS chekt_upgrade_feeder" -c "DROP ROLE IF EXISTS chekt_upgrade_leaver" -c "DROP ROLE IF EXISTS chekt_upgrade_decoy" >/dev/null 2>&1' EXIT
 fresh_db chekt_upgraded_07 0.7.0
 sql chekt_upgraded_07 >/dev/null <<'SQL'
 SELECT chekt.add_secret('app-a', 'secret-a');
 SELECT chekt.grant_analyst('chekt_upgrade_analyst', ARRAY['app-a']);
-GRANT USAGE ON SCHEMA chekt TO chekt_upgrade_feeder;
-GRANT INSERT ON chekt.inbox TO chekt_upgrade_feeder;
+GRANT USAGE ON SCHEMA chekt TO chekt_upgrade_feeder, chekt_upgrade_leaver;
+GRANT INSERT ON chekt.inbox TO chekt_upgrade_feeder, chekt_upgrade_leaver;
 SQL
 # feed DB INBOX ID: as the feeder, one delivery signed now and one forged
 feed() {
@@ -246,6 +248,33 @@ listed="SELECT string_agg(c.oid::regclass::text, ' ' ORDER BY 1) FROM pg_class c
            AND NOT has_table_privilege(c.oid, 'SELECT')"
 got=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_07 -c "$listed")
 [ -n "$got" ] || fail "0.7.0's analyst could open every relation of chekt; the test below would prove nothing"
+# before the update, a role that may create schemas makes a chekt_private
+# of its own, holding app-a with a secret of its choosing: the library
+# ingesting into 0.7.0 ignores it (it is not the extension's), and the
+# update refuses to start while it is there
+sql chekt_upgraded_07 -c "GRANT CREATE ON DATABASE chekt_upgraded_07 TO chekt_upgrade_decoy" >/dev/null
+PGOPTIONS="-c role=chekt_upgrade_decoy" sql chekt_upgraded_07 >/dev/null <<'SQL'
+CREATE SCHEMA chekt_private;
+CREATE TABLE chekt_private.apps (app text, scheme text, replay_tolerance_s integer);
+CREATE TABLE chekt_private.app_secrets (app text, secret text, expires_at timestamptz);
+INSERT INTO chekt_private.apps VALUES ('app-a', 'chekt', 86400);
+INSERT INTO chekt_private.app_secrets VALUES ('app-a', 'decoy-secret', NULL);
+GRANT USAGE ON SCHEMA chekt_private TO PUBLIC;
+GRANT SELECT ON ALL TABLES IN SCHEMA chekt_private TO PUBLIC;
+SQL
+got=$(sql chekt_upgraded_07 -c "SELECT string_agg(chekt.ingest('app-a', t, chekt.sign(s, t, b), b), ' ' ORDER BY s)
+                                  FROM (SELECT extract(epoch FROM now())::bigint::text AS t,
+                                               '{\"id\":\"d1\",\"type\":\"alarm.created\",\"created_at\":\"2026-07-01T10:00:00Z\",\"data\":{\"alarm_id\":\"A-d1\",\"site_id\":\"S-1\"}}' AS b) AS d,
+                                       (VALUES ('decoy-secret'), ('secret-a')) AS v (s)")
+[ "$got" = "bad_signature accepted" ] || fail "with a decoy chekt_private, signed by the decoy's and the real secret: $got"
+if got=$(sql chekt_upgraded_07 -c 'ALTER EXTENSION chekt_events UPDATE' 2>&1); then
+  fail "the update took over a chekt_private that is not the extension's"
+fi
+echo "$got" | grep -q 'schema chekt_private already exists' || fail "the update, with a decoy chekt_private there: $got"
+PGOPTIONS="-c role=chekt_upgrade_decoy" sql chekt_upgraded_07 -c "DROP SCHEMA chekt_private CASCADE" >/dev/null 2>&1
+sql chekt_upgraded_07 -c "REVOKE CREATE ON DATABASE chekt_upgraded_07 FROM chekt_upgrade_decoy" \
+                      -c "DELETE FROM chekt.alarm_events WHERE alarm_id = 'A-d1'" -c "DELETE FROM chekt.events WHERE event_id = 'd1'" \
+                      -c "DELETE FROM chekt.rejected WHERE body LIKE '%A-d1%'" >/dev/null
 sql chekt_upgraded_07 -c 'ALTER EXTENSION chekt_events UPDATE' >/dev/null
 after=$(counted chekt_upgraded_07 "$counts_07")
 [ "$after" = "$before" ] || fail "0.7.0 counts before the update: $before, after: $after"
@@ -257,6 +286,12 @@ got=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_07 -c "$liste
 [ -z "$got" ] || fail "after the update the analyst lists in chekt what it cannot open: $got"
 got=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_07 -c "SELECT has_schema_privilege('chekt_private', 'USAGE')")
 [ "$got" = f ] || fail "the analyst may use chekt_private after the update"
+# a feeder the update gave USAGE can be let go: its grants are ordinary ones
+# (PostgreSQL 17 and later also keep a shared dependency for privileges an
+# update gives, which would refuse DROP ROLE)
+sql chekt_upgraded_07 -c "REVOKE ALL ON chekt_private.inbox FROM chekt_upgrade_leaver" \
+                      -c "REVOKE ALL ON SCHEMA chekt, chekt_private FROM chekt_upgrade_leaver" >/dev/null
+sql postgres -c "DROP ROLE chekt_upgrade_leaver" >/dev/null || fail "a feeder of 0.7.0 cannot be dropped after the update"
 # a dump keeps what the update gave the feeder (privileges granted by an
 # update's script count as the extension's own, which pg_dump leaves out)
 pg_dump -d chekt_upgraded_07 >"$work_dump" || fail "pg_dump failed"
