@@ -44,6 +44,7 @@
 #include "analyst_scope.h"
 #include "catalog.h"
 #include "judge.h"
+#include "schemas.h"
 #include "store_refusals.h"
 #include "xact_state.h"
 
@@ -59,6 +60,7 @@ _PG_init(void)
 	chekt_xact_state_init();
 	chekt_catalog_init();
 	chekt_analyst_scope_init();
+	chekt_schemas_init();
 	DefineCustomIntVariable("chekt.max_body_bytes",
 							"Largest webhook body ingest accepts.",
 							"Larger deliveries are quarantined in chekt_private.rejected with reason oversize.",

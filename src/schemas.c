@@ -17,6 +17,11 @@
  * never through search_path (where pg_temp would answer for a name the
  * extension's schemas lack).
  *
+ * Whether chekt_private is the extension's takes two catalog scans, and
+ * chekt.ingest() asks for about ten relations a delivery: the answer is
+ * kept per backend and forgotten whenever a schema is created, renamed or
+ * dropped (the update that creates chekt_private, DROP EXTENSION).
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -27,21 +32,50 @@
 #include "catalog/pg_namespace.h"
 #include "commands/extension.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "schemas.h"
+
+/* chekt_private's OID if it is the extension's, else InvalidOid; if known */
+static Oid	private_nsp = InvalidOid;
+static bool private_nsp_known = false;
+
+/* A schema changed: ask again */
+static void
+forget_private_namespace(Datum arg, int cacheid, uint32 hashvalue)
+{
+	(void) arg;
+	(void) cacheid;
+	(void) hashvalue;
+	private_nsp_known = false;
+}
+
+/* Forget what is kept whenever a schema changes */
+void
+chekt_schemas_init(void)
+{
+	CacheRegisterSyscacheCallback(NAMESPACEOID, forget_private_namespace, (Datum) 0);
+}
 
 /* chekt_private, if it is the extension's; else InvalidOid */
 static Oid
 private_namespace(void)
 {
-	Oid			nsp = get_namespace_oid(CHEKT_PRIVATE_SCHEMA, true);
-	Oid			extension = get_extension_oid("chekt_events", true);
+	Oid			nsp;
+	Oid			extension;
 
+	if (private_nsp_known)
+		return private_nsp;
+	nsp = get_namespace_oid(CHEKT_PRIVATE_SCHEMA, true);
+	extension = get_extension_oid("chekt_events", true);
 	if (!OidIsValid(nsp) || !OidIsValid(extension) ||
 		getExtensionOfObject(NamespaceRelationId, nsp) != extension)
-		return InvalidOid;
+		nsp = InvalidOid;
+	private_nsp = nsp;
+	private_nsp_known = true;
 	return nsp;
 }
 
