@@ -57,28 +57,20 @@ ALTER TABLE chekt.backfillers SET SCHEMA chekt_private;
 -- still reaches it
 DO $$
 DECLARE
+  grantees oid[];
   grantee regrole;
 BEGIN
-  FOR grantee IN
-    SELECT DISTINCT a.grantee::regrole
-      FROM pg_catalog.pg_class c,
-           LATERAL (SELECT x.grantee FROM pg_catalog.aclexplode(c.relacl) AS x
-                    UNION ALL
-                    SELECT x.grantee FROM pg_catalog.pg_attribute t, pg_catalog.aclexplode(t.attacl) AS x
-                     WHERE t.attrelid = c.oid) AS a
-     WHERE c.relnamespace = 'chekt_private'::regnamespace
-       AND a.grantee <> 0 AND a.grantee <> c.relowner
-       AND EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid = a.grantee)
-  LOOP
+  SELECT pg_catalog.array_agg(DISTINCT a.grantee) INTO grantees
+    FROM pg_catalog.pg_class c,
+         LATERAL (SELECT x.grantee FROM pg_catalog.aclexplode(c.relacl) AS x
+                  UNION ALL
+                  SELECT x.grantee FROM pg_catalog.pg_attribute t, pg_catalog.aclexplode(t.attacl) AS x
+                   WHERE t.attrelid = c.oid) AS a
+   WHERE c.relnamespace = 'chekt_private'::regnamespace AND a.grantee <> c.relowner;
+  FOR grantee IN SELECT r.oid::regrole FROM pg_catalog.pg_roles r WHERE r.oid = ANY (grantees) LOOP
     EXECUTE format('GRANT USAGE ON SCHEMA chekt_private TO %s', grantee);
-    RAISE NOTICE 'role % keeps reaching what it was granted of chekt_private: given USAGE on that schema', grantee;
   END LOOP;
-  IF EXISTS (SELECT FROM pg_catalog.pg_class c,
-                     LATERAL (SELECT x.grantee FROM pg_catalog.aclexplode(c.relacl) AS x
-                              UNION ALL
-                              SELECT x.grantee FROM pg_catalog.pg_attribute t, pg_catalog.aclexplode(t.attacl) AS x
-                               WHERE t.attrelid = c.oid) AS a
-              WHERE c.relnamespace = 'chekt_private'::regnamespace AND a.grantee = 0) THEN
+  IF 0 = ANY (grantees) THEN
     RAISE WARNING 'PUBLIC holds a privilege on a relation now in schema chekt_private, and does not get USAGE on it'
       USING HINT = 'Grant USAGE ON SCHEMA chekt_private to the roles that need it; PUBLIC would include every analyst.';
   END IF;
@@ -366,8 +358,6 @@ COMMENT ON COLUMN chekt.verification_events.event_id IS
   'the event''s id (chekt_private.events.event_id, with app)';
 COMMENT ON COLUMN chekt_private.apps.app IS
   'app name: the {app} of POST /webhooks/{app} and the app column of chekt_private.inbox; chekt.add_secret() registers 1 to 200 bytes without "/" or control characters (chekt.check_app_name())';
-COMMENT ON VIEW chekt.analyst_scope IS
-  'which apps the current user may read, by the chekt_private.analysts rows that apply to it: its own and those of the roles whose privileges it has';
 COMMENT ON COLUMN chekt.delivery_gaps.example_id IS
   'one of them, to look at: the alarm id (chekt.alarm_timeline()), the device id (chekt.device_downtime()), the partition id (chekt.partition_periods) or the rejected_id (chekt_private.rejected)';
 COMMENT ON COLUMN chekt.quarantine_daily.example_rejected_id IS
@@ -421,37 +411,37 @@ COMMENT ON VIEW chekt_private.secret_status IS
 -- PUBLIC, so initial privileges keep only PUBLIC's and the owner's; the
 -- others become ordinary grants that pg_dump keeps.  Every later update
 -- that grants to roles ends the same way.
-UPDATE pg_catalog.pg_init_privs p
-   SET initprivs = (SELECT coalesce(pg_catalog.array_agg(item), '{}')
-                      FROM pg_catalog.unnest(p.initprivs) AS item
-                     WHERE EXISTS (SELECT FROM pg_catalog.aclexplode(ARRAY[item]) AS x
-                                    WHERE x.grantee = 0 OR x.grantee = x.grantor))
- WHERE p.privtype = 'e'
-   AND EXISTS (SELECT FROM pg_catalog.pg_depend d
-                WHERE d.classid = p.classoid AND d.objid = p.objoid AND d.deptype = 'e'
-                  AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
-                  AND d.refobjid = (SELECT e.oid FROM pg_catalog.pg_extension e
-                                     WHERE e.extname = 'chekt_events'))
-   AND EXISTS (SELECT FROM pg_catalog.aclexplode(p.initprivs) AS x
-                WHERE x.grantee <> 0 AND x.grantee <> x.grantor);
-DELETE FROM pg_catalog.pg_init_privs p
- WHERE p.privtype = 'e' AND p.initprivs = '{}'
-   AND EXISTS (SELECT FROM pg_catalog.pg_depend d
-                WHERE d.classid = p.classoid AND d.objid = p.objoid AND d.deptype = 'e'
-                  AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
-                  AND d.refobjid = (SELECT e.oid FROM pg_catalog.pg_extension e
-                                     WHERE e.extname = 'chekt_events'));
--- PostgreSQL 17 and later also record, per role named in initial
--- privileges, a shared dependency (deptype i) that would keep DROP ROLE from
--- dropping such a role: those of the roles no longer named go too
-DELETE FROM pg_catalog.pg_shdepend s
- WHERE s.deptype = 'i'
-   AND s.dbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
-   AND EXISTS (SELECT FROM pg_catalog.pg_depend d
-                WHERE d.classid = s.classid AND d.objid = s.objid AND d.deptype = 'e'
-                  AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
-                  AND d.refobjid = (SELECT e.oid FROM pg_catalog.pg_extension e
-                                     WHERE e.extname = 'chekt_events'))
-   AND NOT EXISTS (SELECT FROM pg_catalog.pg_init_privs p, pg_catalog.aclexplode(p.initprivs) AS x
-                    WHERE p.classoid = s.classid AND p.objoid = s.objid AND p.objsubid = s.objsubid
-                      AND s.refobjid IN (x.grantee, x.grantor));
+DO $$
+DECLARE
+  extension oid := (SELECT e.oid FROM pg_catalog.pg_extension e WHERE e.extname = 'chekt_events');
+BEGIN
+  UPDATE pg_catalog.pg_init_privs p
+     SET initprivs = (SELECT coalesce(pg_catalog.array_agg(item), '{}')
+                        FROM pg_catalog.unnest(p.initprivs) AS item
+                       WHERE EXISTS (SELECT FROM pg_catalog.aclexplode(ARRAY[item]) AS x
+                                      WHERE x.grantee = 0 OR x.grantee = x.grantor))
+   WHERE p.privtype = 'e'
+     AND (p.classoid, p.objoid) IN (SELECT d.classid, d.objid FROM pg_catalog.pg_depend d
+                                     WHERE d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
+                                       AND d.refobjid = extension AND d.deptype = 'e')
+     AND EXISTS (SELECT FROM pg_catalog.aclexplode(p.initprivs) AS x
+                  WHERE x.grantee <> 0 AND x.grantee <> x.grantor);
+  DELETE FROM pg_catalog.pg_init_privs p
+   WHERE p.privtype = 'e' AND p.initprivs = '{}'
+     AND (p.classoid, p.objoid) IN (SELECT d.classid, d.objid FROM pg_catalog.pg_depend d
+                                     WHERE d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
+                                       AND d.refobjid = extension AND d.deptype = 'e');
+  -- PostgreSQL 17 and later also record, per role named in initial
+  -- privileges, a shared dependency (deptype i) that would keep DROP ROLE
+  -- from dropping such a role: those of the roles no longer named go too
+  DELETE FROM pg_catalog.pg_shdepend s
+   WHERE s.deptype = 'i'
+     AND s.dbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
+     AND (s.classid, s.objid) IN (SELECT d.classid, d.objid FROM pg_catalog.pg_depend d
+                                   WHERE d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
+                                     AND d.refobjid = extension AND d.deptype = 'e')
+     AND NOT EXISTS (SELECT FROM pg_catalog.pg_init_privs p, pg_catalog.aclexplode(p.initprivs) AS x
+                      WHERE p.classoid = s.classid AND p.objoid = s.objid AND p.objsubid = s.objsubid
+                        AND s.refobjid IN (x.grantee, x.grantor));
+END
+$$;
