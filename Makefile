@@ -28,6 +28,7 @@ OBJS = \
 	src/parse.o \
 	src/receipt.o \
 	src/rfc3339.o \
+	src/route.o \
 	src/schemas.o \
 	src/secret.o \
 	src/signature.o \

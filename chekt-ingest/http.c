@@ -10,8 +10,8 @@
  * answer names the outcome of its own row:
  *
  *	200  accepted, duplicate, or authentic but quarantined (malformed_json,
- *		 invalid_envelope, unknown_type, invalid_payload, id_conflict,
- *		 oversize): stored, and a retry would not change it
+ *		 invalid_envelope, unknown_type, invalid_payload, out_of_range,
+ *		 id_conflict, oversize): stored, and a retry would not change it
  *	401  unknown_app, bad_signature, stale_signature: stored in quarantine;
  *		 a retry after the secret is fixed heals it
  *	400  no signature headers; a header or the app name is not UTF-8, or

@@ -140,11 +140,14 @@ SELECT created_at, (t).outcome, (t).detail
                ('"2026-04-31T10:21:34Z"'), ('"2026-05-26T24:00:00Z"'), ('"2026-05-26T10:60:00Z"'),
                ('"0000-01-01T00:00:00Z"'), ('"2026-05-26T10:21:34+24:00"'), ('null')) AS c (created_at)) AS r;
 
--- and its valid spellings are read exactly
+-- and its valid spellings are read exactly (each received when created:
+-- one created far after its receipt would be out_of_range, below)
 CREATE TEMP TABLE valid_spelling AS
 SELECT c.created_at,
        (pg_temp.try(format('{"id":"ok-%s","type":"alarm.acknowledged","created_at":"%s","data":{"alarm_id":"A-ts"}}',
-                           md5(c.created_at), c.created_at))).outcome
+                           md5(c.created_at), c.created_at),
+                    signed_at => extract(epoch FROM c.created_at::timestamptz)::bigint::text,
+                    received_at => c.created_at::timestamptz)).outcome
   FROM (VALUES ('2026-05-26T10:21:34Z'), ('2026-05-26t10:21:34z'), ('2026-05-26T10:21:34.5Z'),
                ('2026-05-26T10:21:34.123456789Z'), ('2026-05-26T12:21:34+02:00'),
                ('2026-05-26T05:51:34-04:30'), ('2026-05-26T10:21:34-00:00'),
@@ -212,6 +215,35 @@ SELECT initiated_by FROM chekt.partition_events WHERE partition_id = 'p-a4';
 SELECT relay_id, trigger, alarm_id FROM chekt.relay_events ORDER BY relay_id;
 SELECT location FROM chekt.alarm_events WHERE alarm_id = 'A-a9';
 SELECT body::jsonb -> 'data' ->> 'zone' AS zone_kept FROM chekt_private.events WHERE event_id = 'a1';
+
+--
+-- out_of_range: created_at outside what the storage policy keeps, a
+-- refusal with its detail rather than an error
+--
+-- more than max_future (7 days by default) after its receipt
+SELECT * FROM pg_temp.try('{"id":"r1","type":"alarm.created","created_at":"2026-06-02T10:30:01Z","data":{"alarm_id":"A-r1","site_id":"S-1"}}');
+-- at most that: stored, in a partition made for its month
+SELECT outcome FROM pg_temp.try('{"id":"r2","type":"alarm.created","created_at":"2026-06-02T10:30:00Z","data":{"alarm_id":"A-r2","site_id":"S-1"}}');
+SELECT tableoid::regclass AS partition FROM chekt.alarm_events WHERE alarm_id = 'A-r2';
+-- a changed policy, said wrong, is refused with what is allowed
+SELECT chekt.set_storage_policy('max_future', '2 years');
+SELECT chekt.set_storage_policy('retention', 'forever');
+SELECT chekt.set_storage_policy('max_future', '1 day');
+SELECT setting, value, is_default FROM chekt.storage_policy() WHERE setting IN ('max_future', 'retention');
+SELECT * FROM pg_temp.try('{"id":"r3","type":"alarm.created","created_at":"2026-05-27T10:30:01Z","data":{"alarm_id":"A-r3","site_id":"S-1"}}');
+SELECT chekt.set_storage_policy('max_future', NULL);
+-- before the oldest month kept: the retention at receipt...
+SELECT chekt.set_storage_policy('retention', '3 months');
+SELECT * FROM pg_temp.try('{"id":"r4","type":"alarm.created","created_at":"2026-01-31T23:59:59Z","data":{"alarm_id":"A-r4","site_id":"S-1"}}');
+SELECT outcome FROM pg_temp.try('{"id":"r5","type":"alarm.created","created_at":"2026-02-01T00:00:00Z","data":{"alarm_id":"A-r5","site_id":"S-1"}}');
+SELECT chekt.set_storage_policy('retention', NULL);
+-- ...or what chekt.drop_events_before() dropped (nothing of 2025 is stored)
+SELECT chekt.drop_events_before('2025-11-15 00:00:00+00') AS months_dropped;
+SELECT value FROM chekt.storage_policy() WHERE setting = 'kept_from';
+SELECT * FROM pg_temp.try('{"id":"r6","type":"alarm.created","created_at":"2025-10-31T23:59:59Z","data":{"alarm_id":"A-r6","site_id":"S-1"}}');
+SELECT outcome FROM pg_temp.try('{"id":"r7","type":"alarm.created","created_at":"2025-11-01T00:00:00Z","data":{"alarm_id":"A-r7","site_id":"S-1"}}');
+SELECT chekt.set_storage_policy('kept_from', 'infinity');
+SELECT chekt.set_storage_policy('kept_from', NULL);
 
 --
 -- duplicate and id_conflict: the event id decides

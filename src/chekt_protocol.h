@@ -66,6 +66,8 @@
 	  "the type is not in chekt.event_types") \
 	X(INVALID_PAYLOAD, "invalid_payload", CHEKT_CLASS_QUARANTINED, 200, \
 	  "a data field breaks chekt.event_fields: required and missing, of the wrong kind, or a key too long") \
+	X(OUT_OF_RANGE, "out_of_range", CHEKT_CLASS_QUARANTINED, 200, \
+	  "created_at is outside what is kept: further after receipt than max_future, before the oldest month kept, or in a month whose partition could not be made") \
 	X(ID_CONFLICT, "id_conflict", CHEKT_CLASS_QUARANTINED, 200, \
 	  "the event id was accepted before with a different body")
 

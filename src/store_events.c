@@ -52,9 +52,11 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 
 #include "compat.h"
 #include "owner.h"
+#include "route.h"
 #include "schemas.h"
 #include "store_events.h"
 #include "writer.h"
@@ -250,89 +252,218 @@ settle_new_event(const Runs *runs, int start, int end)
 	}
 }
 
-#define COUNT_COLUMNS 4
-static const Oid count_column_types[COUNT_COLUMNS] = {TEXTOID, TEXTOID, INT4OID, TIMESTAMPTZOID};
-/* %s: the events table (schemas.c) */
+/*
+ * A table probed for (app, event_id) through its primary key: the events
+ * table or one of its monthly partitions (keyed with created_at too), or
+ * chekt_private.event_ids.  Ingest never scans a partitioned index.
+ */
+typedef struct Probe
+{
+	Oid			relid;
+	Relation	rel;
+	Relation	index;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	int			nkeys;
+	int			app_key;		/* 0-based key columns; created_key -1 if none */
+	int			id_key;
+	int			created_key;
+	AttrNumber	created_attnum;
+	AttrNumber	body_attnum;	/* InvalidAttrNumber in chekt_private.event_ids */
+	ChektArrays *counts;		/* duplicates to count in it */
+} Probe;
+
+/* The probes of one lookup, by table */
+typedef struct Probes
+{
+	Probe	   *probes;
+	int			n;
+	int			capacity;
+	Snapshot	snapshot;
+} Probes;
+
+/*
+ * Where app, event_id and created_at are in rel's primary key, which dedupe
+ * relies on: (app, event_id) in either order, with created_at or not.  A
+ * schema older than the library (0.4.0 and before keyed events on event_id
+ * alone) must be updated first.
+ */
+static Oid
+probe_key(Probe *probe)
+{
+	Oid			index = chekt_primary_key_index(probe->rel);
+	HeapTuple	tuple;
+	int			k;
+
+	probe->app_key = probe->id_key = probe->created_key = -1;
+	probe->nkeys = 0;
+	if (OidIsValid(index) &&
+		HeapTupleIsValid(tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index))))
+	{
+		Form_pg_index form = (Form_pg_index) GETSTRUCT(tuple);
+
+		probe->nkeys = form->indnkeyatts;
+		for (k = 0; k < form->indnkeyatts; k++)
+		{
+			AttrNumber	attnum = form->indkey.values[k];
+			const char *name = attnum > 0 ? get_attname(probe->relid, attnum, false) : "";
+
+			if (strcmp(name, "app") == 0)
+				probe->app_key = k;
+			else if (strcmp(name, "event_id") == 0)
+				probe->id_key = k;
+			else if (strcmp(name, "created_at") == 0)
+				probe->created_key = k;
+		}
+		ReleaseSysCache(tuple);
+	}
+	if (probe->app_key < 0 || probe->id_key < 0 ||
+		probe->nkeys != (probe->created_key < 0 ? 2 : 3))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the primary key of %s is not (app, event_id)",
+						RelationGetRelationName(probe->rel)),
+				 errdetail("Ingest deduplicates events per app and event id; the chekt_events library is %s.",
+						   CHEKT_VERSION),
+				 errhint("Update the extension: ALTER EXTENSION chekt_events UPDATE.")));
+	return index;
+}
+
+/* The probe of table relid, opened on first use */
+static Probe *
+probe_of(Probes *probes, Oid relid)
+{
+	Probe	   *probe;
+	int			i;
+
+	for (i = 0; i < probes->n; i++)
+		if (probes->probes[i].relid == relid)
+			return &probes->probes[i];
+	if (probes->n == probes->capacity)
+	{
+		probes->capacity = probes->capacity == 0 ? 4 : probes->capacity * 2;
+		probes->probes = probes->probes == NULL ?
+			palloc(sizeof(Probe) * probes->capacity) :
+			repalloc(probes->probes, sizeof(Probe) * probes->capacity);
+	}
+	probe = &probes->probes[probes->n++];
+	memset(probe, 0, sizeof(Probe));
+	probe->relid = relid;
+	probe->rel = table_open(relid, AccessShareLock);
+	probe->index = index_open(probe_key(probe), AccessShareLock);
+	probe->created_attnum = attnameAttNum(probe->rel, "created_at", false);
+	probe->body_attnum = attnameAttNum(probe->rel, "body", false);
+	probe->slot = table_slot_create(probe->rel, NULL);
+	probe->scan = chekt_index_beginscan(probe->rel, probe->index, probes->snapshot, probe->nkeys, 0);
+	return probe;
+}
+
+/* Set up one key of a probe */
+static void
+probe_scankey(Probe *probe, ScanKey keys, int k, RegProcedure eq, Datum value)
+{
+	ScanKeyInit(&keys[k], k + 1, BTEqualStrategyNumber, eq, value);
+	keys[k].sk_collation = probe->index->rd_indcollation[k];
+}
+
+/* Find (app, event_id[, created_at]) in the probe's table; the row is in its slot */
+static bool
+probe_find(Probe *probe, const text *app, const text *event_id, TimestampTz created_at)
+{
+	ScanKeyData keys[3];
+
+	probe_scankey(probe, keys, probe->app_key, F_TEXTEQ, PointerGetDatum(app));
+	probe_scankey(probe, keys, probe->id_key, F_TEXTEQ, PointerGetDatum(event_id));
+	if (probe->created_key >= 0)
+		probe_scankey(probe, keys, probe->created_key, F_TIMESTAMPTZ_EQ,
+					  TimestampTzGetDatum(created_at));
+	ExecClearTuple(probe->slot);
+	index_rescan(probe->scan, keys, probe->nkeys, NULL, 0);
+	return index_getnext_slot(probe->scan, ForwardScanDirection, probe->slot);
+}
+
+/* The created_at of the row a probe found */
+static TimestampTz
+probe_created_at(Probe *probe)
+{
+	bool		isnull;
+
+	return DatumGetTimestampTz(slot_getattr(probe->slot, probe->created_attnum, &isnull));
+}
+
+/* Close every probe's scan and table; their duplicate counts stay */
+static void
+probes_close(Probes *probes)
+{
+	int			i;
+
+	for (i = 0; i < probes->n; i++)
+	{
+		Probe	   *probe = &probes->probes[i];
+
+		index_endscan(probe->scan);
+		ExecDropSingleTupleTableSlot(probe->slot);
+		index_close(probe->index, AccessShareLock);
+		table_close(probe->rel, AccessShareLock);
+	}
+}
+
+/* The schema-qualified, quoted name of a table */
+static char *
+qualified_name(Oid relid)
+{
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+									  get_rel_name(relid));
+}
+
+#define COUNT_COLUMNS 5
+static const Oid count_column_types[COUNT_COLUMNS] = {
+	TEXTOID, TEXTOID, TIMESTAMPTZOID, INT4OID, TIMESTAMPTZOID
+};
+/* %s: chekt_private.events or its partition holding the events */
 static const char *count_duplicates_sql =
 "UPDATE %s AS e"
 "   SET delivery_count = e.delivery_count + d.n,"
 "       last_received_at = greatest(e.last_received_at, d.last_received_at)"
-"  FROM unnest($1, $2, $3, $4) AS d (app, event_id, n, last_received_at)"
-" WHERE e.app = d.app AND e.event_id = d.event_id";
+"  FROM unnest($1, $2, $3, $4, $5) AS d (app, event_id, created_at, n, last_received_at)"
+" WHERE e.app = d.app AND e.event_id = d.event_id AND e.created_at = d.created_at";
 
-/* Where the app and the event id are in the key of chekt_private.events */
-typedef struct EventsKey
+/* chekt_private.event_ids, InvalidOid in a schema before 0.9.0 (events then decides) */
+static Oid
+event_ids_relid(void)
 {
-	Oid			index;
-	int			app;			/* 0-based key column */
-	int			event_id;
-} EventsKey;
-
-/*
- * The primary key of chekt_private.events, which dedupe relies on: exactly app and
- * event_id, in either order.  A schema older than the library (0.4.0 and
- * before keyed events on event_id alone) must be updated first.
- */
-static EventsKey
-events_key(Relation events)
-{
-	EventsKey	key = {chekt_primary_key_index(events), -1, -1};
-	HeapTuple	tuple;
-	Form_pg_index index;
-	int			k;
-
-	if (OidIsValid(key.index) &&
-		HeapTupleIsValid(tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(key.index))))
-	{
-		index = (Form_pg_index) GETSTRUCT(tuple);
-		for (k = 0; k < index->indnkeyatts && index->indnkeyatts == 2; k++)
-		{
-			AttrNumber	attnum = index->indkey.values[k];
-			const char *name = attnum > 0 ? get_attname(RelationGetRelid(events), attnum, false) : "";
-
-			if (strcmp(name, "app") == 0)
-				key.app = k;
-			else if (strcmp(name, "event_id") == 0)
-				key.event_id = k;
-		}
-		ReleaseSysCache(tuple);
-	}
-	if (key.app < 0 || key.event_id < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("the primary key of chekt_private.events is not (app, event_id)"),
-				 errdetail("Ingest deduplicates events per app and event id; the chekt_events library is %s.",
-						   CHEKT_VERSION),
-				 errhint("Update the extension: ALTER EXTENSION chekt_events UPDATE.")));
-	return key;
+	return chekt_relation_oid("event_ids", NULL);
 }
 
 /*
- * Settle the pending deliveries whose event id chekt_private.events already holds,
- * against the stored body: the same body is a duplicate (counted), another
- * is id_conflict.  Deliveries of ids not stored stay pending.
+ * Settle the pending deliveries whose event chekt_private.events already
+ * holds, against the stored body: the same body is a duplicate (counted),
+ * another is id_conflict.  Deliveries of ids not stored stay pending.
  *
- * Each id is looked up in the primary key directly (most ids are new, and a
- * lookup that finds nothing reads no table page), under the snapshot a
- * query of this transaction would take now.
+ * The stored event is in the month chekt_private.event_ids names for a
+ * recent id, else in the month of the delivery's own created_at (an
+ * identical delivery however old); each is looked up in that partition's
+ * key directly (most ids are new, and a lookup that finds nothing reads no
+ * table page), under the snapshot a query of this transaction would take
+ * now.
  */
 static void
 settle_against_stored(const Runs *runs)
 {
-	ChektArrays *counts = chekt_arrays_begin(COUNT_COLUMNS, count_column_types);
 	Relation	events = chekt_relation_open("events", AccessShareLock);
-	EventsKey	key_columns = events_key(events);
-	Relation	pkey = index_open(key_columns.index, AccessShareLock);
-	AttrNumber	body_attnum = attnameAttNum(events, "body", false);
-	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
-	TupleTableSlot *slot = table_slot_create(events, NULL);
-	IndexScanDesc scan = chekt_index_beginscan(events, pkey, snapshot, 2, 0);
+	Oid			ids_relid = event_ids_relid();
+	Probes		probes = {NULL, 0, 0, RegisterSnapshot(GetTransactionSnapshot())};
+	Probe	   *ids = OidIsValid(ids_relid) ? probe_of(&probes, ids_relid) : NULL;
 	int			start;
 	int			end;
+	int			i;
 
 	for (start = 0; start < runs->n; start = end)
 	{
-		ScanKeyData keys[2];
+		const ChektBatchItem *first = run_item(runs, start);
+		TimestampTz created_at = first->event.created_at;
+		Oid			leaf;
+		Probe	   *probe;
 		Datum		stored;
 		Size		stored_len;
 		text	   *stored_body;
@@ -342,19 +473,18 @@ settle_against_stored(const Runs *runs)
 		int			j;
 
 		end = run_end(runs, start);
-		if (run_item(runs, start)->outcome != OUTCOME_PENDING)
+		if (first->outcome != OUTCOME_PENDING)
 			continue;
-
-		ScanKeyInit(&keys[key_columns.app], key_columns.app + 1, BTEqualStrategyNumber,
-					F_TEXTEQ, PointerGetDatum(run_item(runs, start)->delivery.app));
-		keys[key_columns.app].sk_collation = pkey->rd_indcollation[key_columns.app];
-		ScanKeyInit(&keys[key_columns.event_id], key_columns.event_id + 1, BTEqualStrategyNumber,
-					F_TEXTEQ, PointerGetDatum(run_item(runs, start)->event.event_id_text));
-		keys[key_columns.event_id].sk_collation = pkey->rd_indcollation[key_columns.event_id];
-		index_rescan(scan, keys, 2, NULL, 0);
-		if (!index_getnext_slot(scan, ForwardScanDirection, slot))
+		if (ids != NULL && probe_find(ids, first->delivery.app, first->event.event_id_text, 0))
+			created_at = probe_created_at(ids);
+		leaf = chekt_route_leaf(events, created_at);
+		if (!OidIsValid(leaf))
 			continue;
-		stored = slot_getattr(slot, body_attnum, &isnull);
+		probe = probe_of(&probes, leaf);
+		if (!probe_find(probe, first->delivery.app, first->event.event_id_text, created_at))
+			continue;
+		created_at = probe_created_at(probe);
+		stored = slot_getattr(probe->slot, probe->body_attnum, &isnull);
 		stored_len = toast_raw_datum_size(stored) - VARHDRSZ;
 		stored_body = NULL;
 
@@ -383,57 +513,162 @@ settle_against_stored(const Runs *runs)
 		}
 		if (stored_body != NULL && (Pointer) stored_body != DatumGetPointer(stored))
 			pfree(stored_body);
-		ExecClearTuple(slot);
+		ExecClearTuple(probe->slot);
 		if (duplicates > 0)
 		{
 			Datum		values[COUNT_COLUMNS] = {
-				PointerGetDatum(run_item(runs, start)->delivery.app),
-				PointerGetDatum(run_item(runs, start)->event.event_id_text),
+				PointerGetDatum(first->delivery.app),
+				PointerGetDatum(first->event.event_id_text),
+				TimestampTzGetDatum(created_at),
 				Int32GetDatum(duplicates), TimestampTzGetDatum(last_received)
 			};
-			bool		nulls[COUNT_COLUMNS] = {false, false, false, false};
+			bool		nulls[COUNT_COLUMNS] = {false, false, false, false, false};
 
-			chekt_arrays_add(counts, values, nulls);
+			if (probe->counts == NULL)
+				probe->counts = chekt_arrays_begin(COUNT_COLUMNS, count_column_types);
+			chekt_arrays_add(probe->counts, values, nulls);
 		}
 	}
-	index_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	UnregisterSnapshot(snapshot);
-	index_close(pkey, AccessShareLock);
+	probes_close(&probes);
+	UnregisterSnapshot(probes.snapshot);
 	table_close(events, AccessShareLock);
-	if (chekt_arrays_count(counts) > 0)
-		chekt_arrays_execute(counts, psprintf(count_duplicates_sql, chekt_relation_name("events")),
-							 SPI_OK_UPDATE);
+
+	/* one statement per partition, keyed on all of its key */
+	for (i = 0; i < probes.n; i++)
+		if (probes.probes[i].counts != NULL)
+			chekt_arrays_execute(probes.probes[i].counts,
+								 psprintf(count_duplicates_sql, qualified_name(probes.probes[i].relid)),
+								 SPI_OK_UPDATE);
+}
+
+/* Writers into the partitions of one table, begun as rows need them */
+typedef struct LeafWriters
+{
+	Relation	parent;
+	int			ncolumns;
+	const char *const *columns;
+	const Oid  *types;
+	Oid		   *leaves;
+	ChektWriter **writers;
+	int			n;
+	int			capacity;
+} LeafWriters;
+
+/* Start writing rows of the given columns into the table of that name */
+static void
+leaf_writers_begin(LeafWriters *lw, const char *table, int ncolumns,
+				   const char *const *columns, const Oid *types)
+{
+	memset(lw, 0, sizeof(LeafWriters));
+	lw->parent = chekt_relation_open(table, RowExclusiveLock);
+	lw->ncolumns = ncolumns;
+	lw->columns = columns;
+	lw->types = types;
+}
+
+/* Add a row to the partition of created_at's month (route.c) */
+static void
+leaf_writers_add(LeafWriters *lw, TimestampTz created_at, const Datum *values, const bool *nulls)
+{
+	Oid			leaf = chekt_route_leaf(lw->parent, created_at);
+	int			i;
+
+	if (!OidIsValid(leaf))
+		elog(ERROR, "no partition of %s holds %s",
+			 RelationGetRelationName(lw->parent), timestamptz_to_str(created_at));
+	for (i = 0; i < lw->n && lw->leaves[i] != leaf; i++)
+		;
+	if (i == lw->n)
+	{
+		if (lw->n == lw->capacity)
+		{
+			lw->capacity = lw->capacity == 0 ? 4 : lw->capacity * 2;
+			lw->leaves = lw->leaves == NULL ? palloc(sizeof(Oid) * lw->capacity) :
+				repalloc(lw->leaves, sizeof(Oid) * lw->capacity);
+			lw->writers = lw->writers == NULL ? palloc(sizeof(ChektWriter *) * lw->capacity) :
+				repalloc(lw->writers, sizeof(ChektWriter *) * lw->capacity);
+		}
+		lw->leaves[i] = leaf;
+		lw->writers[i] = chekt_writer_begin_relid(leaf, lw->ncolumns, lw->columns, lw->types);
+		lw->n++;
+	}
+	chekt_writer_add(lw->writers[i], values, nulls);
+}
+
+/* Write what is left into every partition and close them */
+static void
+leaf_writers_finish(LeafWriters *lw)
+{
+	int			i;
+
+	for (i = 0; i < lw->n; i++)
+		chekt_writer_finish(lw->writers[i]);
+	table_close(lw->parent, NoLock);
+}
+
+#define ID_COLUMNS 4
+static const char *const id_columns[ID_COLUMNS] = {
+	"app", "event_id", "created_at", "received_at"
+};
+static const Oid id_column_types[ID_COLUMNS] = {
+	TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID
+};
+
+/* The chekt_private.event_ids row of the event a run stores */
+static void
+id_row(const Runs *runs, int start, Datum *values, bool *nulls)
+{
+	const ChektBatchItem *first = run_item(runs, start);
+
+	values[0] = PointerGetDatum(first->delivery.app);
+	values[1] = PointerGetDatum(first->event.event_id_text);
+	values[2] = TimestampTzGetDatum(first->event.created_at);
+	values[3] = TimestampTzGetDatum(first->delivery.received_at);
+	memset(nulls, false, sizeof(bool) * ID_COLUMNS);
 }
 
 /*
  * Store the first delivery of each id still pending straight into
- * chekt_private.events, and settle the runs around them.  A concurrent writer of
- * the same id makes this fail (the caller then tries the careful way).
+ * chekt_private.event_ids and its month of chekt_private.events, and settle
+ * the runs around them.  A concurrent writer of the same id makes the
+ * insert into event_ids (or, before 0.9.0, events) fail; the caller then
+ * tries the careful way.
  */
 static void
 insert_new_events(const Runs *runs)
 {
-	ChektWriter *writer = NULL;
+	Oid			ids_relid = event_ids_relid();
+	ChektWriter *ids = NULL;
+	LeafWriters events;
 	Datum		values[EVENT_COLUMNS];
 	bool		nulls[EVENT_COLUMNS];
 	int			start;
 	int			end;
 
+	if (OidIsValid(ids_relid))
+	{
+		ids = chekt_writer_begin_relid(ids_relid, ID_COLUMNS, id_columns, id_column_types);
+		for (start = 0; start < runs->n; start = end)
+		{
+			end = run_end(runs, start);
+			if (run_item(runs, start)->outcome != OUTCOME_PENDING)
+				continue;
+			id_row(runs, start, values, nulls);
+			chekt_writer_add(ids, values, nulls);
+		}
+		chekt_writer_finish(ids);
+	}
+
+	leaf_writers_begin(&events, "events", EVENT_COLUMNS, event_columns, event_column_types);
 	for (start = 0; start < runs->n; start = end)
 	{
 		end = run_end(runs, start);
 		if (run_item(runs, start)->outcome != OUTCOME_PENDING)
 			continue;
-		if (writer == NULL)
-			writer = chekt_writer_begin("events", EVENT_COLUMNS, event_columns,
-										event_column_types);
 		event_row(runs, start, end, values, nulls);
-		chekt_writer_add(writer, values, nulls);
+		leaf_writers_add(&events, run_item(runs, start)->event.created_at, values, nulls);
 	}
-	if (writer == NULL)
-		return;
-	chekt_writer_finish(writer);
+	leaf_writers_finish(&events);
 	for (start = 0; start < runs->n; start = end)
 	{
 		end = run_end(runs, start);
@@ -444,9 +679,17 @@ insert_new_events(const Runs *runs)
 /*
  * The returned rows are the keys it inserted (a CTE, so that SPI takes an
  * insert that returns no row from any planner, Citus's included).  %s: the
- * events table (schemas.c).
+ * table (schemas.c); the columns are its key's and what ids need.
  */
-static const char *insert_if_absent_sql =
+static const char *insert_ids_if_absent_sql =
+"WITH inserted AS ("
+" INSERT INTO %s (app, event_id, created_at, received_at)"
+" SELECT unnest($1), unnest($2), unnest($3), unnest($4)"
+" ON CONFLICT (app, event_id) DO NOTHING"
+" RETURNING app, event_id)"
+"SELECT app, event_id FROM inserted";
+/* before 0.9.0: chekt_private.events, unpartitioned, decides */
+static const char *insert_events_if_absent_sql =
 "WITH inserted AS ("
 " INSERT INTO %s (event_id, event_type, created_at, received_at,"
 "    last_received_at, app, delivery_count, signed_at, signature, message_id,"
@@ -458,17 +701,22 @@ static const char *insert_if_absent_sql =
 "SELECT app, event_id FROM inserted";
 
 /*
- * The careful way: store the first delivery of each id still pending unless
- * chekt_private.events holds the id by then, waiting for any other writer of it.
- * Settles the runs whose first delivery it stored; the others stay pending
- * for settle_against_stored().
+ * The careful way: claim the id of the first delivery of each run still
+ * pending unless chekt_private.event_ids holds it by then, waiting for any
+ * other writer of it; store the events of the ids claimed, and settle their
+ * runs.  The others stay pending for settle_against_stored().
  */
 static void
 insert_if_absent(const Runs *runs)
 {
-	ChektArrays *rows = chekt_arrays_begin(EVENT_COLUMNS, event_column_types);
+	Oid			ids_relid = event_ids_relid();
+	bool		with_ids = OidIsValid(ids_relid);
+	ChektArrays *rows = with_ids ? chekt_arrays_begin(ID_COLUMNS, id_column_types) :
+		chekt_arrays_begin(EVENT_COLUMNS, event_column_types);
 	Datum		values[EVENT_COLUMNS];
 	bool		nulls[EVENT_COLUMNS];
+	int		   *claimed;
+	int			nclaimed = 0;
 	int			start;
 	int			end;
 	uint64		r;
@@ -478,14 +726,20 @@ insert_if_absent(const Runs *runs)
 		end = run_end(runs, start);
 		if (run_item(runs, start)->outcome != OUTCOME_PENDING)
 			continue;
-		event_row(runs, start, end, values, nulls);
+		if (with_ids)
+			id_row(runs, start, values, nulls);
+		else
+			event_row(runs, start, end, values, nulls);
 		chekt_arrays_add(rows, values, nulls);
 	}
 	if (chekt_arrays_count(rows) == 0)
 		return;
-	chekt_arrays_execute(rows, psprintf(insert_if_absent_sql, chekt_relation_name("events")),
+	chekt_arrays_execute(rows,
+						 with_ids ? psprintf(insert_ids_if_absent_sql, qualified_name(ids_relid)) :
+						 psprintf(insert_events_if_absent_sql, chekt_relation_name("events")),
 						 SPI_OK_SELECT);
 
+	claimed = palloc(sizeof(int) * (SPI_processed + 1));
 	for (r = 0; r < SPI_processed; r++)
 	{
 		bool		isnull;
@@ -494,11 +748,27 @@ insert_if_absent(const Runs *runs)
 
 		start = find_run(runs, app, event_id);
 		if (start < 0)
-			elog(ERROR, "chekt_private.events returned event id \"%s\" of app \"%s\", which the batch does not hold",
+			elog(ERROR, "the careful insert returned event id \"%s\" of app \"%s\", which the batch does not hold",
 				 event_id, text_to_cstring(app));
-		settle_new_event(runs, start, run_end(runs, start));
+		claimed[nclaimed++] = start;
 	}
 	SPI_freetuptable(SPI_tuptable);
+
+	if (with_ids && nclaimed > 0)
+	{
+		LeafWriters events;
+		int			c;
+
+		leaf_writers_begin(&events, "events", EVENT_COLUMNS, event_columns, event_column_types);
+		for (c = 0; c < nclaimed; c++)
+		{
+			event_row(runs, claimed[c], run_end(runs, claimed[c]), values, nulls);
+			leaf_writers_add(&events, run_item(runs, claimed[c])->event.created_at, values, nulls);
+		}
+		leaf_writers_finish(&events);
+	}
+	for (r = 0; r < (uint64) nclaimed; r++)
+		settle_new_event(runs, claimed[r], run_end(runs, claimed[r]));
 }
 
 /* The element type of a family column of a kind */
@@ -541,7 +811,8 @@ insert_family_rows(ChektBatch *batch, const ChektCatalog *catalog)
 		Oid		   *types = palloc(sizeof(Oid) * ncolumns);
 		Datum	   *values = palloc(sizeof(Datum) * ncolumns);
 		bool	   *nulls = palloc0(sizeof(bool) * ncolumns);
-		ChektWriter *writer = NULL;
+		LeafWriters writers;
+		bool		begun = false;
 		int			i;
 		int			c;
 
@@ -559,9 +830,10 @@ insert_family_rows(ChektBatch *batch, const ChektCatalog *catalog)
 
 			if (item->outcome != OUTCOME_ACCEPTED || item->event.type->family != f)
 				continue;
-			if (writer == NULL)
-				writer = chekt_writer_begin(psprintf("%s_events", family->name),
-											ncolumns, columns, types);
+			if (!begun)
+				leaf_writers_begin(&writers, psprintf("%s_events", family->name),
+								   ncolumns, columns, types);
+			begun = true;
 			values[0] = PointerGetDatum(item->event.event_id_text);
 			values[1] = PointerGetDatum(item->delivery.app);
 			values[2] = PointerGetDatum(item->event.type->name_text);
@@ -569,10 +841,10 @@ insert_family_rows(ChektBatch *batch, const ChektCatalog *catalog)
 			values[4] = TimestampTzGetDatum(item->delivery.received_at);
 			memcpy(values + FAMILY_BASE_COLUMNS, item->event.values, sizeof(Datum) * family->ncolumns);
 			memcpy(nulls + FAMILY_BASE_COLUMNS, item->event.nulls, sizeof(bool) * family->ncolumns);
-			chekt_writer_add(writer, values, nulls);
+			leaf_writers_add(&writers, item->event.created_at, values, nulls);
 		}
-		if (writer != NULL)
-			chekt_writer_finish(writer);
+		if (begun)
+			leaf_writers_finish(&writers);
 	}
 }
 
@@ -585,6 +857,8 @@ chekt_store_events(ChektBatch *batch, bool careful)
 {
 	Runs		runs;
 	int			i;
+
+	chekt_route_batch(batch);
 
 	runs.items = batch->items;
 	runs.order = palloc(sizeof(int) * batch->nitems);

@@ -221,15 +221,27 @@ ChektWriter *
 chekt_writer_begin(const char *table, int ncolumns, const char *const *columns,
 				   const Oid *types)
 {
-	ChektWriter *writer = palloc0(sizeof(ChektWriter));
 	const char *schema;
 	Oid			relid = chekt_relation_oid(table, &schema);
-	Relation	rel;
 
 	if (!OidIsValid(relid))
 		chekt_missing_relation(table);
-	rel = table_open(relid, RowExclusiveLock);
-	writer->table = quote_qualified_identifier(schema, table);
+	return chekt_writer_begin_relid(relid, ncolumns, columns, types);
+}
+
+/*
+ * Start writing rows into the table relid: one of the extension's, or a
+ * partition of one (route.c).
+ */
+ChektWriter *
+chekt_writer_begin_relid(Oid relid, int ncolumns, const char *const *columns,
+						 const Oid *types)
+{
+	ChektWriter *writer = palloc0(sizeof(ChektWriter));
+	Relation	rel = table_open(relid, RowExclusiveLock);
+
+	writer->table = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+											   RelationGetRelationName(rel));
 	writer->ncolumns = ncolumns;
 	writer->columns = columns;
 	writer->types = types;
@@ -304,6 +316,9 @@ chekt_writer_add(ChektWriter *writer, const Datum *values, const bool *nulls)
 			ExecComputeStoredGenerated(writer->rri, writer->estate, slot, CMD_INSERT);
 		if (constr != NULL)
 			ExecConstraints(writer->rri, slot, writer->estate);
+		/* a partition's bounds, against a row routed wrongly */
+		if (writer->rel->rd_rel->relispartition)
+			ExecPartitionCheck(writer->rri, slot, writer->estate, true);
 		if (++writer->nslots == WRITER_SLOTS)
 			flush_slots(writer);
 	}

@@ -14,6 +14,9 @@ typedef struct ChektArrays ChektArrays;
 extern ChektWriter *chekt_writer_begin(const char *table, int ncolumns,
 									   const char *const *columns,
 									   const Oid *types);
+extern ChektWriter *chekt_writer_begin_relid(Oid relid, int ncolumns,
+											 const char *const *columns,
+											 const Oid *types);
 extern void chekt_writer_add(ChektWriter *writer, const Datum *values,
 							 const bool *nulls);
 extern uint64 chekt_writer_finish(ChektWriter *writer);
