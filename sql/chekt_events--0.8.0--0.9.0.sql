@@ -217,9 +217,9 @@ BEGIN
         END;
       END LOOP;
     END IF;
-    CONTINUE WHEN EXISTS (SELECT FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
-                           WHERE i.inhparent = t.parent AND c.relname = leaf
-                             AND c.relnamespace = 'chekt_private'::regnamespace);
+    -- made meanwhile by a transaction that committed (the catalog as it
+    -- is now, not as this transaction's snapshot saw it)
+    CONTINUE WHEN pg_catalog.to_regclass(format('chekt_private.%I', leaf)) IS NOT NULL;
     EXECUTE format('CREATE TABLE chekt_private.%I (LIKE %s INCLUDING DEFAULTS INCLUDING GENERATED'
                    ' INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMPRESSION INCLUDING COMMENTS)', leaf, t.parent);
     EXECUTE format('ALTER TABLE %s ATTACH PARTITION chekt_private.%I FOR VALUES FROM (%L) TO (%L)',
@@ -447,6 +447,8 @@ BEGIN
     EXECUTE format('ALTER TABLE %s.%I OWNER TO %s', nsp, rel,
                    (SELECT c.relowner::regrole FROM pg_class c WHERE c.oid = rels[i]));
     EXECUTE format('COMMENT ON TABLE %s.%I IS %L', nsp, rel, obj_description(rels[i], 'pg_class'));
+    -- as 0.1.0 made them: nothing for PUBLIC (also what pg_dump takes as given)
+    EXECUTE format('REVOKE ALL ON %s.%I FROM PUBLIC', nsp, rel);
     FOR x IN SELECT a.privilege_type, a.is_grantable,
                     CASE a.grantee WHEN 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END AS grantee
                FROM pg_class c, aclexplode(c.relacl) a

@@ -20,8 +20,8 @@
  *
  * A missing month is made by chekt_private.create_month(), which attaches
  * the new partitions under SHARE UPDATE EXCLUSIVE (ingest and readers go
- * on) and, called from here, gives up after a second rather than queue
- * for a lock where it could close a cycle with another writer.
+ * on) and, called from here, gives up after ten seconds rather than
+ * queue for a lock where it could close a cycle with another writer.
  * chekt.maintain() retries what was quarantined so.
  *
  * A schema from before 0.9.0 (tables not partitioned) is routed to the
@@ -50,8 +50,11 @@
 #include "route.h"
 #include "schemas.h"
 
-/* How long ingest tries to lock a table to attach a month to it */
-#define ROUTE_CREATE_WAIT "1 second"
+/*
+ * How long ingest tries to lock a table to attach a month to it: another
+ * writer that made the month holds the lock until it commits
+ */
+#define ROUTE_CREATE_WAIT "10 seconds"
 
 /*
  * Far enough from either end of the timestamp range that a receipt time

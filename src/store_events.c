@@ -273,10 +273,10 @@ typedef struct Probe
 	ChektArrays *counts;		/* duplicates to count in it */
 } Probe;
 
-/* The probes of one lookup, by table */
+/* The probes of one lookup, by table (each allocated once: callers keep pointers) */
 typedef struct Probes
 {
-	Probe	   *probes;
+	Probe	  **probes;
 	int			n;
 	int			capacity;
 	Snapshot	snapshot;
@@ -337,17 +337,17 @@ probe_of(Probes *probes, Oid relid)
 	int			i;
 
 	for (i = 0; i < probes->n; i++)
-		if (probes->probes[i].relid == relid)
-			return &probes->probes[i];
+		if (probes->probes[i]->relid == relid)
+			return probes->probes[i];
 	if (probes->n == probes->capacity)
 	{
 		probes->capacity = probes->capacity == 0 ? 4 : probes->capacity * 2;
 		probes->probes = probes->probes == NULL ?
-			palloc(sizeof(Probe) * probes->capacity) :
-			repalloc(probes->probes, sizeof(Probe) * probes->capacity);
+			palloc(sizeof(Probe *) * probes->capacity) :
+			repalloc(probes->probes, sizeof(Probe *) * probes->capacity);
 	}
-	probe = &probes->probes[probes->n++];
-	memset(probe, 0, sizeof(Probe));
+	probe = palloc0(sizeof(Probe));
+	probes->probes[probes->n++] = probe;
 	probe->relid = relid;
 	probe->rel = table_open(relid, AccessShareLock);
 	probe->index = index_open(probe_key(probe), AccessShareLock);
@@ -399,7 +399,7 @@ probes_close(Probes *probes)
 
 	for (i = 0; i < probes->n; i++)
 	{
-		Probe	   *probe = &probes->probes[i];
+		Probe	   *probe = probes->probes[i];
 
 		index_endscan(probe->scan);
 		ExecDropSingleTupleTableSlot(probe->slot);
@@ -535,9 +535,9 @@ settle_against_stored(const Runs *runs)
 
 	/* one statement per partition, keyed on all of its key */
 	for (i = 0; i < probes.n; i++)
-		if (probes.probes[i].counts != NULL)
-			chekt_arrays_execute(probes.probes[i].counts,
-								 psprintf(count_duplicates_sql, qualified_name(probes.probes[i].relid)),
+		if (probes.probes[i]->counts != NULL)
+			chekt_arrays_execute(probes.probes[i]->counts,
+								 psprintf(count_duplicates_sql, qualified_name(probes.probes[i]->relid)),
 								 SPI_OK_UPDATE);
 }
 
