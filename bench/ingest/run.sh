@@ -33,7 +33,9 @@ reset_tables() {
                  chekt.snapshot_events, chekt.verification_events, chekt.partition_events, chekt.relay_events,
                  bench_plpgsql.events, bench_plpgsql.rejected, bench_plpgsql.alarm_events,
                  bench_plpgsql.device_events, bench_plpgsql.snapshot_events, bench_plpgsql.verification_events,
-                 bench_plpgsql.partition_events, bench_plpgsql.relay_events" -c 'CHECKPOINT'
+                 bench_plpgsql.partition_events, bench_plpgsql.relay_events" \
+    -c "DO \$\$ BEGIN IF to_regclass('chekt_private.event_ids') IS NOT NULL THEN TRUNCATE chekt_private.event_ids; END IF; END \$\$" \
+    -c 'CHECKPOINT'
 }
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
