@@ -374,7 +374,9 @@ BEGIN
   RETURN NEXT;
 
   action := 'event_ids_trimmed';
-  DELETE FROM chekt_private.event_ids i WHERE i.received_at < now() - policy.id_window;
+  -- on UTC's calendar, as ingest judges (route.c)
+  DELETE FROM chekt_private.event_ids i
+   WHERE i.received_at < ((now() AT TIME ZONE 'UTC') - policy.id_window) AT TIME ZONE 'UTC';
   GET DIAGNOSTICS count = ROW_COUNT;
   RETURN NEXT;
 
@@ -391,7 +393,7 @@ BEGIN
   -- last: its locks block ingest until this transaction commits
   action := 'months_dropped';
   count := CASE WHEN policy.retention IS NULL THEN 0
-                ELSE chekt.drop_events_before(now() - policy.retention) END;
+                ELSE chekt.drop_events_before(((now() AT TIME ZONE 'UTC') - policy.retention) AT TIME ZONE 'UTC') END;
   RETURN NEXT;
 END
 $$;

@@ -232,6 +232,14 @@ SELECT chekt.set_storage_policy('max_future', '1 day');
 SELECT setting, value, is_default FROM chekt.storage_policy() WHERE setting IN ('max_future', 'retention');
 SELECT * FROM pg_temp.try('{"id":"r3","type":"alarm.created","created_at":"2026-05-27T10:30:01Z","data":{"alarm_id":"A-r3","site_id":"S-1"}}');
 SELECT chekt.set_storage_policy('max_future', NULL);
+-- the same answer in every session's time zone: received 2026-11-01
+-- 03:00 UTC, 7 days later is 2026-11-08 03:00 UTC, although New York's
+-- clocks went back an hour between (seen: accepted from a session in
+-- America/New_York, as its 7 days ended at 04:00 UTC)
+SET TimeZone = 'America/New_York';
+SELECT outcome FROM pg_temp.try('{"id":"r3ny","type":"alarm.created","created_at":"2026-11-08T03:30:00Z","data":{"alarm_id":"A-r3ny","site_id":"S-1"}}',
+                                signed_at => '1793502000', received_at => '2026-11-01 03:00:00+00');
+SET TimeZone = 'UTC';
 -- before the oldest month kept: the retention at receipt...
 SELECT chekt.set_storage_policy('retention', '3 months');
 SELECT * FROM pg_temp.try('{"id":"r4","type":"alarm.created","created_at":"2026-01-31T23:59:59Z","data":{"alarm_id":"A-r4","site_id":"S-1"}}');

@@ -150,6 +150,20 @@ read_policy(Policy *policy)
 	SPI_freetuptable(SPI_tuptable);
 }
 
+/*
+ * t plus (or minus) an interval on UTC's calendar, whatever the session's
+ * time zone: a timestamptz is UTC inside, and timestamp arithmetic takes
+ * it as it is (timestamptz arithmetic would count days and months in the
+ * session's zone, so sessions behind a pooler could judge alike events
+ * apart).
+ */
+static TimestampTz
+utc_plus(TimestampTz t, Interval *span, bool minus)
+{
+	return DatumGetTimestamp(DirectFunctionCall2(minus ? timestamp_mi_interval : timestamp_pl_interval,
+												 TimestampGetDatum(t), IntervalPGetDatum(span)));
+}
+
 /* Quarantine an item as out_of_range */
 static void
 refuse_out_of_range(ChektBatchItem *item, char *detail)
@@ -174,9 +188,7 @@ check_policy(const Policy *policy, ChektBatchItem *item)
 		return;
 	if (policy->max_future != NULL)
 	{
-		TimestampTz latest = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
-																	 TimestampTzGetDatum(received),
-																	 IntervalPGetDatum(policy->max_future)));
+		TimestampTz latest = utc_plus(received, policy->max_future, false);
 
 		if (created > latest)
 		{
@@ -189,9 +201,7 @@ check_policy(const Policy *policy, ChektBatchItem *item)
 		}
 	}
 	if (policy->retention != NULL)
-		oldest = Max(oldest, month_start(DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
-																				 TimestampTzGetDatum(received),
-																				 IntervalPGetDatum(policy->retention)))));
+		oldest = Max(oldest, month_start(utc_plus(received, policy->retention, true)));
 	if (created < oldest)
 		refuse_out_of_range(item,
 							psprintf("created_at %s is before %s, the oldest month kept (%s)",
