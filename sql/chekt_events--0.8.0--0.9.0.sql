@@ -45,12 +45,13 @@ CREATE FUNCTION chekt_private.effective_policy(
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT (SELECT p.value::interval FROM chekt_private.storage_policy p WHERE p.setting = 'retention'),
-         coalesce((SELECT p.value::integer FROM chekt_private.storage_policy p WHERE p.setting = 'months_ahead'), 3),
-         coalesce((SELECT p.value::interval FROM chekt_private.storage_policy p WHERE p.setting = 'max_future'), interval '7 days'),
-         coalesce((SELECT p.value::interval FROM chekt_private.storage_policy p WHERE p.setting = 'id_window'), interval '7 days'),
-         (SELECT p.value::interval FROM chekt_private.storage_policy p WHERE p.setting = 'quarantine_retention'),
-         (SELECT p.value::timestamptz FROM chekt_private.storage_policy p WHERE p.setting = 'kept_from')
+  SELECT (max(p.value) FILTER (WHERE p.setting = 'retention'))::interval,
+         coalesce((max(p.value) FILTER (WHERE p.setting = 'months_ahead'))::integer, 3),
+         coalesce((max(p.value) FILTER (WHERE p.setting = 'max_future'))::interval, interval '7 days'),
+         coalesce((max(p.value) FILTER (WHERE p.setting = 'id_window'))::interval, interval '7 days'),
+         (max(p.value) FILTER (WHERE p.setting = 'quarantine_retention'))::interval,
+         (max(p.value) FILTER (WHERE p.setting = 'kept_from'))::timestamptz
+    FROM chekt_private.storage_policy p
 $$;
 COMMENT ON FUNCTION chekt_private.effective_policy() IS
   'the storage policy in force, defaults filled in: the one place the defaults are written';
@@ -93,8 +94,7 @@ DECLARE
   normalized text;
   span interval;
 BEGIN
-  IF set_storage_policy.setting IS NULL OR set_storage_policy.setting NOT IN
-     ('retention', 'months_ahead', 'max_future', 'id_window', 'quarantine_retention', 'kept_from') THEN
+  IF NOT EXISTS (SELECT FROM chekt.storage_policy() s WHERE s.setting = set_storage_policy.setting) THEN
     RAISE EXCEPTION 'unknown storage policy setting "%"', set_storage_policy.setting
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'SELECT setting FROM chekt.storage_policy() lists them.';
@@ -573,10 +573,18 @@ COMMENT ON TABLE chekt_private.events IS
 COMMENT ON INDEX chekt_private.events_pkey IS
   'the dedupe key (app, event_id), with created_at, which a partitioned table''s key must hold: an identical delivery, however old, finds its event in its month';
 
--- as in chekt_events--0.7.0--0.8.0.sql: privileges the update gave roles
--- (the event tables' grants, made again above) become ordinary grants,
--- which pg_dump keeps
-DO $$
+-- Privileges given to roles during an update (above: the event tables'
+-- grants, made again) are recorded as the extension's initial privileges,
+-- which pg_dump leaves out; a fresh install grants nothing to any role but
+-- PUBLIC.  As 0.8.0 did inline, a function now does it, which this update
+-- and every later one that grants to roles calls last: initial privileges
+-- keep only PUBLIC's and the owner's, the others become ordinary grants
+-- that pg_dump keeps.
+CREATE FUNCTION chekt_private.keep_update_grants()
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
 DECLARE
   extension oid := (SELECT e.oid FROM pg_catalog.pg_extension e WHERE e.extname = 'chekt_events');
 BEGIN
@@ -607,3 +615,7 @@ BEGIN
                         AND s.refobjid IN (x.grantee, x.grantor));
 END
 $$;
+COMMENT ON FUNCTION chekt_private.keep_update_grants() IS
+  'for update scripts, last: privileges the update gave roles become ordinary grants (pg_dump keeps them), not the extension''s initial privileges';
+REVOKE ALL ON FUNCTION chekt_private.keep_update_grants() FROM PUBLIC;
+SELECT chekt_private.keep_update_grants();

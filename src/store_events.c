@@ -3,10 +3,15 @@
  * store_events.c
  *	  Storing a batch's events: dedupe, chekt_private.events, family tables
  *
- * Deduplication is decided by chekt_private.events, whose primary key is the app
- * and the event id: the same id under two apps is two events, neither
- * touching the other.  The batch's valid deliveries are sorted by app and
- * event id; a run of one (app, id) is settled as a whole:
+ * Deduplication is per app and event id: the same id under two apps is two
+ * events, neither touching the other.  An event is stored in its month of
+ * chekt_private.events (partitioned by created_at, 0.9.0), and its id in
+ * chekt_private.event_ids, the one unpartitioned key that every writer of
+ * the id goes through first and that finds a redelivery under another
+ * created_at for as long as the id stays there (a schema before 0.9.0 has
+ * no event_ids: its unpartitioned events key decides).  The batch's valid
+ * deliveries are sorted by app and event id; a run of one (app, id) is
+ * settled as a whole:
  *
  *	- ids chekt_private.events already holds are settled against the stored body:
  *	  the same body is a duplicate (counted in delivery_count), another is
