@@ -39,6 +39,22 @@ COMMENT ON COLUMN chekt_private.storage_policy.setting IS 'the setting''s name (
 COMMENT ON COLUMN chekt_private.storage_policy.value IS 'its value as text, checked when set';
 COMMENT ON COLUMN chekt_private.storage_policy.set_at IS 'when it was last set';
 
+-- ingest keeps the policy it read for a transaction; a change makes every
+-- backend forget it (the relcache invalidation chekt.analysts_changed()
+-- sends for chekt_private.analysts)
+CREATE FUNCTION chekt_private.storage_policy_changed()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'chekt_analysts_changed'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION chekt_private.storage_policy_changed() IS
+  'AFTER STATEMENT trigger on chekt_private.storage_policy: makes every backend forget the policy ingest keeps';
+REVOKE ALL ON FUNCTION chekt_private.storage_policy_changed() FROM PUBLIC;
+CREATE TRIGGER storage_policy_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON chekt_private.storage_policy
+  FOR EACH STATEMENT EXECUTE FUNCTION chekt_private.storage_policy_changed();
+ALTER TABLE chekt_private.storage_policy ENABLE ALWAYS TRIGGER storage_policy_changed;
+COMMENT ON TRIGGER storage_policy_changed ON chekt_private.storage_policy IS
+  'makes every backend forget the storage policy it keeps when the rows change';
+
 CREATE FUNCTION chekt_private.effective_policy(
   OUT retention interval, OUT months_ahead integer, OUT max_future interval,
   OUT id_window interval, OUT quarantine_retention interval, OUT kept_from timestamptz)

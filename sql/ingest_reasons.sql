@@ -232,6 +232,14 @@ SELECT chekt.set_storage_policy('max_future', '1 day');
 SELECT setting, value, is_default FROM chekt.storage_policy() WHERE setting IN ('max_future', 'retention');
 SELECT * FROM pg_temp.try('{"id":"r3","type":"alarm.created","created_at":"2026-05-27T10:30:01Z","data":{"alarm_id":"A-r3","site_id":"S-1"}}');
 SELECT chekt.set_storage_policy('max_future', NULL);
+-- a change is seen at once, also by the transaction that made it after
+-- ingesting under the old policy (ingest keeps the policy it read)
+BEGIN;
+SELECT outcome FROM pg_temp.try('{"id":"r3a","type":"alarm.created","created_at":"2026-05-28T10:30:00Z","data":{"alarm_id":"A-r3a","site_id":"S-1"}}');
+SELECT chekt.set_storage_policy('max_future', '1 day');
+SELECT outcome FROM pg_temp.try('{"id":"r3b","type":"alarm.created","created_at":"2026-05-28T10:30:00Z","data":{"alarm_id":"A-r3b","site_id":"S-1"}}');
+ROLLBACK;
+SELECT outcome FROM pg_temp.try('{"id":"r3b","type":"alarm.created","created_at":"2026-05-28T10:30:00Z","data":{"alarm_id":"A-r3b","site_id":"S-1"}}');
 -- the same answer in every session's time zone: received 2026-11-01
 -- 03:00 UTC, 7 days later is 2026-11-08 03:00 UTC, although New York's
 -- clocks went back an hour between (seen: accepted from a session in

@@ -29,6 +29,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
@@ -207,9 +208,11 @@ chekt_visible_apps(PG_FUNCTION_ARGS)
 PG_FUNCTION_INFO_V1(chekt_analysts_changed);
 
 /*
- * AFTER ... FOR EACH STATEMENT trigger on chekt_private.analysts: every backend
- * forgets the scopes it keeps (at this transaction's commit; this backend
- * at its next command).
+ * AFTER ... FOR EACH STATEMENT trigger on chekt_private.analysts (and, as
+ * chekt_private.storage_policy_changed(), on chekt_private.storage_policy):
+ * every backend forgets what it keeps of the table (at this transaction's
+ * commit; this backend at its next command), through a relcache
+ * invalidation of it.
  */
 Datum
 chekt_analysts_changed(PG_FUNCTION_ARGS)
@@ -220,7 +223,8 @@ chekt_analysts_changed(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("chekt.analysts_changed() must be fired AFTER ... FOR EACH STATEMENT")));
+				 errmsg("function \"%s\" must be fired AFTER ... FOR EACH STATEMENT",
+						get_func_name(fcinfo->flinfo->fn_oid))));
 	CacheInvalidateRelcache(trigdata->tg_relation);
 	return PointerGetDatum(NULL);
 }

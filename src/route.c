@@ -41,11 +41,12 @@
 #include "partitioning/partdesc.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
-#include "utils/datum.h"
+#include "utils/inval.h"
 #include "utils/partcache.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
+#include "compat.h"
 #include "owner.h"
 #include "route.h"
 #include "schemas.h"
@@ -124,30 +125,78 @@ show_time(TimestampTz t)
 /* What the storage policy says of the range of created_at kept */
 typedef struct Policy
 {
-	Interval   *max_future;
+	Interval	max_future_value;
+	Interval	retention_value;
+	Interval   *max_future;		/* NULL: no limit; else &max_future_value */
 	Interval   *retention;		/* NULL: every month kept */
 	TimestampTz kept_from;		/* DT_NOBEGIN: nothing dropped */
 } Policy;
 
-/* Read the policy in force (chekt_private.effective_policy()) */
+/*
+ * The policy as this backend last read it, good for the transaction that
+ * read it (a later one may see another policy, at REPEATABLE READ from its
+ * own snapshot) until any relcache invalidation: the trigger on
+ * chekt_private.storage_policy sends one when it changes.
+ */
+static Policy cached_policy;
+static bool cached_policy_valid = false;
+static LocalTransactionId cached_policy_lxid = InvalidLocalTransactionId;
+
+/* Forget the policy (relcache callback) */
 static void
-read_policy(Policy *policy)
+forget_policy(Datum arg, Oid relid)
 {
+	(void) arg;
+	(void) relid;
+	cached_policy_valid = false;
+}
+
+/* Copy an interval the policy read into the policy; NULL for SQL NULL */
+static Interval *
+keep_interval(HeapTuple row, TupleDesc desc, int column, Interval *into)
+{
+	bool		isnull;
+	Datum		value = SPI_getbinval(row, desc, column, &isnull);
+
+	if (isnull)
+		return NULL;
+	*into = *DatumGetIntervalP(value);
+	return into;
+}
+
+/*
+ * The policy in force (chekt_private.effective_policy()), read once per
+ * transaction: a call of chekt.ingest() is a batch of its own.
+ */
+static const Policy *
+read_policy(void)
+{
+	static bool callback_registered = false;
+	HeapTuple	row;
 	bool		isnull;
 	Datum		value;
 
+	if (cached_policy_valid && cached_policy_lxid == CHEKT_MY_LXID())
+		return &cached_policy;
+	if (!callback_registered)
+	{
+		CacheRegisterRelcacheCallback(forget_policy, (Datum) 0);
+		callback_registered = true;
+	}
 	chekt_owner_execute(psprintf("SELECT max_future, retention, kept_from FROM %s.effective_policy()",
 								 CHEKT_PRIVATE_SCHEMA),
 						0, NULL, NULL, NULL, true, SPI_OK_SELECT);
 	if (SPI_processed != 1)
 		elog(ERROR, "chekt_private.effective_policy() returned %d rows", (int) SPI_processed);
-	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	policy->max_future = isnull ? NULL : DatumGetIntervalP(datumCopy(value, false, sizeof(Interval)));
-	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
-	policy->retention = isnull ? NULL : DatumGetIntervalP(datumCopy(value, false, sizeof(Interval)));
-	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
-	policy->kept_from = isnull ? DT_NOBEGIN : DatumGetTimestampTz(value);
+	row = SPI_tuptable->vals[0];
+	cached_policy.max_future = keep_interval(row, SPI_tuptable->tupdesc, 1, &cached_policy.max_future_value);
+	cached_policy.retention = keep_interval(row, SPI_tuptable->tupdesc, 2, &cached_policy.retention_value);
+	value = SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &isnull);
+	cached_policy.kept_from = isnull ? DT_NOBEGIN : DatumGetTimestampTz(value);
 	SPI_freetuptable(SPI_tuptable);
+	cached_policy_lxid = CHEKT_MY_LXID();
+	cached_policy_valid = true;
+	return &cached_policy;
 }
 
 /*
@@ -344,14 +393,12 @@ chekt_route_batch(ChektBatch *batch)
 	Relation	events = chekt_relation_open("events", RowExclusiveLock);
 	bool		partitioned = events->rd_rel->relkind == RELKIND_PARTITIONED_TABLE;
 	Missing		missing = {NULL, NULL, 0};
-	Policy		policy;
 	int			m;
 
 	table_close(events, NoLock);
 	if (!partitioned)
 		return;
-	read_policy(&policy);
-	route_pass(batch, &policy, &missing, false);
+	route_pass(batch, read_policy(), &missing, false);
 	if (missing.n == 0)
 		return;
 
