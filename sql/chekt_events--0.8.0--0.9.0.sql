@@ -238,8 +238,10 @@ BEGIN
     CONTINUE WHEN pg_catalog.to_regclass(format('chekt_private.%I', leaf)) IS NOT NULL;
     EXECUTE format('CREATE TABLE chekt_private.%I (LIKE %s INCLUDING DEFAULTS INCLUDING GENERATED'
                    ' INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMPRESSION INCLUDING COMMENTS)', leaf, t.parent);
+    -- the bounds spelt in ISO 8601 UTC, whatever the session's DateStyle
     EXECUTE format('ALTER TABLE %s ATTACH PARTITION chekt_private.%I FOR VALUES FROM (%L) TO (%L)',
-                   t.parent, leaf, first, next);
+                   t.parent, leaf, to_char(first AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                   to_char(next AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
     EXECUTE format('COMMENT ON TABLE chekt_private.%I IS %L', leaf,
                    format('the events of %s created in %s (UTC); read them through %s',
                           t.parent, to_char(first AT TIME ZONE 'UTC', 'YYYY-MM'), t.parent));
