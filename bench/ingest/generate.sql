@@ -1,7 +1,11 @@
 -- Realistic signed CHeKT deliveries for the ingest benchmark.
 --
---   psql -v n=225000 -v out=FILE -v out_bodies=FILE2 -f generate.sql
+--   psql -v n=225000 -v out=FILE -v out_bodies=FILE2 [-v months=24] [-v sites=400] -f generate.sql
 --
+-- An alarm begins every 7 seconds from 2026-05-01, or, with :months, the
+-- alarms are spread evenly over that many months before 2026-05-01 (a
+-- history of that length with about :n events); :sites (default 997) is
+-- the number of sites the 4,999 devices are on.
 -- Writes about :n deliveries (CSV: app, received_at, signed_at, signature,
 -- body) to :out in order of receipt, and their bodies (but the malformed
 -- ones) to :out_bodies: all 11 event types in the proportions
@@ -14,13 +18,25 @@
 SET client_min_messages = warning;
 SET TimeZone = 'UTC';
 
+\if :{?sites}
+\else
+  \set sites 997
+\endif
+\if :{?months}
+  SELECT timestamptz '2026-05-01 00:00:00+00' - :months * interval '1 month' AS first_alarm,
+         extract(epoch FROM :months * interval '1 month') / (:n / 5.3) AS step_s \gset
+\else
+  \set first_alarm '2026-05-01 00:00:00+00'
+  \set step_s 7
+\endif
+
 CREATE TEMP TABLE bench_event AS
 WITH alarm AS (
-  -- 4,999 devices on 997 sites (a device stays on its site), 1,999
+  -- 4,999 devices on :sites sites (a device stays on its site), 1,999
   -- partitions
-  SELECT a, 'A-' || a AS alarm_id, 'site_' || a % 4999 % 997 AS site_id, 'dev_' || a % 4999 AS device_id,
-         'p_' || a % 1999 AS partition_id, 'site_' || a % 1999 % 997 AS partition_site_id,
-         timestamptz '2026-05-01 00:00:00+00' + a * interval '7 seconds' AS t0
+  SELECT a, 'A-' || a AS alarm_id, 'site_' || a % 4999 % :sites AS site_id, 'dev_' || a % 4999 AS device_id,
+         'p_' || a % 1999 AS partition_id, 'site_' || a % 1999 % :sites AS partition_site_id,
+         timestamptz :'first_alarm' + a * :step_s * interval '1 second' AS t0
     FROM generate_series(1, (:n / 5.3)::int) AS a
 )
 SELECT 'evt_' || a || 'c' AS event_id, 'alarm.created' AS event_type, t0 AS created_at,

@@ -8,10 +8,20 @@
 #
 # Each figure is the median of ROUNDS rounds; tables are emptied and a
 # checkpoint taken before each timed COPY.  The machine is shared: read the
-# ratios, not the absolute numbers.
+# ratios, not the absolute numbers.  The previous release (PREVIOUS, default
+# 0.8.0, the last with unpartitioned tables; empty to skip it) is measured
+# beside the current version in a second database of the same cluster, with
+# the same library, so that the two versions' ratios come from one run.
 n=${1:-225000}
 rounds=${ROUNDS:-3}
+previous=${PREVIOUS-0.8.0}
 . "$(dirname "$0")/../lib/setup.sh" shared_buffers=1GB max_wal_size=8GB checkpoint_timeout=30min
+current=$(q -At -c "SELECT extversion FROM pg_extension WHERE extname = 'chekt_events'")
+if [ -n "$previous" ]; then
+  createdb bench_previous
+  q -d bench_previous -c "CREATE EXTENSION chekt_events VERSION '$previous'" \
+    -c "SELECT chekt.add_secret('bench-app', 'bench-secret')" >/dev/null
+fi
 q -f bench/ingest/plpgsql_pipeline.sql >/dev/null
 q -c 'CREATE TABLE bench_jsonb (doc jsonb)'
 
@@ -36,20 +46,33 @@ reset_tables() {
                  bench_plpgsql.partition_events, bench_plpgsql.relay_events" \
     -c "DO \$\$ BEGIN IF to_regclass('chekt_private.event_ids') IS NOT NULL THEN TRUNCATE chekt_private.event_ids; END IF; END \$\$" \
     -c 'CHECKPOINT'
+  if [ -n "$previous" ]; then
+    q -d bench_previous -c "TRUNCATE chekt_private.events, chekt_private.rejected, chekt.alarm_events, chekt.device_events,
+                 chekt.snapshot_events, chekt.verification_events, chekt.partition_events, chekt.relay_events"
+  fi
+}
+# What database $1 stored
+stored() {
+  q -d "$1" -At -c "SELECT (SELECT count(*) FROM chekt_private.events) || ' events, '
+                           || (SELECT count(*) FROM chekt_private.rejected) || ' refused'"
 }
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 inbox_cols='chekt_private.inbox (app, received_at, signed_at, signature, body)'
 plpgsql_cols='bench_plpgsql.inbox (app, received_at, signed_at, signature, body)'
-: >"$work/jsonb" ; : >"$work/chekt" ; : >"$work/plpgsql"
+: >"$work/jsonb" ; : >"$work/chekt" ; : >"$work/plpgsql" ; : >"$work/previous"
 for r in $(seq 1 "$rounds"); do
   reset_tables >/dev/null
   time_copy bench_jsonb "$work/bodies.csv" >>"$work/jsonb"
   reset_tables >/dev/null
   time_copy "$inbox_cols" "$work/deliveries.csv" >>"$work/chekt"
   # what each pipeline stored (they must agree)
-  chekt_counts=$(q -At -c "SELECT (SELECT count(*) FROM chekt_private.events) || ' events, '
-                               || (SELECT count(*) FROM chekt_private.rejected) || ' refused'")
+  chekt_counts=$(stored bench)
+  if [ -n "$previous" ]; then
+    reset_tables >/dev/null
+    PGDATABASE=bench_previous time_copy "$inbox_cols" "$work/deliveries.csv" >>"$work/previous"
+    previous_counts=$(stored bench_previous)
+  fi
   reset_tables >/dev/null
   time_copy "$plpgsql_cols" "$work/deliveries.csv" >>"$work/plpgsql"
   plpgsql_counts=$(q -At -c "SELECT (SELECT count(*) FROM bench_plpgsql.events) || ' events, '
@@ -67,6 +90,15 @@ chekt_rate=$(rate "$rows" "$chekt_s")
 plpgsql_rate=$(rate "$rows" "$plpgsql_s")
 vs_jsonb=$(calc '%.2f' "$chekt_rate / $jsonb_rate")
 vs_plpgsql=$(calc '%.1f' "$chekt_rate / $plpgsql_rate")
+previous_report=
+if [ -n "$previous" ]; then
+  previous_rate=$(rate "$rows" "$(median <"$work/previous")")
+  previous_vs_plpgsql=$(calc '%.2f' "$previous_rate / $plpgsql_rate")
+  current_vs_plpgsql=$(calc '%.2f' "$chekt_rate / $plpgsql_rate")
+  previous_report="
+  $previous (same library) COPY into chekt_private.inbox $previous_rate rows/s   ($previous_counts)
+  $previous / PL/pgSQL       = ${previous_vs_plpgsql}x; $current / PL/pgSQL = ${current_vs_plpgsql}x: $current keeps $(calc '%.0f' "100 * $current_vs_plpgsql / $previous_vs_plpgsql")% of $previous's ratio"
+fi
 verdict() { if [ "$(calc '%d' "($1 >= $2)")" = 1 ]; then echo met; else echo MISSED; fi; }
 
 cat <<REPORT
@@ -76,5 +108,5 @@ ingest benchmark: $rows deliveries (median of $rounds rounds, same data and clus
   chekt_events COPY into chekt_private.inbox          $chekt_rate rows/s   ($chekt_counts)
   PL/pgSQL + pgcrypto pipeline               $plpgsql_rate rows/s   ($plpgsql_counts)
   chekt_events / bare jsonb   = ${vs_jsonb}x   (goal >= 0.5x: $(verdict "$vs_jsonb" 0.5))
-  chekt_events / PL/pgSQL     = ${vs_plpgsql}x   (goal >= 5x: $(verdict "$vs_plpgsql" 5))
+  chekt_events / PL/pgSQL     = ${vs_plpgsql}x   (goal >= 5x: $(verdict "$vs_plpgsql" 5))$previous_report
 REPORT

@@ -39,40 +39,20 @@ CREATE INDEX ON bench_doc ((doc -> 'data' ->> 'site_id'));
 VACUUM ANALYZE;
 SQL
 events=$(q -At -c 'SELECT count(*) FROM chekt_private.events')
-alarms=$(q -At -c "SELECT count(*) FROM chekt.alarm_events WHERE event_type = 'alarm.created'")
 devices=$(q -At -c 'SELECT count(DISTINCT device_id) FROM chekt.device_events')
 range=$(q -At -c "SELECT min(created_at)::date || ' to ' || max(created_at)::date FROM chekt_private.events")
 ingest_rate=$(awk -v a="$t0" -v b="$t1" -v n="$(wc -l <"$work/deliveries.csv")" 'BEGIN { printf "%.0f", n / (b - a) }')
 
 # the questions' parameters: the last week and month of the history, random
 # alarms, devices and sites
-last=$(q -At -c "SELECT max(created_at) FROM chekt_private.events")
-max_site=$(q -At -c "SELECT max(substr(site_id, 6)::int) FROM chekt.alarm_events WHERE event_type = 'alarm.created'")
-max_device=$(q -At -c "SELECT max(substr(device_id, 5)::int) FROM chekt.device_events")
-
-# pgbench: average latency in ms of a question (bench/queries/questions/Q.sql)
-# over random alarms (:a), devices (:d) and sites (:s)
-pgbench_ms() {
-  local script=$work/$1.pgbench out=$work/$1.${PGUSER:-owner}.out
-  { echo "\\set a random(1, $alarms)"
-    echo "\\set d random(0, $max_device)"
-    echo "\\set s random(0, $max_site)"
-    grep -v '^--' "bench/queries/questions/$1.sql"; } >"$script"
-  if ! pgbench -n -T "$duration" -D last="'$last'" -f "$script" bench >"$out" 2>&1; then
-    echo "pgbench failed on $1 (${PGUSER:-owner}):" >&2
-    grep -iE 'error|detail|hint|context' "$out" | head -6 >&2
-    return 1
-  fi
-  sed -n 's/^latency average = \([0-9.]*\) ms$/\1/p' "$out"
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+. bench/lib/questions.sh
+question_params bench
 
 # an analyst scoped to the app: every family table read is filtered by its
 # row level security policy
 q -c "CREATE ROLE bench_analyst LOGIN" -c "SELECT chekt.grant_analyst('bench_analyst', ARRAY['bench-app'])" >/dev/null
 
 declare -A ms
-questions="timeline device fleet lifecycle gaps"
 # a warm-up pass, so that no question pays for buffers the load left cold
 # (at 9M events the first measured question ran 3x slower than later)
 for question in $questions; do
@@ -83,7 +63,6 @@ done
 # its median: on a shared two-core machine one 10 s run can be 1.5x off
 # (alarm_timeline for the analyst: 0.55 then 1.36 of the hand-written time
 # in two runs at 9M events)
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 declare -A runs
 for round in $(seq "${ROUNDS:-3}"); do
   for question in $questions; do
@@ -97,15 +76,6 @@ for variant in "${!runs[@]}"; do
   ms[$variant]=$(median ${runs[$variant]})
 done
 
-label() {
-  case $1 in
-    timeline) echo "alarm_timeline(), random alarm" ;;
-    device) echo "one device's downtime, 30 days" ;;
-    fleet) echo "fleet downtime, one week" ;;
-    lifecycle) echo "alarm_lifecycle, random site, 30 days" ;;
-    gaps) echo "site_delivery_gaps(), random site, 30 days" ;;
-  esac
-}
 echo
 echo "query benchmark: $events events ($alarms alarms, $devices devices, $range), ingested at $ingest_rate deliveries/s"
 echo "pgbench, $duration s each, median of ${ROUNDS:-3} interleaved rounds of the average latency in ms;"
