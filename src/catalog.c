@@ -36,16 +36,25 @@ static const char *catalog_query =
  * column, in an index expression or predicate, or through a generated
  * column computed from it.  A field stored in such a column is limited to
  * CHEKT_KEY_MAX_BYTES, so that no delivery can make an index insert fail;
- * an index a user adds is covered as well.
+ * an index a user adds is covered as well.  Since 0.10.0 a partitioned
+ * table has no index of its own and each month (a partition, in
+ * chekt_private) has its table's: a month's column counts for its table,
+ * matched by name.
  */
 static const char *key_columns_query =
-"WITH RECURSIVE btree_index AS ("
+"WITH RECURSIVE family (relid, tableid) AS ("
+"  SELECT c.oid, c.oid FROM pg_catalog.pg_class c"
+"   WHERE c.relnamespace = 'chekt'::pg_catalog.regnamespace"
+"  UNION ALL"
+"  SELECT h.inhrelid, f.tableid"
+"    FROM family f JOIN pg_catalog.pg_inherits h ON h.inhparent = f.relid"
+"), btree_index AS ("
 "  SELECT i.indexrelid, i.indrelid, i.indkey"
 "    FROM pg_catalog.pg_index i"
-"    JOIN pg_catalog.pg_class t ON t.oid = i.indrelid"
+"    JOIN family f ON f.relid = i.indrelid"
 "    JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid"
 "    JOIN pg_catalog.pg_am am ON am.oid = ic.relam"
-"   WHERE t.relnamespace = 'chekt'::pg_catalog.regnamespace AND am.amname = 'btree'"
+"   WHERE am.amname = 'btree'"
 "), key_column (relid, attnum) AS ("
 "  SELECT b.indrelid, k.attnum"
 "    FROM btree_index b, unnest(b.indkey::pg_catalog.int2[]) AS k (attnum)"
@@ -66,12 +75,12 @@ static const char *key_columns_query =
 "     AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass"
 "     AND d.refobjid = k.relid AND d.refobjsubid > 0"
 ")"
-"SELECT c.relname, a.attname"
-"  FROM pg_catalog.pg_class c"
-"  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped"
-" WHERE c.relnamespace = 'chekt'::pg_catalog.regnamespace"
-"   AND (a.attcollation = 'pg_catalog.\"C\"'::pg_catalog.regcollation"
-"        OR EXISTS (SELECT FROM key_column k WHERE k.relid = c.oid AND k.attnum = a.attnum))";
+"SELECT DISTINCT t.relname, a.attname"
+"  FROM family f"
+"  JOIN pg_catalog.pg_class t ON t.oid = f.tableid"
+"  JOIN pg_catalog.pg_attribute a ON a.attrelid = f.relid AND a.attnum > 0 AND NOT a.attisdropped"
+" WHERE (f.relid = f.tableid AND a.attcollation = 'pg_catalog.\"C\"'::pg_catalog.regcollation)"
+"    OR EXISTS (SELECT FROM key_column k WHERE k.relid = f.relid AND k.attnum = a.attnum)";
 
 /*
  * The key columns, "table.column" each, read on first use and kept for the
