@@ -62,10 +62,26 @@ include $(PGXS)
 # Every object is rebuilt when a header changes (they share structs).
 $(OBJS): $(wildcard src/*.h) $(EXTENSION).control
 
+# Objects built for one PostgreSQL are never installed into another: the
+# stamp names the pg_config they were built with and is rewritten, making
+# them and the receiver stale, when another is used.  (A `make install`
+# for 15 after a build for 18 installed objects that called 18's functions:
+# "undefined symbol: object_aclcheck" at CREATE EXTENSION.)
+BUILD_STAMP = .built-for-pg
+$(BUILD_STAMP): FORCE
+	@want='$(shell $(PG_CONFIG) --bindir) $(shell $(PG_CONFIG) --version)'; \
+	 if [ "$$(cat $@ 2>/dev/null)" != "$$want" ]; then \
+	   echo "$$want" >$@; rm -f chekt-ingest/*.o chekt-ingest/chekt-ingest; \
+	 fi
+FORCE:
+.PHONY: FORCE
+$(OBJS): $(BUILD_STAMP)
+EXTRA_CLEAN = $(BUILD_STAMP)
+
 # chekt-ingest, the HTTP receiver, has its own PGXS Makefile (one PROGRAM
 # or MODULE_big per Makefile); all, install, uninstall and clean reach it.
 all: chekt-ingest/chekt-ingest
-chekt-ingest/chekt-ingest: $(wildcard chekt-ingest/*.c chekt-ingest/*.h) src/chekt_protocol.h src/hex.h chekt-ingest/Makefile
+chekt-ingest/chekt-ingest: $(wildcard chekt-ingest/*.c chekt-ingest/*.h) src/chekt_protocol.h src/hex.h chekt-ingest/Makefile $(BUILD_STAMP)
 	$(MAKE) -C chekt-ingest PG_CONFIG=$(PG_CONFIG)
 install: install-chekt-ingest
 install-chekt-ingest: chekt-ingest/chekt-ingest
