@@ -24,7 +24,7 @@ LOCK TABLE chekt_private.inbox, chekt_private.events, chekt.alarm_events, chekt.
 -- indexes had them; a month's are named <month>_<suffix>
 CREATE FUNCTION chekt_private.month_indexes()
 RETURNS TABLE (parent regclass, suffix text, is_key boolean, definition text)
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT t.parent::regclass, t.suffix, t.is_key, t.definition

@@ -91,6 +91,17 @@ after_rows=$(sql chekt_months_restored -c "$rows")
   fail "the restored partitions differ: $(diff <(echo "$before_catalog") <(echo "$after_catalog"))"
 [ "$before_rows" = "$after_rows" ] || fail "the restored rows differ: $before_rows / $after_rows"
 
+# a plain-format dump through psql, stopping at the first error, alike
+PGOPTIONS="-c client_min_messages=warning" dropdb --if-exists chekt_months_plain
+createdb chekt_months_plain
+TEST_DATABASES+=(chekt_months_plain)
+pg_dump chekt_months_source >"$dump"
+psql -X -q -v ON_ERROR_STOP=1 -d chekt_months_plain -f "$dump" >/dev/null 2>"$dump.err" ||
+  fail "restoring the plain dump failed: $(cat "$dump.err")"
+rm -f "$dump.err"
+[ "$(sql chekt_months_plain -c "$catalog")" = "$before_catalog" ] || fail "the plain dump's partitions differ"
+[ "$(sql chekt_months_plain -c "$rows")" = "$before_rows" ] || fail "the plain dump's rows differ"
+
 # the restored database at work
 outcomes=$(sql chekt_months_restored <<'SQL'
 SET TimeZone = 'UTC';
@@ -117,4 +128,4 @@ april=$(sql chekt_months_restored -c "SELECT count(*) FROM pg_class WHERE relnam
 dropped=$(sql chekt_months_restored -c "SELECT chekt.drop_events_before('2026-02-01')")
 left=$(sql chekt_months_restored -c "SELECT count(*) FROM chekt_private.events WHERE created_at < '2026-02-01'")
 [ "$dropped" = 1 ] && [ "$left" = 0 ] || fail "drop_events_before() dropped $dropped months and left $left January events"
-echo "restored with --exit-on-error: $(echo "$after_catalog" | wc -l) partitions as they were, rows $after_rows; then $outcomes, April made, January dropped"
+echo "restored with --exit-on-error (and plain through psql with ON_ERROR_STOP): $(echo "$after_catalog" | wc -l) partitions as they were, rows $after_rows; then $outcomes, April made, January dropped"
