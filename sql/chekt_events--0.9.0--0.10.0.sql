@@ -79,39 +79,52 @@ REVOKE ALL ON FUNCTION chekt_private.index_month(regclass, text) FROM PUBLIC;
 -- them, detached from the tables' indexes (by detaching the months, which
 -- keeps each month's indexes), the tables' indexes dropped, the months
 -- attached again (a scan of each to check its bounds; no index is built).
--- A month's index that no longer matches month_indexes() stops the update.
+-- An index of a table that month_indexes() does not name (one a user
+-- added) stops the update before anything is dropped.
 DO $$
 DECLARE
   t record;
-  m record;
   x record;
   months text[];
   bounds text[];
   k integer;
 BEGIN
-  FOR t IN SELECT * FROM chekt_private.partitioned_tables() ORDER BY ordinal LOOP
-    -- each month's index attached to one of the table's, renamed
+  FOR t IN SELECT p.*, c.relname FROM chekt_private.partitioned_tables() p
+             JOIN pg_catalog.pg_class c ON c.oid = p.parent ORDER BY p.ordinal LOOP
     FOR x IN
-      SELECT ci.oid::regclass AS child_index, ci.relname AS child_name, c.relname AS leaf,
-             substring(pi.relname FROM length(p.relname) + 2) AS suffix
-        FROM pg_catalog.pg_inherits h
-        JOIN pg_catalog.pg_class pi ON pi.oid = h.inhparent AND pi.relkind = 'I'
-        JOIN pg_catalog.pg_index ii ON ii.indexrelid = pi.oid
-        JOIN pg_catalog.pg_class p ON p.oid = ii.indrelid
-        JOIN pg_catalog.pg_class ci ON ci.oid = h.inhrelid
-        JOIN pg_catalog.pg_index cii ON cii.indexrelid = ci.oid
-        JOIN pg_catalog.pg_class c ON c.oid = cii.indrelid
-       WHERE p.oid = t.parent
+      SELECT format('%I.%I', ic.relnamespace::regnamespace, ic.relname) AS index,
+             format('%I.%I', tc.relnamespace::regnamespace, tc.relname) AS tab
+        FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+        JOIN pg_catalog.pg_class tc ON tc.oid = i.indrelid
+       WHERE i.indrelid = t.parent
+         AND NOT EXISTS (SELECT FROM chekt_private.month_indexes() mi
+                          WHERE mi.parent = t.parent
+                            AND ic.relname = t.relname || '_' || mi.suffix)
     LOOP
-      IF NOT EXISTS (SELECT FROM chekt_private.month_indexes() mi WHERE mi.parent = t.parent AND mi.suffix = x.suffix) THEN
-        RAISE EXCEPTION 'index % of % is not one 0.10.0 gives a month', x.child_name, t.parent
-          USING ERRCODE = 'object_not_in_prerequisite_state',
-                DETAIL = 'It is attached to an index of the table that 0.9.0 did not make.',
-                HINT = 'Drop the index you added to the partitioned table, update, then add it to each month if you need it.';
-      END IF;
-      IF x.child_name <> x.leaf || '_' || x.suffix THEN
-        EXECUTE format('ALTER INDEX %s RENAME TO %I', x.child_index, x.leaf || '_' || x.suffix);
-      END IF;
+      RAISE EXCEPTION 'index % of % is not one 0.10.0 gives a month', x.index, x.tab
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = 'The partitioned tables lose their indexes in 0.10.0; each month gets those chekt_private.month_indexes() names.',
+              HINT = 'Drop the index you added, update, then create it on each month (chekt_private.<table>_pYYYYMM) if you need it.';
+    END LOOP;
+  END LOOP;
+
+  FOR t IN SELECT p.*, c.relname FROM chekt_private.partitioned_tables() p
+             JOIN pg_catalog.pg_class c ON c.oid = p.parent ORDER BY p.ordinal LOOP
+    -- each month's index attached to one of the table's: <month>_<suffix>
+    FOR x IN
+      SELECT n.child_index, n.name
+        FROM (SELECT ci.oid::regclass AS child_index, ci.relname AS child_name,
+                     c.relname || '_' || substring(pi.relname FROM length(t.relname) + 2) AS name
+                FROM pg_catalog.pg_index ii
+                JOIN pg_catalog.pg_class pi ON pi.oid = ii.indexrelid
+                JOIN pg_catalog.pg_inherits h ON h.inhparent = ii.indexrelid
+                JOIN pg_catalog.pg_class ci ON ci.oid = h.inhrelid
+                JOIN pg_catalog.pg_index cii ON cii.indexrelid = ci.oid
+                JOIN pg_catalog.pg_class c ON c.oid = cii.indrelid
+               WHERE ii.indrelid = t.parent) AS n
+       WHERE n.child_name <> n.name
+    LOOP
+      EXECUTE format('ALTER INDEX %s RENAME TO %I', x.child_index, x.name);
     END LOOP;
     SELECT coalesce(array_agg(c.relname ORDER BY c.relname), '{}'),
            coalesce(array_agg(pg_catalog.pg_get_expr(c.relpartbound, c.oid) ORDER BY c.relname), '{}')
@@ -121,12 +134,12 @@ BEGIN
     FOR k IN 1 .. coalesce(array_length(months, 1), 0) LOOP
       EXECUTE format('ALTER TABLE %s DETACH PARTITION chekt_private.%I', t.parent, months[k]);
     END LOOP;
-    FOR m IN SELECT con.conname FROM pg_catalog.pg_constraint con
+    FOR x IN SELECT con.conname FROM pg_catalog.pg_constraint con
               WHERE con.conrelid = t.parent AND con.contype = 'p' LOOP
-      EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', t.parent, m.conname);
+      EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', t.parent, x.conname);
     END LOOP;
-    FOR m IN SELECT i.indexrelid::regclass AS index FROM pg_catalog.pg_index i WHERE i.indrelid = t.parent LOOP
-      EXECUTE format('DROP INDEX %s', m.index);
+    FOR x IN SELECT i.indexrelid::regclass AS index FROM pg_catalog.pg_index i WHERE i.indrelid = t.parent LOOP
+      EXECUTE format('DROP INDEX %s', x.index);
     END LOOP;
     FOR k IN 1 .. coalesce(array_length(months, 1), 0) LOOP
       EXECUTE format('ALTER TABLE %s ATTACH PARTITION chekt_private.%I %s', t.parent, months[k], bounds[k]);

@@ -330,6 +330,17 @@ state_09="SELECT string_agg(event_id || ':' || delivery_count || ':' || tableoid
 before=$(sql chekt_upgraded_09 -c "$state_09")
 [ "$before" = "e1:2:chekt_private.events_p202604 e2:1:chekt_private.events_p202605 e3:1:chekt_private.events_p202605" ] ||
   fail "0.9.0 stored: $before"
+# an index a user added to a partitioned table stops the update, which
+# says what to do, and changes nothing
+sql chekt_upgraded_09 -c 'CREATE INDEX users_own_idx ON chekt.alarm_events (operator_id)' >/dev/null
+if err=$(sql chekt_upgraded_09 -c 'ALTER EXTENSION chekt_events UPDATE' 2>&1); then
+  fail "the update from 0.9.0 went on past an index a user added to chekt.alarm_events"
+fi
+grep -q 'index chekt.users_own_idx of chekt.alarm_events is not one 0.10.0 gives a month' <<<"$err" &&
+  grep -q 'HINT:  Drop the index you added' <<<"$err" || fail "the update from 0.9.0 refused the user's index with: $err"
+[ "$(sql chekt_upgraded_09 -c "SELECT extversion FROM pg_extension WHERE extname = 'chekt_events'")" = 0.9.0 ] ||
+  fail "the refused update changed the version"
+sql chekt_upgraded_09 -c 'DROP INDEX chekt.users_own_idx' >/dev/null
 sql chekt_upgraded_09 -c 'ALTER EXTENSION chekt_events UPDATE' >/dev/null
 after=$(sql chekt_upgraded_09 -c "$state_09")
 [ "$after" = "$before" ] || fail "the update from 0.9.0 changed the events: $before / $after"
