@@ -31,6 +31,16 @@ pgbench_ms() {
 
 # The median of its arguments
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# Fills associative array $2 with the median of each entry of $1 (runs
+# separated by spaces)
+medians() {
+  local -n from=$1 to=$2
+  local variant
+  for variant in "${!from[@]}"; do
+    # shellcheck disable=SC2086 # the runs, one word each
+    to[$variant]=$(median ${from[$variant]})
+  done
+}
 # $1 / $2 to three places
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 

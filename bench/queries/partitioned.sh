@@ -98,10 +98,7 @@ for round in $(seq "${ROUNDS:-3}"); do
   done
   echo "round $round of ${ROUNDS:-3} done"
 done
-for variant in "${!runs[@]}"; do
-  # shellcheck disable=SC2086 # the runs, one word each
-  ms[$variant]=$(median ${runs[$variant]})
-done
+medians runs ms
 
 echo
 echo "partitioned against unpartitioned: $rows deliveries over $months months, $sites sites"

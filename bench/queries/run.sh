@@ -71,10 +71,7 @@ for round in $(seq "${ROUNDS:-3}"); do
     runs[${question}_analyst]+=" $(PGUSER=bench_analyst pgbench_ms "$question")"
   done
 done
-for variant in "${!runs[@]}"; do
-  # shellcheck disable=SC2086 # the runs, one word each
-  ms[$variant]=$(median ${runs[$variant]})
-done
+medians runs ms
 
 echo
 echo "query benchmark: $events events ($alarms alarms, $devices devices, $range), ingested at $ingest_rate deliveries/s"
