@@ -441,24 +441,72 @@ event_ids_relid(void)
 }
 
 /*
+ * The latest created_at of an id ever removed from chekt_private.event_ids,
+ * as chekt_private.event_ids_trimmed records it under snapshot (the one
+ * event_ids is probed with, so that a trim committing meanwhile is seen in
+ * both or in neither): every stored event created later has its id in
+ * event_ids.  DT_NOEND, nothing known, without the table (before 0.11.0)
+ * or a row.
+ */
+static TimestampTz
+ids_trimmed_latest(Snapshot snapshot)
+{
+	Oid			relid = chekt_relation_oid("event_ids_trimmed", NULL);
+	Relation	rel;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	AttrNumber	attnum;
+	TimestampTz latest = DT_NOEND;
+	bool		found = false;
+
+	if (!OidIsValid(relid))
+		return DT_NOEND;
+	rel = table_open(relid, AccessShareLock);
+	attnum = attnameAttNum(rel, "latest_created_at", false);
+	slot = table_slot_create(rel, NULL);
+	scan = table_beginscan(rel, snapshot, 0, NULL);
+	while (attnum > 0 && table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		Datum		value = slot_getattr(slot, attnum, &isnull);
+
+		if (isnull)
+			continue;
+		/* the greatest row counts */
+		if (!found || DatumGetTimestampTz(value) > latest)
+			latest = DatumGetTimestampTz(value);
+		found = true;
+	}
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, AccessShareLock);
+	return found ? latest : DT_NOEND;
+}
+
+/*
  * Settle the pending deliveries whose event chekt_private.events already
  * holds, against the stored body: the same body is a duplicate (counted),
  * another is id_conflict.  Deliveries of ids not stored stay pending.
  *
  * The stored event is in the month chekt_private.event_ids names for a
  * recent id, else in the month of the delivery's own created_at (an
- * identical delivery however old); each is looked up in that partition's
- * key directly (most ids are new, and a lookup that finds nothing reads no
- * table page), under the snapshot a query of this transaction would take
- * now.
+ * identical delivery however old), looked up in that partition's key
+ * directly, under the snapshot a query of this transaction would take now.
+ * That month is not looked at when the delivery was created after the
+ * latest id ever trimmed from event_ids: its event, if stored, would have
+ * its id there (0.11.0; most ids are new, and this saves their second probe).
+ * The careful way (careful) looks at every month: should the record be
+ * wrong, the fast way fails on the month's key, and the batch written again
+ * carefully still finds the event.
  */
 static void
-settle_against_stored(const Runs *runs)
+settle_against_stored(const Runs *runs, bool careful)
 {
 	Relation	events = chekt_relation_open("events", AccessShareLock);
 	Oid			ids_relid = event_ids_relid();
 	Probes		probes = {NULL, 0, 0, RegisterSnapshot(GetTransactionSnapshot())};
 	Probe	   *ids = OidIsValid(ids_relid) ? probe_of(&probes, ids_relid) : NULL;
+	TimestampTz ids_trimmed_through = careful ? DT_NOEND : ids_trimmed_latest(probes.snapshot);
 	int			start;
 	int			end;
 	int			i;
@@ -482,6 +530,8 @@ settle_against_stored(const Runs *runs)
 			continue;
 		if (ids != NULL && probe_find(ids, first->delivery.app, first->event.event_id_text, 0))
 			created_at = probe_created_at(ids);
+		else if (ids != NULL && created_at > ids_trimmed_through)
+			continue;			/* stored, its id would be there: new */
 		leaf = chekt_route_leaf(events, created_at);
 		if (!OidIsValid(leaf))
 			continue;
@@ -875,7 +925,7 @@ chekt_store_events(ChektBatch *batch, bool careful)
 		return;
 	qsort_arg(runs.order, runs.n, sizeof(int), compare_event_keys, batch->items);
 
-	settle_against_stored(&runs);
+	settle_against_stored(&runs, careful);
 	if (!careful)
 	{
 		/* the one step another writer of the same ids can make fail */
@@ -886,7 +936,7 @@ chekt_store_events(ChektBatch *batch, bool careful)
 	else
 	{
 		insert_if_absent(&runs);
-		settle_against_stored(&runs);
+		settle_against_stored(&runs, true);
 	}
 	insert_family_rows(batch, chekt_judge_catalog(batch->judge));
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Databases created at the first release (0.1.0), at 0.4.0, 0.5.0, 0.6.0, 0.7.0 and 0.9.0,
+# Databases created at the first release (0.1.0), at 0.4.0, 0.5.0, 0.6.0, 0.7.0, 0.9.0 and 0.10.0,
 # holding apps, events and quarantined deliveries, are updated in place to
 # the default version:
 # the data stays, the new functions and views answer about it, ingest goes
@@ -304,11 +304,12 @@ grep -q '^GRANT USAGE ON SCHEMA chekt_private TO chekt_upgrade_feeder;$' "$work_
 # take the names create_month() gives (compared with a fresh install
 # below), the tables keep none, and ingest goes on, into a new month too
 fresh_db chekt_upgraded_09 0.9.0
-# ingest_09 BODY...: each delivered 5 s after its created_at; the outcomes
-ingest_09() {
-  local b out=()
+# ingest_in DB BODY...: each delivered 5 s after its created_at; the outcomes
+ingest_in() {
+  local db=$1 b out=()
+  shift
   for b in "$@"; do
-    out+=("$(sql chekt_upgraded_09 -v b="$b" <<'SQL'
+    out+=("$(sql "$db" -v b="$b" <<'SQL'
 SELECT chekt.ingest('app-a', extract(epoch FROM r)::bigint::text,
                     chekt.sign('secret-a', extract(epoch FROM r)::bigint::text, :'b'), :'b', r)
   FROM (SELECT (:'b'::json->>'created_at')::timestamptz + interval '5 seconds' AS r) AS d
@@ -323,7 +324,7 @@ e3='{"id":"e3","type":"device.offline","created_at":"2026-05-02T10:00:00Z","data
 e4='{"id":"e4","type":"alarm.created","created_at":"2026-06-01T00:00:00Z","data":{"alarm_id":"A-4","site_id":"S-1"}}'
 sql chekt_upgraded_09 -c "SELECT chekt.add_secret('app-a', 'secret-a')" \
                       -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
-got=$(ingest_09 "$e1" "$e2" "$e3" "$e1")
+got=$(ingest_in chekt_upgraded_09 "$e1" "$e2" "$e3" "$e1")
 [ "$got" = "accepted accepted accepted duplicate" ] || fail "0.9.0 ingested: $got"
 state_09="SELECT string_agg(event_id || ':' || delivery_count || ':' || tableoid::regclass, ' ' ORDER BY event_id)
             FROM chekt_private.events"
@@ -346,8 +347,28 @@ after=$(sql chekt_upgraded_09 -c "$state_09")
 [ "$after" = "$before" ] || fail "the update from 0.9.0 changed the events: $before / $after"
 got=$(sql chekt_upgraded_09 -c "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid WHERE c.relkind = 'p'")
 [ "$got" = 0 ] || fail "after the update from 0.9.0, $got indexes are left on partitioned tables"
-got=$(ingest_09 "$e1" "$e4")
+got=$(ingest_in chekt_upgraded_09 "$e1" "$e4")
 [ "$got" = "duplicate accepted" ] || fail "after the update from 0.9.0, ingest answered: $got"
+
+# 0.10.0, whose event_ids was trimmed with no record of how far: the update
+# counts every event stored so far as possibly trimmed (the latest
+# created_at), so a trimmed id is still found in its month; ids created
+# later are new without looking at their month
+fresh_db chekt_upgraded_10 0.10.0
+sql chekt_upgraded_10 -c "SELECT chekt.add_secret('app-a', 'secret-a')" \
+                      -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
+got=$(ingest_in chekt_upgraded_10 "$e1" "$e2" "$e3")
+[ "$got" = "accepted accepted accepted" ] || fail "0.10.0 ingested: $got"
+# as chekt.maintain() trims ids past id_window
+sql chekt_upgraded_10 -c "DELETE FROM chekt_private.event_ids WHERE event_id IN ('e1', 'e3')" >/dev/null
+sql chekt_upgraded_10 -c 'ALTER EXTENSION chekt_events UPDATE' >/dev/null
+got=$(sql chekt_upgraded_10 -c "SELECT string_agg(latest_created_at::text, ' ') FROM chekt_private.event_ids_trimmed")
+[ "$got" = "2026-05-02 10:00:00+00" ] || fail "after the update from 0.10.0, event_ids_trimmed holds: $got"
+got=$(ingest_in chekt_upgraded_10 "$e1" "$e3" "$e2" "$e4")
+[ "$got" = "duplicate duplicate duplicate accepted" ] || fail "after the update from 0.10.0, ingest answered: $got"
+got=$(sql chekt_upgraded_10 -c "$state_09")
+[ "$got" = "e1:2:chekt_private.events_p202604 e2:2:chekt_private.events_p202605 e3:2:chekt_private.events_p202605 e4:1:chekt_private.events_p202606" ] ||
+  fail "after the update from 0.10.0, the events are: $got"
 
 fresh_db chekt_fresh
 sql chekt_fresh -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
@@ -406,7 +427,7 @@ ORDER BY 1;
 SQL
 }
 sql chekt_fresh -c "$documented_feeder" >/dev/null
-for upgraded in chekt_upgraded chekt_upgraded_04 chekt_upgraded_05 chekt_upgraded_06 chekt_upgraded_07 chekt_upgraded_09; do
+for upgraded in chekt_upgraded chekt_upgraded_04 chekt_upgraded_05 chekt_upgraded_06 chekt_upgraded_07 chekt_upgraded_09 chekt_upgraded_10; do
   [ $upgraded = chekt_upgraded ] && sql chekt_upgraded -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
   [ $upgraded = chekt_upgraded_07 ] || sql $upgraded -c "$documented_feeder" >/dev/null
   # the months the update made, made in the fresh install as ingest makes
@@ -429,4 +450,4 @@ SQL
     fail "the schema of $upgraded differs from a fresh install"
   fi
 done
-echo "0.1.0, 0.4.0 (two apps, an analyst), 0.5.0 (a lost online), 0.6.0 (a lost disarm), 0.7.0 (a feeder) and 0.9.0 (months made by ingest) with data updated to $default: data kept, new questions answered, the feeder still feeding, same schema as a fresh install"
+echo "0.1.0, 0.4.0 (two apps, an analyst), 0.5.0 (a lost online), 0.6.0 (a lost disarm), 0.7.0 (a feeder), 0.9.0 (months made by ingest) and 0.10.0 (ids trimmed) with data updated to $default: data kept, new questions answered, the feeder still feeding, same schema as a fresh install"
