@@ -41,11 +41,45 @@ COMMENT ON TABLE chekt_private.event_ids_trimmed IS
 COMMENT ON COLUMN chekt_private.event_ids_trimmed.latest_created_at IS
   'the latest created_at of an id ever removed from chekt_private.event_ids (-infinity: none removed); the greatest of the rows counts';
 
+-- The latest created_at of a stored event, NULL if none: the newest month
+-- holding any is the only one read (months by their bounds, the newest
+-- first; a partition whose bound is not a month's is read too, and never
+-- ends the search)
+CREATE FUNCTION chekt_private.latest_event_created()
+RETURNS timestamptz
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+SET datestyle = 'ISO, YMD'
+AS $$
+DECLARE
+  leaf regclass;
+  upper timestamptz;
+  found timestamptz;
+  latest timestamptz;
+BEGIN
+  FOR leaf, upper IN
+    SELECT c.oid::regclass,
+           substring(pg_get_expr(c.relpartbound, c.oid) FROM 'TO \(''([^'']+)''\)')::timestamptz
+      FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = 'chekt_private.events'::regclass
+     ORDER BY 2 DESC NULLS FIRST
+  LOOP
+    EXECUTE format('SELECT max(e.created_at) FROM %s e', leaf) INTO found;
+    latest := greatest(latest, found);
+    EXIT WHEN found IS NOT NULL AND upper IS NOT NULL;
+  END LOOP;
+  RETURN latest;
+END
+$$;
+COMMENT ON FUNCTION chekt_private.latest_event_created() IS
+  'the latest created_at of any stored event (NULL: none), reading only the newest month that holds events';
+REVOKE ALL ON FUNCTION chekt_private.latest_event_created() FROM PUBLIC;
+
 -- Before this version ids were trimmed with no record of it: every event
 -- stored so far counts as possibly trimmed.  New ids are created after the
 -- latest of them (within seconds of receipt), so the saving starts at once.
 INSERT INTO chekt_private.event_ids_trimmed (latest_created_at)
-SELECT coalesce(max(e.created_at), '-infinity') FROM chekt_private.events e;
+SELECT coalesce(chekt_private.latest_event_created(), '-infinity');
 
 -- The row CREATE EXTENSION makes is -infinity; a dump keeps any other, which
 -- a restore adds beside it (the greatest counts).
@@ -63,7 +97,7 @@ DECLARE
 BEGIN
   IF TG_OP = 'TRUNCATE' THEN
     -- every id is gone: every stored event may be one of them
-    SELECT max(e.created_at) INTO latest FROM chekt_private.events e;
+    latest := chekt_private.latest_event_created();
   ELSE
     SELECT max(g.created_at) INTO latest FROM removed g;
   END IF;

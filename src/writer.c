@@ -149,10 +149,23 @@ distributed_by_citus(Oid relid)
 	return SPI_processed > 0;
 }
 
+/* Has rel a trigger that an INSERT fires (row or statement level)? */
+static bool
+has_insert_triggers(Relation rel)
+{
+	TriggerDesc *t = rel->trigdesc;
+
+	return t != NULL &&
+		(t->trig_insert_before_row || t->trig_insert_after_row ||
+		 t->trig_insert_instead_row || t->trig_insert_before_statement ||
+		 t->trig_insert_after_statement || t->trig_insert_new_table);
+}
+
 /*
- * Can rows go straight into rel?  Only a plain heap table without triggers,
- * rules or forced row security, whose every stored column is one the writer
- * fills (generated columns aside), and which Citus does not distribute.
+ * Can rows go straight into rel?  Only a plain heap table without insert
+ * triggers (chekt_private.event_ids has triggers on removal only), rules or
+ * forced row security, whose every stored column is one the writer fills
+ * (generated columns aside), and which Citus does not distribute.
  */
 static bool
 can_multi_insert(ChektWriter *writer, Relation rel)
@@ -163,7 +176,7 @@ can_multi_insert(ChektWriter *writer, Relation rel)
 	int			i;
 	int			c;
 
-	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->trigdesc != NULL ||
+	if (rel->rd_rel->relkind != RELKIND_RELATION || has_insert_triggers(rel) ||
 		rel->rd_rel->relhasrules || rel->rd_rel->relforcerowsecurity ||
 		rel->rd_tableam != GetHeapamTableAmRoutine())
 		return false;

@@ -359,8 +359,10 @@ sql chekt_upgraded_10 -c "SELECT chekt.add_secret('app-a', 'secret-a')" \
                       -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
 got=$(ingest_in chekt_upgraded_10 "$e1" "$e2" "$e3")
 [ "$got" = "accepted accepted accepted" ] || fail "0.10.0 ingested: $got"
-# as chekt.maintain() trims ids past id_window
-sql chekt_upgraded_10 -c "DELETE FROM chekt_private.event_ids WHERE event_id IN ('e1', 'e3')" >/dev/null
+# as chekt.maintain() trims ids past id_window, and makes months ahead
+# (empty, newer than any event)
+sql chekt_upgraded_10 -c "DELETE FROM chekt_private.event_ids WHERE event_id IN ('e1', 'e3')" \
+                      -c "SELECT chekt.create_partitions(2)" >/dev/null
 sql chekt_upgraded_10 -c 'ALTER EXTENSION chekt_events UPDATE' >/dev/null
 got=$(sql chekt_upgraded_10 -c "SELECT string_agg(latest_created_at::text, ' ') FROM chekt_private.event_ids_trimmed")
 [ "$got" = "2026-05-02 10:00:00+00" ] || fail "after the update from 0.10.0, event_ids_trimmed holds: $got"
