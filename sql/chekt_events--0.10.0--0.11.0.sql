@@ -37,7 +37,7 @@ CREATE TABLE chekt_private.event_ids_trimmed (
   latest_created_at timestamptz NOT NULL
 );
 COMMENT ON TABLE chekt_private.event_ids_trimmed IS
-  'how far chekt_private.event_ids is known complete: every stored event created after latest_created_at has its id there, so ingest looks a newer id up there only (kept by triggers on event_ids; without a row ingest looks every id up in its month too)';
+  'how far chekt_private.event_ids is known complete: every stored event created after latest_created_at (the greatest row''s) has its id there, so ingest looks a newer id up there only (rows added by triggers on event_ids; without a row ingest looks every id up in its month too)';
 COMMENT ON COLUMN chekt_private.event_ids_trimmed.latest_created_at IS
   'the latest created_at of an id ever removed from chekt_private.event_ids (-infinity: none removed); the greatest of the rows counts';
 
@@ -101,11 +101,15 @@ BEGIN
   ELSE
     SELECT max(g.created_at) INTO latest FROM removed g;
   END IF;
-  IF latest IS NOT NULL THEN
-    -- (with no row at all nothing is known, and ingest probes every month)
-    UPDATE chekt_private.event_ids_trimmed t
-       SET latest_created_at = latest
-     WHERE t.latest_created_at < latest;
+  -- A row added, never one updated: two trimming transactions then never
+  -- wait for each other (drop_events_before() waits 200 ms at most); the
+  -- rows it supersedes go, those no other transaction is removing.  With no
+  -- row at all nothing is known (ingest probes every month), and stays so.
+  IF latest > (SELECT max(t.latest_created_at) FROM chekt_private.event_ids_trimmed t) THEN
+    INSERT INTO chekt_private.event_ids_trimmed (latest_created_at) VALUES (latest);
+    DELETE FROM chekt_private.event_ids_trimmed t
+     WHERE t.ctid = ANY (ARRAY(SELECT o.ctid FROM chekt_private.event_ids_trimmed o
+                                WHERE o.latest_created_at < latest FOR UPDATE SKIP LOCKED));
   END IF;
   RETURN NULL;
 END
@@ -122,3 +126,8 @@ CREATE TRIGGER event_ids_updated AFTER UPDATE ON chekt_private.event_ids
   FOR EACH STATEMENT EXECUTE FUNCTION chekt_private.event_ids_removed();
 CREATE TRIGGER event_ids_truncated AFTER TRUNCATE ON chekt_private.event_ids
   FOR EACH STATEMENT EXECUTE FUNCTION chekt_private.event_ids_removed();
+-- fired by a logical replication subscriber (session_replication_role
+-- replica) too, which applies the publisher's trims
+ALTER TABLE chekt_private.event_ids ENABLE ALWAYS TRIGGER event_ids_deleted;
+ALTER TABLE chekt_private.event_ids ENABLE ALWAYS TRIGGER event_ids_updated;
+ALTER TABLE chekt_private.event_ids ENABLE ALWAYS TRIGGER event_ids_truncated;

@@ -104,6 +104,18 @@ SELECT chekt.ingest('regress_plans', '1709424000',
   FROM plans_body WHERE a = 1000;
 ROLLBACK;
 
+-- a month of chekt_private.events made by hand without its key (the table
+-- has none to give it) is refused, with what to do: new ids are stored
+-- there without a look at the month, and its key is what catches one taken
+-- wrongly for new
+BEGIN;
+CREATE TABLE chekt_private.events_p202405 PARTITION OF chekt_private.events
+  FOR VALUES FROM ('2024-05-01 00:00:00+00') TO ('2024-06-01 00:00:00+00');
+SELECT chekt.ingest('regress_plans', '1714608000', 'sha256=' || chekt.sign('plans-secret', '1714608000', b), b,
+                    '2024-05-02 00:00:00+00')
+  FROM (VALUES ('{"id":"evt_plans_may","type":"alarm.created","created_at":"2024-05-02T00:00:00Z","data":{"alarm_id":"A-may","site_id":"S-1"}}')) AS v (b);
+ROLLBACK;
+
 -- clean up for the tests that follow
 SELECT chekt.drop_events_before('2024-04-01') AS months_dropped;
 SELECT chekt.set_storage_policy('kept_from', NULL);

@@ -51,6 +51,7 @@
 #include "catalog/pg_type.h"
 #include "executor/tuptable.h"
 #include "parser/parse_relation.h"
+#include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -287,6 +288,18 @@ typedef struct Probes
 	Snapshot	snapshot;
 } Probes;
 
+/* The error for a month (or table) ingest dedupes by that has no primary key */
+static void
+report_missing_key(Relation rel)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("table %s has no primary key", RelationGetRelationName(rel)),
+			 errdetail("Ingest stores each event once by the key (app, event_id, created_at) of its month of chekt_private.events."),
+			 errhint("Make months with chekt.create_partitions(), or give this one its key: ALTER TABLE chekt_private.%s ADD PRIMARY KEY (app, event_id, created_at).",
+					 RelationGetRelationName(rel))));
+}
+
 /*
  * Where app, event_id and created_at are in rel's primary key, which dedupe
  * relies on: (app, event_id) in either order, with created_at or not.  A
@@ -302,6 +315,8 @@ probe_key(Probe *probe)
 
 	probe->app_key = probe->id_key = probe->created_key = -1;
 	probe->nkeys = 0;
+	if (!OidIsValid(index) && probe->rel->rd_rel->relispartition)
+		report_missing_key(probe->rel);
 	if (OidIsValid(index) &&
 		HeapTupleIsValid(tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index))))
 	{
@@ -504,12 +519,23 @@ settle_against_stored(const Runs *runs, bool careful)
 {
 	Relation	events = chekt_relation_open("events", AccessShareLock);
 	Oid			ids_relid = event_ids_relid();
-	Probes		probes = {NULL, 0, 0, RegisterSnapshot(GetTransactionSnapshot())};
-	Probe	   *ids = OidIsValid(ids_relid) ? probe_of(&probes, ids_relid) : NULL;
-	TimestampTz ids_trimmed_through = careful ? DT_NOEND : ids_trimmed_latest(probes.snapshot);
+	Probes		probes = {NULL, 0, 0, NULL};
+	Probe	   *ids;
+	TimestampTz ids_trimmed_through;
 	int			start;
 	int			end;
 	int			i;
+
+	/*
+	 * event_ids locked before the snapshot is taken: a TRUNCATE of it (which
+	 * no snapshot hides) that this waited for is then seen with the record
+	 * its trigger raised
+	 */
+	if (OidIsValid(ids_relid))
+		LockRelationOid(ids_relid, AccessShareLock);
+	probes.snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	ids = OidIsValid(ids_relid) ? probe_of(&probes, ids_relid) : NULL;
+	ids_trimmed_through = careful ? DT_NOEND : ids_trimmed_latest(probes.snapshot);
 
 	for (start = 0; start < runs->n; start = end)
 	{
@@ -603,6 +629,7 @@ typedef struct LeafWriters
 	int			ncolumns;
 	const char *const *columns;
 	const Oid  *types;
+	bool		keyed;			/* each partition must have its primary key */
 	Oid		   *leaves;
 	ChektWriter **writers;
 	int			n;
@@ -616,9 +643,27 @@ leaf_writers_begin(LeafWriters *lw, const char *table, int ncolumns,
 {
 	memset(lw, 0, sizeof(LeafWriters));
 	lw->parent = chekt_relation_open(table, RowExclusiveLock);
+	lw->keyed = strcmp(table, "events") == 0;
 	lw->ncolumns = ncolumns;
 	lw->columns = columns;
 	lw->types = types;
+}
+
+/*
+ * Refuse to write into a month of chekt_private.events without its primary
+ * key (one made by hand with CREATE TABLE ... PARTITION OF, since the table
+ * itself has none): a new id is stored there without a look at the month,
+ * and the key is what makes a wrongly new one fail and be written again
+ * carefully instead of stored twice.
+ */
+static void
+require_month_key(Oid leaf)
+{
+	Relation	rel = table_open(leaf, RowExclusiveLock);
+
+	if (!OidIsValid(chekt_primary_key_index(rel)))
+		report_missing_key(rel);
+	table_close(rel, NoLock);
 }
 
 /* Add a row to the partition of created_at's month (route.c) */
@@ -643,6 +688,8 @@ leaf_writers_add(LeafWriters *lw, TimestampTz created_at, const Datum *values, c
 			lw->writers = lw->writers == NULL ? palloc(sizeof(ChektWriter *) * lw->capacity) :
 				repalloc(lw->writers, sizeof(ChektWriter *) * lw->capacity);
 		}
+		if (lw->keyed)
+			require_month_key(leaf);
 		lw->leaves[i] = leaf;
 		lw->writers[i] = chekt_writer_begin_relid(leaf, lw->ncolumns, lw->columns, lw->types);
 		lw->n++;
