@@ -116,7 +116,40 @@ SELECT chekt.ingest('regress_plans', '1714608000', 'sha256=' || chekt.sign('plan
   FROM (VALUES ('{"id":"evt_plans_may","type":"alarm.created","created_at":"2024-05-02T00:00:00Z","data":{"alarm_id":"A-may","site_id":"S-1"}}')) AS v (b);
 ROLLBACK;
 
+-- one device's downtime in one app reads only the months from the
+-- device's last online before the window to its first online after it
+-- (issue 13, contract 4): here June and July 2024, however many months lie
+-- behind.  Before 0.12.0 it also looked the device up in every month's key.
+CREATE TEMP TABLE plans_device AS
+SELECT format('{"id":"evt_cam_%s_%s","type":"device.%s","created_at":"%s","data":{"device_id":"cam-months","site_id":"S-1"%s}}',
+              to_char(at, 'MMDD'), kind, kind, to_char(at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+              CASE kind WHEN 'online' THEN ',"previous_status":"offline","downtime_seconds":600'
+                        ELSE format(',"last_seen_at":"%s"', to_char(at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')) END) AS body,
+       at
+  FROM generate_series(timestamptz '2024-01-05 10:00', '2024-07-05 10:00', interval '1 month') AS m (m),
+       LATERAL (VALUES (m, 'offline'), (m + interval '10 minutes', 'online'),
+                       (m + interval '10 days', 'offline'), (m + interval '10 days 10 minutes', 'online')) AS e (at, kind);
+INSERT INTO chekt_private.inbox (app, received_at, signed_at, signature, body)
+SELECT 'regress_plans', at + interval '1 minute', extract(epoch FROM at + interval '1 minute')::bigint::text,
+       'sha256=' || chekt.sign('plans-secret', extract(epoch FROM at + interval '1 minute')::bigint::text, body), body
+  FROM plans_device;
+SELECT to_char(created_at, 'YYYY-MM') AS month, count(*) AS device_events
+  FROM chekt.device_events WHERE device_id = 'cam-months' GROUP BY 1 ORDER BY 1;
+SELECT pg_stat_force_next_flush();
+CREATE TEMP TABLE plans_device_scans AS
+SELECT relname, seq_scan + coalesce(idx_scan, 0) AS scans
+  FROM pg_stat_user_tables WHERE relname LIKE 'device\_events\_p2024%';
+SELECT offline_at, online_at, in_window_s, ended_by
+  FROM chekt.device_downtime('cam-months', '2024-06-10', '2024-06-20', 'regress_plans');
+SELECT pg_stat_force_next_flush();
+SELECT s.relname, s.seq_scan + coalesce(s.idx_scan, 0) > b.scans AS read
+  FROM pg_stat_user_tables s JOIN plans_device_scans b USING (relname)
+ ORDER BY s.relname;
+-- without the app: the same outage, the device's apps found in every month
+SELECT app, offline_at, online_at, in_window_s
+  FROM chekt.device_downtime('cam-months', '2024-06-10', '2024-06-20');
+
 -- clean up for the tests that follow
-SELECT chekt.drop_events_before('2024-04-01') AS months_dropped;
+SELECT chekt.drop_events_before('2024-08-01') AS months_dropped;
 SELECT chekt.set_storage_policy('kept_from', NULL);
 DELETE FROM chekt_private.apps;

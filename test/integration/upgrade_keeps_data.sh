@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Databases created at the first release (0.1.0), at 0.4.0, 0.5.0, 0.6.0, 0.7.0, 0.9.0 and 0.10.0,
+# Databases created at the first release (0.1.0), at 0.4.0, 0.5.0, 0.6.0, 0.7.0, 0.9.0, 0.10.0 and 0.11.0,
 # holding apps, events and quarantined deliveries, are updated in place to
 # the default version:
 # the data stays, the new functions and views answer about it, ingest goes
@@ -372,6 +372,36 @@ got=$(sql chekt_upgraded_10 -c "$state_09")
 [ "$got" = "e1:2:chekt_private.events_p202604 e2:2:chekt_private.events_p202605 e3:2:chekt_private.events_p202605 e4:1:chekt_private.events_p202606" ] ||
   fail "after the update from 0.10.0, the events are: $got"
 
+# 0.11.0: one device's downtime is answered the same after the update
+# (whose plan is then kept for the session), every event and the record of
+# trimmed ids kept
+fresh_db chekt_upgraded_11 0.11.0
+sql chekt_upgraded_11 -c "SELECT chekt.add_secret('app-a', 'secret-a')" \
+                      -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
+e5='{"id":"e5","type":"device.online","created_at":"2026-05-02T10:05:00Z","data":{"device_id":"D-1","site_id":"S-1","downtime_seconds":300}}'
+got=$(ingest_in chekt_upgraded_11 "$e1" "$e2" "$e3" "$e5")
+[ "$got" = "accepted accepted accepted accepted" ] || fail "0.11.0 ingested: $got"
+sql chekt_upgraded_11 -c "DELETE FROM chekt_private.event_ids WHERE event_id = 'e1'" >/dev/null
+downtime_11="SELECT string_agg(concat_ws(' ', app, device_id, offline_at, online_at, in_window_s, ended_by), '; ')
+               FROM (SELECT * FROM chekt.device_downtime('D-1', '2026-05-02 09:00+00', '2026-05-03 00:00+00')
+                     UNION ALL
+                     SELECT * FROM chekt.device_downtime('D-1', '2026-05-02 10:02+00', '2026-05-02 10:03+00', 'app-a')
+                     UNION ALL
+                     SELECT * FROM chekt.device_downtime(NULL, '2026-05-02 09:00+00', '2026-05-03 00:00+00')) AS d"
+before=$(sql chekt_upgraded_11 -c "$downtime_11")
+[ "$before" = "app-a D-1 2026-05-02 10:00:00+00 2026-05-02 10:05:00+00 300 online; app-a D-1 2026-05-02 10:00:00+00 2026-05-02 10:05:00+00 60 online; app-a D-1 2026-05-02 10:00:00+00 2026-05-02 10:05:00+00 300 online" ] ||
+  fail "0.11.0 answered device_downtime(): $before"
+sql chekt_upgraded_11 -c 'ALTER EXTENSION chekt_events UPDATE' >/dev/null
+got=$(sql chekt_upgraded_11 -c "$downtime_11")
+[ "$got" = "$before" ] || fail "after the update from 0.11.0, device_downtime() answered: $got"
+got=$(sql chekt_upgraded_11 -c "SELECT string_agg(latest_created_at::text, ' ') FROM chekt_private.event_ids_trimmed")
+[ "$got" = "2026-04-30 23:59:59+00" ] || fail "after the update from 0.11.0, event_ids_trimmed holds: $got"
+got=$(ingest_in chekt_upgraded_11 "$e1" "$e4")
+[ "$got" = "duplicate accepted" ] || fail "after the update from 0.11.0, ingest answered: $got"
+got=$(sql chekt_upgraded_11 -c "$state_09")
+[ "$got" = "e1:2:chekt_private.events_p202604 e2:1:chekt_private.events_p202605 e3:1:chekt_private.events_p202605 e4:1:chekt_private.events_p202606 e5:1:chekt_private.events_p202605" ] ||
+  fail "after the update from 0.11.0, the events are: $got"
+
 fresh_db chekt_fresh
 sql chekt_fresh -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
 # the feeder's grants as README documents them, which the update gave the
@@ -429,7 +459,7 @@ ORDER BY 1;
 SQL
 }
 sql chekt_fresh -c "$documented_feeder" >/dev/null
-for upgraded in chekt_upgraded chekt_upgraded_04 chekt_upgraded_05 chekt_upgraded_06 chekt_upgraded_07 chekt_upgraded_09 chekt_upgraded_10; do
+for upgraded in chekt_upgraded chekt_upgraded_04 chekt_upgraded_05 chekt_upgraded_06 chekt_upgraded_07 chekt_upgraded_09 chekt_upgraded_10 chekt_upgraded_11; do
   [ $upgraded = chekt_upgraded ] && sql chekt_upgraded -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
   [ $upgraded = chekt_upgraded_07 ] || sql $upgraded -c "$documented_feeder" >/dev/null
   # the months the update made, made in the fresh install as ingest makes
@@ -452,4 +482,4 @@ SQL
     fail "the schema of $upgraded differs from a fresh install"
   fi
 done
-echo "0.1.0, 0.4.0 (two apps, an analyst), 0.5.0 (a lost online), 0.6.0 (a lost disarm), 0.7.0 (a feeder), 0.9.0 (months made by ingest) and 0.10.0 (ids trimmed) with data updated to $default: data kept, new questions answered, the feeder still feeding, same schema as a fresh install"
+echo "0.1.0, 0.4.0 (two apps, an analyst), 0.5.0 (a lost online), 0.6.0 (a lost disarm), 0.7.0 (a feeder), 0.9.0 (months made by ingest), 0.10.0 (ids trimmed) and 0.11.0 (a device's downtime) with data updated to $default: data kept, new questions answered, the feeder still feeding, same schema as a fresh install"
