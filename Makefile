@@ -33,6 +33,7 @@ OBJS = \
 	src/secret.o \
 	src/signature.o \
 	src/signature_header.o \
+	src/store_devices.o \
 	src/store_events.o \
 	src/store_refusals.o \
 	src/writer.o \

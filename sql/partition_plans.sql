@@ -116,10 +116,11 @@ SELECT chekt.ingest('regress_plans', '1714608000', 'sha256=' || chekt.sign('plan
   FROM (VALUES ('{"id":"evt_plans_may","type":"alarm.created","created_at":"2024-05-02T00:00:00Z","data":{"alarm_id":"A-may","site_id":"S-1"}}')) AS v (b);
 ROLLBACK;
 
--- one device's downtime in one app reads only the months from the
--- device's last online before the window to its first online after it
--- (issue 13, contract 4): here June and July 2024, however many months lie
--- behind.  Before 0.12.0 it also looked the device up in every month's key.
+-- one device's downtime reads only the months from the device's last
+-- online before the window to its first online after it (issue 13,
+-- contract 4): here June and July 2024, however many months lie behind,
+-- in the app given or in every app that has the device.  Before 0.12.0 it
+-- also looked the device up in every month's key.
 CREATE TEMP TABLE plans_device AS
 SELECT format('{"id":"evt_cam_%s_%s","type":"device.%s","created_at":"%s","data":{"device_id":"cam-months","site_id":"S-1"%s}}',
               to_char(at, 'MMDD'), kind, kind, to_char(at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
@@ -141,15 +142,18 @@ SELECT relname, seq_scan + coalesce(idx_scan, 0) AS scans
   FROM pg_stat_user_tables WHERE relname LIKE 'device\_events\_p2024%';
 SELECT offline_at, online_at, in_window_s, ended_by
   FROM chekt.device_downtime('cam-months', '2024-06-10', '2024-06-20', 'regress_plans');
+SELECT app, offline_at, online_at, in_window_s
+  FROM chekt.device_downtime('cam-months', '2024-06-10', '2024-06-20');
 SELECT pg_stat_force_next_flush();
 SELECT s.relname, s.seq_scan + coalesce(s.idx_scan, 0) > b.scans AS read
   FROM pg_stat_user_tables s JOIN plans_device_scans b USING (relname)
  ORDER BY s.relname;
--- without the app: the same outage, the device's apps found in every month
-SELECT app, offline_at, online_at, in_window_s
-  FROM chekt.device_downtime('cam-months', '2024-06-10', '2024-06-20');
+-- the months it was found in
+SELECT app, month FROM chekt.device_months WHERE device_id = 'cam-months' ORDER BY month;
 
--- clean up for the tests that follow
+-- clean up for the tests that follow: the months dropped, and their
+-- devices' months with them
 SELECT chekt.drop_events_before('2024-08-01') AS months_dropped;
+SELECT count(*) AS device_months_left FROM chekt.device_months WHERE device_id = 'cam-months';
 SELECT chekt.set_storage_policy('kept_from', NULL);
 DELETE FROM chekt_private.apps;

@@ -29,6 +29,7 @@
 #include "compat.h"
 #include "batch.h"
 #include "owner.h"
+#include "store_devices.h"
 #include "store_events.h"
 #include "store_refusals.h"
 
@@ -140,6 +141,7 @@ write_attempt(void *arg)
 
 	reset_outcomes(attempt->batch);
 	chekt_store_events(attempt->batch, attempt->careful);
+	chekt_store_device_months(attempt->batch);
 	attempt->passed = chekt_store_refusals(attempt->batch);
 }
 
