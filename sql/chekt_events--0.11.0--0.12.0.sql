@@ -32,6 +32,9 @@ CREATE TABLE chekt.device_months (
   month date NOT NULL
 );
 CREATE INDEX device_months_device_idx ON chekt.device_months (device_id, app, month);
+-- the owner's alone, as for the family tables; analysts get SELECT from
+-- chekt.grant_analyst()
+REVOKE ALL ON chekt.device_months FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('chekt.device_months', '');
 COMMENT ON TABLE chekt.device_months IS
   'the months in which each device of each app has events in chekt.device_events (a row per device, app and month, kept by ingest; two writers recording the same month at once may leave two rows): where the questions about devices find them without reading every month';

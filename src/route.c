@@ -99,8 +99,8 @@ chekt_route_leaf(Relation rel, TimestampTz created_at)
 }
 
 /* The start of the UTC month holding t */
-static TimestampTz
-month_start(TimestampTz t)
+TimestampTz
+chekt_month_start(TimestampTz t)
 {
 	struct pg_tm tm;
 	fsec_t		fsec;
@@ -250,7 +250,7 @@ check_policy(const Policy *policy, ChektBatchItem *item)
 		}
 	}
 	if (policy->retention != NULL)
-		oldest = Max(oldest, month_start(utc_plus(received, policy->retention, true)));
+		oldest = Max(oldest, chekt_month_start(utc_plus(received, policy->retention, true)));
 	if (created < oldest)
 		refuse_out_of_range(item,
 							psprintf("created_at %s is before %s, the oldest month kept (%s)",
@@ -357,7 +357,7 @@ route_pass(ChektBatch *batch, const Policy *policy, Missing *missing, bool made)
 		if (OidIsValid(chekt_route_leaf(events, created)) &&
 			OidIsValid(chekt_route_leaf(family_relation(batch, families, item->event.type->family), created)))
 			continue;
-		start = month_start(created);
+		start = chekt_month_start(created);
 		for (m = 0; m < missing->n && missing->starts[m] != start; m++)
 			;
 		if (made)

@@ -14,6 +14,7 @@
 #include "batch.h"
 
 extern Oid	chekt_route_leaf(Relation rel, TimestampTz created_at);
+extern TimestampTz chekt_month_start(TimestampTz t);
 extern void chekt_route_batch(ChektBatch *batch);
 
 #endif							/* CHEKT_ROUTE_H */

@@ -9,23 +9,39 @@
  * devices there rather than in every month of device_events, where a walk
  * over the devices costs a probe of every month per device.
  *
- * One statement per batch: the month of each accepted device event, those
- * not recorded yet.  The table has no key, so that no writer ever waits for
- * another: two that record the same device and month at once leave two
- * rows, which its readers take DISTINCT.  A row whose events are gone (a
- * month dropped, rows deleted by hand) only costs its readers a probe.
+ * After a batch's events are stored, each device month its accepted device
+ * events bring is looked up in the table's index, and those not there are
+ * written.  The table has no key, so that no writer ever waits for another:
+ * two that record the same device and month at once leave two rows, which
+ * its readers take DISTINCT.  The lookup sees what is committed and what
+ * this transaction wrote (SnapshotSelf), whatever the isolation level: a
+ * row committed after the transaction's snapshot is not written again, and
+ * the lookup takes no predicate lock, so two serializable writers recording
+ * the same month cannot fail each other.  A row whose events are gone only
+ * costs its readers a probe.
  *
- * Owner work (owner.c), after the batch's events are stored.
+ * Owner work (owner.c).
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/relscan.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "utils/date.h"
+#include "utils/fmgroids.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "catalog.h"
+#include "compat.h"
+#include "route.h"
 #include "schemas.h"
 #include "store_devices.h"
 #include "writer.h"
@@ -33,8 +49,18 @@
 #define DEVICE_FAMILY "device"
 #define DEVICE_COLUMN "device_id"
 
+/* chekt.device_months' columns, in the order of its index */
 #define MONTH_COLUMNS 3
-static const Oid month_column_types[MONTH_COLUMNS] = {TEXTOID, TEXTOID, TIMESTAMPTZOID};
+static const char *const month_columns[MONTH_COLUMNS] = {"device_id", "app", "month"};
+static const Oid month_column_types[MONTH_COLUMNS] = {TEXTOID, TEXTOID, DATEOID};
+
+/* A device of an app, and a month in which it has an event */
+typedef struct DeviceMonth
+{
+	text	   *device_id;
+	text	   *app;
+	DateADT		month;
+} DeviceMonth;
 
 /*
  * The index of the device family in the catalog, and of its device_id
@@ -63,6 +89,72 @@ device_family(const ChektCatalog *catalog, int *family, int *column)
 	return false;
 }
 
+/* Order of two texts by their bytes (equality is texteq's, collations being deterministic) */
+static int
+compare_text(const text *a, const text *b)
+{
+	int			la = VARSIZE_ANY_EXHDR(a);
+	int			lb = VARSIZE_ANY_EXHDR(b);
+	int			c = memcmp(VARDATA_ANY(a), VARDATA_ANY(b), Min(la, lb));
+
+	return c != 0 ? c : (la > lb) - (la < lb);
+}
+
+/* qsort order of device months: month, app, device */
+static int
+compare_device_months(const void *a, const void *b)
+{
+	const DeviceMonth *x = a;
+	const DeviceMonth *y = b;
+	int			c;
+
+	if (x->month != y->month)
+		return x->month < y->month ? -1 : 1;
+	c = compare_text(x->app, y->app);
+	return c != 0 ? c : compare_text(x->device_id, y->device_id);
+}
+
+/* The first day of the UTC month holding t, as a date */
+static DateADT
+utc_month(TimestampTz t)
+{
+	/* both epochs are 2000-01-01, and a month starts at a UTC midnight */
+	return (DateADT) (chekt_month_start(t) / USECS_PER_DAY);
+}
+
+/*
+ * The batch's accepted device events as device months, sorted and each
+ * once; their number in *n
+ */
+static DeviceMonth *
+batch_device_months(ChektBatch *batch, int family, int column, int *n)
+{
+	DeviceMonth *months = palloc(sizeof(DeviceMonth) * batch->nitems);
+	int			count = 0;
+	int			kept = 0;
+	int			i;
+
+	for (i = 0; i < batch->nitems; i++)
+	{
+		ChektBatchItem *item = &batch->items[i];
+
+		if (item->outcome != OUTCOME_ACCEPTED || item->event.type->family != family ||
+			item->event.nulls[column] || TIMESTAMP_NOT_FINITE(item->event.created_at))
+			continue;
+		months[count].device_id = DatumGetTextPP(item->event.values[column]);
+		months[count].app = item->delivery.app;
+		months[count].month = utc_month(item->event.created_at);
+		count++;
+	}
+	if (count > 1)
+		qsort(months, count, sizeof(DeviceMonth), compare_device_months);
+	for (i = 0; i < count; i++)
+		if (kept == 0 || compare_device_months(&months[kept - 1], &months[i]) != 0)
+			months[kept++] = months[i];
+	*n = kept;
+	return months;
+}
+
 /*
  * Record the months of the batch's accepted device events that
  * chekt.device_months lacks (nothing for a schema before 0.12.0)
@@ -71,42 +163,63 @@ void
 chekt_store_device_months(ChektBatch *batch)
 {
 	const ChektCatalog *catalog = chekt_judge_catalog(batch->judge);
-	const char *schema;
-	ChektArrays *months = NULL;
+	Oid			relid;
+	Oid			indexid;
+	Relation	rel;
+	Relation	index;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	ChektWriter *writer = NULL;
+	DeviceMonth *months;
+	int			n;
 	int			family;
 	int			column;
 	int			i;
 
-	if (!device_family(catalog, &family, &column) ||
-		!OidIsValid(chekt_relation_oid("device_months", &schema)))
+	if (!device_family(catalog, &family, &column))
+		return;
+	relid = chekt_relation_oid("device_months", NULL);
+	indexid = chekt_relation_oid("device_months_device_idx", NULL);
+	if (!OidIsValid(relid) || !OidIsValid(indexid))
+		return;
+	months = batch_device_months(batch, family, column, &n);
+	if (n == 0)
 		return;
 
-	for (i = 0; i < batch->nitems; i++)
+	rel = table_open(relid, RowExclusiveLock);
+	index = index_open(indexid, AccessShareLock);
+	slot = table_slot_create(rel, NULL);
+	scan = chekt_index_beginscan(rel, index, SnapshotSelf, MONTH_COLUMNS, 0);
+	for (i = 0; i < n; i++)
 	{
-		ChektBatchItem *item = &batch->items[i];
-		Datum		values[MONTH_COLUMNS];
-		bool		nulls[MONTH_COLUMNS] = {false, false, false};
+		ScanKeyData keys[MONTH_COLUMNS];
 
-		if (item->outcome != OUTCOME_ACCEPTED || item->event.type->family != family ||
-			item->event.nulls[column])
+		ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_TEXTEQ, PointerGetDatum(months[i].device_id));
+		ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_TEXTEQ, PointerGetDatum(months[i].app));
+		ScanKeyInit(&keys[2], 3, BTEqualStrategyNumber, F_DATE_EQ, DateADTGetDatum(months[i].month));
+		keys[0].sk_collation = index->rd_indcollation[0];
+		keys[1].sk_collation = index->rd_indcollation[1];
+		keys[2].sk_collation = index->rd_indcollation[2];
+		index_rescan(scan, keys, MONTH_COLUMNS, NULL, 0);
+		if (index_getnext_slot(scan, ForwardScanDirection, slot))
 			continue;
-		if (months == NULL)
-			months = chekt_arrays_begin(MONTH_COLUMNS, month_column_types);
-		values[0] = item->event.values[column];
-		values[1] = PointerGetDatum(item->delivery.app);
-		values[2] = TimestampTzGetDatum(item->event.created_at);
-		chekt_arrays_add(months, values, nulls);
-	}
-	if (months == NULL)
-		return;
 
-	chekt_arrays_execute(months,
-						 psprintf("INSERT INTO %s (device_id, app, month) "
-								  "SELECT DISTINCT n.device_id, n.app, n.month "
-								  "FROM (SELECT u.device_id, u.app, date_trunc('month', u.created_at AT TIME ZONE 'UTC')::date "
-								  "FROM unnest($1, $2, $3) AS u (device_id, app, created_at)) AS n (device_id, app, month) "
-								  "WHERE NOT EXISTS (SELECT FROM %s m "
-								  "WHERE m.device_id = n.device_id AND m.app = n.app AND m.month = n.month)",
-								  chekt_relation_name("device_months"), chekt_relation_name("device_months")),
-						 SPI_OK_INSERT);
+		if (writer == NULL)
+			writer = chekt_writer_begin_relid(relid, MONTH_COLUMNS, month_columns, month_column_types);
+		{
+			Datum		values[MONTH_COLUMNS];
+			bool		nulls[MONTH_COLUMNS] = {false, false, false};
+
+			values[0] = PointerGetDatum(months[i].device_id);
+			values[1] = PointerGetDatum(months[i].app);
+			values[2] = DateADTGetDatum(months[i].month);
+			chekt_writer_add(writer, values, nulls);
+		}
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, AccessShareLock);
+	table_close(rel, RowExclusiveLock);
+	if (writer != NULL)
+		chekt_writer_finish(writer);
 }
