@@ -23,7 +23,19 @@
 
 -- every month in which a device of an app reported, kept by ingest
 -- (store_devices.c); without a key, so that no writer waits for another
--- no device event is stored meanwhile unseen by the rows filled in below
+-- no device event is stored meanwhile unseen by the rows filled in below:
+-- writers are kept out by the lock, and those that committed while it was
+-- awaited are seen only by a statement snapshot taken after it
+DO $$
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'the update to chekt_events 0.12.0 must run at READ COMMITTED'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('The transaction is %s: chekt.device_months, filled from chekt.device_events, would miss the device events ingest commits while the update waits for its lock.', upper(current_setting('transaction_isolation'))),
+            HINT = 'Run ALTER EXTENSION chekt_events UPDATE in its own transaction at READ COMMITTED (SET default_transaction_isolation = ''read committed'' first if your role sets another).';
+  END IF;
+END
+$$;
 LOCK TABLE chekt.device_events IN SHARE MODE;
 
 CREATE TABLE chekt.device_months (
@@ -175,7 +187,7 @@ BEGIN
   -- the ids and device months of what was dropped, and no month before
   -- the cutoff again
   DELETE FROM chekt_private.event_ids i WHERE i.created_at < kept_from;
-  DELETE FROM chekt.device_months m WHERE m.month < kept_from;
+  DELETE FROM chekt.device_months m WHERE m.month < (kept_from AT TIME ZONE 'UTC')::date;
   IF kept_from > coalesce((SELECT p.kept_from FROM chekt_private.effective_policy() p), '-infinity') THEN
     PERFORM chekt.set_storage_policy('kept_from', kept_from::text);
   END IF;

@@ -151,6 +151,16 @@ SELECT s.relname, s.seq_scan + coalesce(s.idx_scan, 0) > b.scans AS read
 -- the months it was found in
 SELECT app, month FROM chekt.device_months WHERE device_id = 'cam-months' ORDER BY month;
 
+-- months dropped from a session east of UTC: the first month kept keeps
+-- its devices' months (as first written, 0.12.0 compared their dates in
+-- the session's zone, and deleted July's here)
+SET TimeZone = 'Asia/Seoul';
+SELECT chekt.drop_events_before('2024-07-15 00:00:00+00') AS months_dropped;
+SET TimeZone = 'UTC';
+SELECT app, month FROM chekt.device_months WHERE device_id = 'cam-months' ORDER BY month;
+SELECT count(*) AS outages_in_july
+  FROM chekt.device_downtime(NULL, '2024-07-01', '2024-08-01', 'regress_plans');
+
 -- clean up for the tests that follow: the months dropped, and their
 -- devices' months with them
 SELECT chekt.drop_events_before('2024-08-01') AS months_dropped;

@@ -155,6 +155,27 @@ batch_device_months(ChektBatch *batch, int family, int column, int *n)
 	return months;
 }
 
+/* Is index on rel's (device_id, app, month), in that order? */
+static bool
+is_month_index(Relation index, Relation rel)
+{
+	int			k;
+
+	if (index->rd_index->indrelid != RelationGetRelid(rel) ||
+		index->rd_index->indnkeyatts != MONTH_COLUMNS)
+		return false;
+	for (k = 0; k < MONTH_COLUMNS; k++)
+	{
+		AttrNumber	attnum = index->rd_index->indkey.values[k];
+
+		if (attnum <= 0 || attnum > RelationGetNumberOfAttributes(rel) ||
+			strcmp(NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname),
+				   month_columns[k]) != 0)
+			return false;
+	}
+	return true;
+}
+
 /*
  * Record the months of the batch's accepted device events that
  * chekt.device_months lacks (nothing for a schema before 0.12.0)
@@ -179,15 +200,21 @@ chekt_store_device_months(ChektBatch *batch)
 	if (!device_family(catalog, &family, &column))
 		return;
 	relid = chekt_relation_oid("device_months", NULL);
-	indexid = chekt_relation_oid("device_months_device_idx", NULL);
-	if (!OidIsValid(relid) || !OidIsValid(indexid))
+	if (!OidIsValid(relid))
 		return;
 	months = batch_device_months(batch, family, column, &n);
 	if (n == 0)
 		return;
 
 	rel = table_open(relid, RowExclusiveLock);
-	index = index_open(indexid, AccessShareLock);
+	indexid = chekt_relation_oid("device_months_device_idx", NULL);
+	index = OidIsValid(indexid) ? index_open(indexid, AccessShareLock) : NULL;
+	if (index == NULL || !is_month_index(index, rel))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("index device_months_device_idx of chekt.device_months is missing or changed"),
+				 errdetail("Ingest looks each device's month up in it before recording it, on (device_id, app, month)."),
+				 errhint("Make it again: CREATE INDEX device_months_device_idx ON chekt.device_months (device_id, app, month).")));
 	slot = table_slot_create(rel, NULL);
 	scan = chekt_index_beginscan(rel, index, SnapshotSelf, MONTH_COLUMNS, 0);
 	for (i = 0; i < n; i++)

@@ -391,6 +391,12 @@ downtime_11="SELECT string_agg(concat_ws(' ', app, device_id, offline_at, online
 before=$(sql chekt_upgraded_11 -c "$downtime_11")
 [ "$before" = "app-a D-1 2026-05-02 10:00:00+00 2026-05-02 10:05:00+00 300 online; app-a D-1 2026-05-02 10:00:00+00 2026-05-02 10:05:00+00 60 online; app-a D-1 2026-05-02 10:00:00+00 2026-05-02 10:05:00+00 300 online" ] ||
   fail "0.11.0 answered device_downtime(): $before"
+# not at REPEATABLE READ, whose snapshot would miss the device events
+# committed while the update waits for its lock
+if err=$(sql chekt_upgraded_11 -c 'BEGIN ISOLATION LEVEL REPEATABLE READ' -c 'ALTER EXTENSION chekt_events UPDATE' -c 'COMMIT' 2>&1); then
+  fail "the update from 0.11.0 ran at REPEATABLE READ"
+fi
+grep -q 'must run at READ COMMITTED' <<<"$err" || fail "the update from 0.11.0 at REPEATABLE READ failed with: $err"
 sql chekt_upgraded_11 -c 'ALTER EXTENSION chekt_events UPDATE' >/dev/null
 got=$(sql chekt_upgraded_11 -c "$downtime_11")
 [ "$got" = "$before" ] || fail "after the update from 0.11.0, device_downtime() answered: $got"
