@@ -210,11 +210,16 @@ chekt_store_device_months(ChektBatch *batch)
 	indexid = chekt_relation_oid("device_months_device_idx", NULL);
 	index = OidIsValid(indexid) ? index_open(indexid, AccessShareLock) : NULL;
 	if (index == NULL || !is_month_index(index, rel))
+	{
+		if (index != NULL)
+			index_close(index, AccessShareLock);
+		table_close(rel, RowExclusiveLock);
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("index device_months_device_idx of chekt.device_months is missing or changed"),
 				 errdetail("Ingest looks each device's month up in it before recording it, on (device_id, app, month)."),
 				 errhint("Make it again: CREATE INDEX device_months_device_idx ON chekt.device_months (device_id, app, month).")));
+	}
 	slot = table_slot_create(rel, NULL);
 	scan = chekt_index_beginscan(rel, index, SnapshotSelf, MONTH_COLUMNS, 0);
 	for (i = 0; i < n; i++)
