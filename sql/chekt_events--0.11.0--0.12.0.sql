@@ -21,8 +21,6 @@
 
 \echo Use "ALTER EXTENSION chekt_events UPDATE TO '0.12.0'" to load this file. \quit
 
--- every month in which a device of an app reported, kept by ingest
--- (store_devices.c); without a key, so that no writer waits for another
 -- no device event is stored meanwhile unseen by the rows filled in below:
 -- writers are kept out by the lock, and those that committed while it was
 -- awaited are seen only by a statement snapshot taken after it
@@ -38,6 +36,8 @@ END
 $$;
 LOCK TABLE chekt.device_events IN SHARE MODE;
 
+-- every month in which a device of an app reported, kept by ingest
+-- (store_devices.c); without a key, so that no writer waits for another
 CREATE TABLE chekt.device_months (
   device_id text COLLATE "C" NOT NULL,
   app text NOT NULL,
@@ -195,21 +195,16 @@ BEGIN
 END
 $$;
 
--- the analytic surface as in 0.7.0, with chekt.device_months
+-- the analytic surface: since 0.8.0 schema chekt holds exactly the
+-- relations an analyst opens (sql/analytics.sql asserts it), so they are
+-- granted as that schema's, not from a list every new relation restates;
+-- the functions stay listed (the schema also holds the owner's)
 CREATE OR REPLACE FUNCTION chekt.analyst_privileges(analyst regrole, give boolean)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  -- the analytic surface, listed once
-  relations text := 'chekt.alarm_lifecycle, chekt.device_outages, chekt.device_status,
-                     chekt.partition_status, chekt.partition_periods, chekt.site_daily_summary,
-                     chekt.delivery_gaps, chekt.quarantine_daily,
-                     chekt.alarm_events, chekt.device_events, chekt.snapshot_events,
-                     chekt.verification_events, chekt.partition_events, chekt.relay_events,
-                     chekt.event_families, chekt.event_types, chekt.event_fields,
-                     chekt.device_months';
   functions text := 'chekt.alarm_timeline(text, text),
                      chekt.device_downtime(text, timestamptz, timestamptz, text),
                      chekt.device_outages_between(text, timestamptz, timestamptz, text),
@@ -218,10 +213,10 @@ DECLARE
 BEGIN
   IF give THEN
     EXECUTE format('GRANT USAGE ON SCHEMA chekt TO %s', analyst);
-    EXECUTE format('GRANT SELECT ON %s TO %s', relations, analyst);
+    EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA chekt TO %s', analyst);
     EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %s', functions, analyst);
   ELSE
-    EXECUTE format('REVOKE SELECT ON %s FROM %s', relations, analyst);
+    EXECUTE format('REVOKE SELECT ON ALL TABLES IN SCHEMA chekt FROM %s', analyst);
     EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM %s', functions, analyst);
     EXECUTE format('REVOKE USAGE ON SCHEMA chekt FROM %s', analyst);
   END IF;
