@@ -119,8 +119,10 @@ ROLLBACK;
 -- one device's downtime reads only the months from the device's last
 -- online before the window to its first online after it (issue 13,
 -- contract 4): here June and July 2024, however many months lie behind,
--- in the app given or in every app that has the device.  Before 0.12.0 it
--- also looked the device up in every month's key.
+-- in the app given or in every app that has the device; and the question
+-- about every device of the app likewise.  Before 0.12.0 the first two
+-- also looked the device up in every month's key, and the third walked
+-- every month's index for the app's devices.
 CREATE TEMP TABLE plans_device AS
 SELECT format('{"id":"evt_cam_%s_%s","type":"device.%s","created_at":"%s","data":{"device_id":"cam-months","site_id":"S-1"%s}}',
               to_char(at, 'MMDD'), kind, kind, to_char(at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
@@ -144,6 +146,8 @@ SELECT offline_at, online_at, in_window_s, ended_by
   FROM chekt.device_downtime('cam-months', '2024-06-10', '2024-06-20', 'regress_plans');
 SELECT app, offline_at, online_at, in_window_s
   FROM chekt.device_downtime('cam-months', '2024-06-10', '2024-06-20');
+SELECT device_id, offline_at, online_at, in_window_s
+  FROM chekt.device_downtime(NULL, '2024-06-10', '2024-06-20', 'regress_plans');
 SELECT pg_stat_force_next_flush();
 SELECT s.relname, s.seq_scan + coalesce(s.idx_scan, 0) > b.scans AS read
   FROM pg_stat_user_tables s JOIN plans_device_scans b USING (relname)
