@@ -23,6 +23,7 @@ OBJS = \
 	src/hmac.o \
 	src/json_event.o \
 	src/judge.o \
+	src/listing.o \
 	src/outcome.o \
 	src/owner.o \
 	src/parse.o \
@@ -33,6 +34,7 @@ OBJS = \
 	src/secret.o \
 	src/signature.o \
 	src/signature_header.o \
+	src/store_alarms.o \
 	src/store_devices.o \
 	src/store_events.o \
 	src/store_refusals.o \

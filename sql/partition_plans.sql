@@ -155,13 +155,92 @@ SELECT s.relname, s.seq_scan + coalesce(s.idx_scan, 0) > b.scans AS read
 -- the months it was found in
 SELECT app, month FROM chekt.device_months WHERE device_id = 'cam-months' ORDER BY month;
 
+-- an alarm's timeline reads only the months that hold its events, and the
+-- lifecycles read no month at all (issue 13, contract 4): alarms carry no
+-- time, and before 0.13.0 the timeline looked the alarm up in every month
+-- of four families, and the lifecycle view planned and probed them all.
+-- A-span starts on 28 June and ends on 2 July; A-jan is all in January.
+-- Its second acknowledgement happened first but arrives last.
+CREATE TEMP TABLE plans_alarm AS
+SELECT format('{"id":"%s","type":"%s","created_at":"%s","data":%s}',
+              id, type, to_char(at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), data) AS body, at, n
+  FROM (VALUES
+    (1, 'evt_span_created', 'alarm.created', timestamptz '2024-06-28 10:00', '{"alarm_id":"A-span","site_id":"S-span","priority":"HIGH"}'),
+    (2, 'evt_span_snapshot', 'snapshot.created', '2024-06-28 10:00:05', '{"snapshot_id":"snap-span","alarm_id":"A-span","url":"https://x/s.jpg"}'),
+    (3, 'evt_span_ack', 'alarm.acknowledged', '2024-06-28 10:02', '{"alarm_id":"A-span","operator_id":"op-late"}'),
+    (4, 'evt_span_resolved', 'alarm.resolved', '2024-07-02 09:00', '{"alarm_id":"A-span","resolution":"handled"}'),
+    (5, 'evt_jan_created', 'alarm.created', '2024-01-10 08:00', '{"alarm_id":"A-jan","site_id":"S-span"}'),
+    (6, 'evt_jan_resolved', 'alarm.resolved', '2024-01-10 08:30', '{"alarm_id":"A-jan","resolution":"false-positive"}'),
+    (7, 'evt_span_ack_first', 'alarm.acknowledged', '2024-06-28 10:01', '{"alarm_id":"A-span","operator_id":"op-first"}'))
+    AS e (n, id, type, at, data);
+INSERT INTO chekt_private.inbox (app, received_at, signed_at, signature, body)
+SELECT 'regress_plans', at + interval '1 minute' + n * interval '1 hour',
+       extract(epoch FROM at + interval '1 minute' + n * interval '1 hour')::bigint::text,
+       'sha256=' || chekt.sign('plans-secret', extract(epoch FROM at + interval '1 minute' + n * interval '1 hour')::bigint::text, body), body
+  FROM plans_alarm ORDER BY n;
+-- each alarm, type and month once, and the acknowledgement that came late
+-- but happened first as a row of its own
+SELECT alarm_id, event_type, to_char(created_at, 'YYYY-MM-DD HH24:MI') AS at, event_id, site_id, operator_id, resolution
+  FROM chekt.alarm_firsts WHERE alarm_id IN ('A-span', 'A-jan') ORDER BY alarm_id, created_at, event_id;
+SELECT pg_stat_force_next_flush();
+CREATE TEMP TABLE plans_alarm_scans AS
+SELECT relname, seq_scan + coalesce(idx_scan, 0) AS scans
+  FROM pg_stat_user_tables
+ WHERE relname ~ '^(alarm|snapshot|relay|verification)_events_p2024';
+SELECT event_type, event_id, actor, detail, since_created_s FROM chekt.alarm_timeline('A-span');
+SELECT pg_stat_force_next_flush();
+SELECT s.relname AS timeline_read
+  FROM pg_stat_user_tables s JOIN plans_alarm_scans b USING (relname)
+ WHERE s.seq_scan + coalesce(s.idx_scan, 0) > b.scans
+ ORDER BY s.relname;
+DROP TABLE plans_alarm_scans;
+CREATE TEMP TABLE plans_alarm_scans AS
+SELECT relname, seq_scan + coalesce(idx_scan, 0) AS scans
+  FROM pg_stat_user_tables
+ WHERE relname ~ '^(alarm|snapshot|relay|verification)_events_p2024';
+SELECT alarm_id, created_at, acknowledged_at, acknowledged_by, resolved_at, state, is_false_positive
+  FROM chekt.alarm_lifecycle
+ WHERE site_id = 'S-span' AND created_at >= timestamptz '2024-07-15' - interval '30 days';
+SELECT alarm_id, acknowledged_by, resolution, state FROM chekt.alarm_lifecycle WHERE alarm_id IN ('A-span', 'A-jan') ORDER BY alarm_id;
+SELECT pg_stat_force_next_flush();
+SELECT count(*) AS months_the_lifecycle_read
+  FROM pg_stat_user_tables s JOIN plans_alarm_scans b USING (relname)
+ WHERE s.seq_scan + coalesce(s.idx_scan, 0) > b.scans;
+
+-- events deleted by hand keep their rows in chekt.alarm_firsts (the family
+-- tables have no trigger, so that they can be distributed) until
+-- chekt.rebuild_listings() makes them again from the events
+DELETE FROM chekt.alarm_events WHERE event_id = 'evt_span_ack_first';
+SELECT alarm_id, acknowledged_by FROM chekt.alarm_lifecycle WHERE alarm_id = 'A-span';
+SELECT listing, listed > 0 AS has_rows FROM chekt.rebuild_listings() ORDER BY listing::text;
+SELECT alarm_id, acknowledged_by, acknowledged_at FROM chekt.alarm_lifecycle WHERE alarm_id = 'A-span';
+SELECT event_type, event_id FROM chekt.alarm_firsts WHERE alarm_id = 'A-span' ORDER BY created_at;
+-- and only at READ COMMITTED, whose statements see what committed while it
+-- waited for its lock
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT * FROM chekt.rebuild_listings();
+ROLLBACK;
+
+-- ingest refuses to go on without the index it looks rows up in, and says
+-- how to make it again
+BEGIN;
+DROP INDEX chekt.alarm_firsts_alarm_idx;
+SELECT chekt.ingest('regress_plans', '1720000000', 'sha256=' || chekt.sign('plans-secret', '1720000000', b), b,
+                    '2024-07-03 09:46:40+00')
+  FROM (VALUES ('{"id":"evt_span_dispatched","type":"alarm.dispatched","created_at":"2024-07-03T09:40:00Z","data":{"alarm_id":"A-span"}}')) AS v (b);
+ROLLBACK;
+
 -- months dropped from a session east of UTC: the first month kept keeps
 -- its devices' months (as first written, 0.12.0 compared their dates in
--- the session's zone, and deleted July's here)
+-- the session's zone, and deleted July's here) and its alarms' first
+-- events: A-span is then an alarm whose creation is gone
 SET TimeZone = 'Asia/Seoul';
 SELECT chekt.drop_events_before('2024-07-15 00:00:00+00') AS months_dropped;
 SET TimeZone = 'UTC';
 SELECT app, month FROM chekt.device_months WHERE device_id = 'cam-months' ORDER BY month;
+SELECT alarm_id, event_type, to_char(created_at, 'YYYY-MM-DD HH24:MI') AS at
+  FROM chekt.alarm_firsts WHERE alarm_id IN ('A-span', 'A-jan') ORDER BY alarm_id, created_at;
+SELECT alarm_id, created_at, resolved_at, state FROM chekt.alarm_lifecycle WHERE alarm_id IN ('A-span', 'A-jan');
 SELECT count(*) AS outages_in_july
   FROM chekt.device_downtime(NULL, '2024-07-01', '2024-08-01', 'regress_plans');
 
@@ -169,5 +248,6 @@ SELECT count(*) AS outages_in_july
 -- devices' months with them
 SELECT chekt.drop_events_before('2024-08-01') AS months_dropped;
 SELECT count(*) AS device_months_left FROM chekt.device_months WHERE device_id = 'cam-months';
+SELECT count(*) AS alarm_firsts_left FROM chekt.alarm_firsts WHERE app = 'regress_plans';
 SELECT chekt.set_storage_policy('kept_from', NULL);
 DELETE FROM chekt_private.apps;

@@ -29,6 +29,7 @@
 #include "compat.h"
 #include "batch.h"
 #include "owner.h"
+#include "store_alarms.h"
 #include "store_devices.h"
 #include "store_events.h"
 #include "store_refusals.h"
@@ -142,6 +143,7 @@ write_attempt(void *arg)
 	reset_outcomes(attempt->batch);
 	chekt_store_events(attempt->batch, attempt->careful);
 	chekt_store_device_months(attempt->batch);
+	chekt_store_alarm_firsts(attempt->batch);
 	attempt->passed = chekt_store_refusals(attempt->batch);
 }
 

@@ -1,0 +1,306 @@
+/*-------------------------------------------------------------------------
+ *
+ * store_alarms.c
+ *	  Recording the first events of each alarm, by type and month
+ *
+ * chekt.alarm_firsts (0.13.0) holds, for each alarm of an app, each event
+ * type linked to it (alarm.*, snapshots, verification requests, relays:
+ * every family with an alarm_id) and each UTC month, the first such event:
+ * its time and id, and for the alarm.* types what the lifecycle shows of
+ * it (site, device, priority, operator, responder, resolution...).  Alarms
+ * carry no time, so without it a question about one alarm probes every
+ * month: chekt.alarm_timeline() reads there which months hold the alarm's
+ * events, and chekt.alarm_lifecycle is read from it alone.
+ *
+ * After a batch's events are stored, the first of its accepted events for
+ * each alarm, type and month is looked up in the table's index, and
+ * written unless an event as early or earlier is there, as listing.c
+ * describes; readers take the earliest row.  An event that arrives late
+ * but happened earlier adds a row, so the earliest row of an alarm's type
+ * is its first event whatever the order of arrival.
+ *
+ * Owner work (owner.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/relscan.h"
+#include "access/stratnum.h"
+#include "access/tableam.h"
+#include "catalog/pg_type.h"
+#include "executor/tuptable.h"
+#include "utils/fmgroids.h"
+#include "utils/snapmgr.h"
+
+#include "catalog.h"
+#include "compat.h"
+#include "listing.h"
+#include "route.h"
+#include "store_alarms.h"
+#include "writer.h"
+
+#define ALARM_FAMILY "alarm"
+#define ALARM_COLUMN "alarm_id"
+
+/*
+ * chekt.alarm_firsts' columns: first its index's keys, in order, then what
+ * the alarm family's events give the lifecycle
+ */
+#define FIRST_KEYS 5
+#define FIRST_COLUMNS 14
+#define KEY_CREATED_AT 3
+#define KEY_EVENT_ID 4
+static const char *const first_columns[FIRST_COLUMNS] = {
+	"alarm_id", "app", "event_type", "created_at", "event_id",
+	"site_id", "device_id", "priority", "trigger", "location",
+	"operator_id", "responder_type", "eta_seconds", "resolution"
+};
+static const Oid first_column_types[FIRST_COLUMNS] = {
+	TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID,
+	TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, TEXTOID, INT4OID, TEXTOID
+};
+
+static const ChektListing alarm_firsts = {
+	"alarm_firsts", "alarm_firsts_alarm_idx", FIRST_KEYS, first_columns,
+	"CREATE INDEX alarm_firsts_alarm_idx ON chekt.alarm_firsts (alarm_id, app, event_type, created_at, event_id)"
+};
+
+/* An accepted event linked to an alarm */
+typedef struct AlarmEvent
+{
+	text	   *alarm_id;
+	text	   *app;
+	text	   *event_type;
+	DateADT		month;
+	TimestampTz created_at;
+	text	   *event_id;
+	const ChektBatchItem *item;
+} AlarmEvent;
+
+/* Where the catalog's families keep what alarm_firsts takes */
+typedef struct AlarmColumns
+{
+	int		   *alarm_column;	/* per family: its alarm_id column, or -1 */
+	int			alarm_family;	/* the alarm family, or -1 */
+	int			payload[FIRST_COLUMNS - FIRST_KEYS];	/* its columns, or -1 */
+} AlarmColumns;
+
+/* The catalog column kind that stores a column of alarm_firsts' type */
+static ChektFieldKind
+kind_of(Oid type)
+{
+	return type == INT4OID ? FIELD_SECONDS : type == TIMESTAMPTZOID ? FIELD_TIMESTAMP : FIELD_STRING;
+}
+
+/*
+ * Find each family's alarm_id column, and the alarm family's columns of
+ * the lifecycle (by name and kind); false if no family has an alarm_id
+ */
+static bool
+alarm_columns(const ChektCatalog *catalog, AlarmColumns *where)
+{
+	bool		any = false;
+	int			f;
+	int			c;
+	int			p;
+
+	where->alarm_column = palloc(sizeof(int) * Max(catalog->nfamilies, 1));
+	where->alarm_family = -1;
+	for (p = 0; p < FIRST_COLUMNS - FIRST_KEYS; p++)
+		where->payload[p] = -1;
+	for (f = 0; f < catalog->nfamilies; f++)
+	{
+		const ChektFamily *family = &catalog->families[f];
+
+		where->alarm_column[f] = -1;
+		for (c = 0; c < family->ncolumns; c++)
+			if (strcmp(family->columns[c], ALARM_COLUMN) == 0 && family->kinds[c] == FIELD_STRING)
+			{
+				where->alarm_column[f] = c;
+				any = true;
+			}
+		if (strcmp(family->name, ALARM_FAMILY) != 0)
+			continue;
+		where->alarm_family = f;
+		for (p = 0; p < FIRST_COLUMNS - FIRST_KEYS; p++)
+			for (c = 0; c < family->ncolumns; c++)
+				if (strcmp(family->columns[c], first_columns[FIRST_KEYS + p]) == 0 &&
+					family->kinds[c] == kind_of(first_column_types[FIRST_KEYS + p]))
+					where->payload[p] = c;
+	}
+	return any;
+}
+
+/* qsort order: alarm, app, type, month, then time and id (the first first) */
+static int
+compare_alarm_events(const void *a, const void *b)
+{
+	const AlarmEvent *x = a;
+	const AlarmEvent *y = b;
+	int			c;
+
+	if ((c = chekt_text_cmp(x->alarm_id, y->alarm_id)) != 0 ||
+		(c = chekt_text_cmp(x->app, y->app)) != 0 ||
+		(c = chekt_text_cmp(x->event_type, y->event_type)) != 0)
+		return c;
+	if (x->month != y->month)
+		return x->month < y->month ? -1 : 1;
+	if (x->created_at != y->created_at)
+		return x->created_at < y->created_at ? -1 : 1;
+	return chekt_text_cmp(x->event_id, y->event_id);
+}
+
+/* Are a and b of the same alarm, app, type and month? */
+static bool
+same_first(const AlarmEvent *a, const AlarmEvent *b)
+{
+	return a->month == b->month &&
+		chekt_text_cmp(a->alarm_id, b->alarm_id) == 0 &&
+		chekt_text_cmp(a->app, b->app) == 0 &&
+		chekt_text_cmp(a->event_type, b->event_type) == 0;
+}
+
+/*
+ * The first of the batch's accepted events for each alarm, app, type and
+ * month, sorted; their number in *n
+ */
+static AlarmEvent *
+batch_alarm_firsts(ChektBatch *batch, const AlarmColumns *where, int *n)
+{
+	AlarmEvent *events = palloc(sizeof(AlarmEvent) * Max(batch->nitems, 1));
+	int			count = 0;
+	int			kept = 0;
+	int			i;
+
+	for (i = 0; i < batch->nitems; i++)
+	{
+		const ChektBatchItem *item = &batch->items[i];
+		int			column;
+
+		if (item->outcome != OUTCOME_ACCEPTED || TIMESTAMP_NOT_FINITE(item->event.created_at))
+			continue;
+		column = where->alarm_column[item->event.type->family];
+		if (column < 0 || item->event.nulls[column])
+			continue;
+		events[count].alarm_id = DatumGetTextPP(item->event.values[column]);
+		events[count].app = item->delivery.app;
+		events[count].event_type = (text *) item->event.type->name_text;
+		events[count].month = chekt_utc_month(item->event.created_at);
+		events[count].created_at = item->event.created_at;
+		events[count].event_id = item->event.event_id_text;
+		events[count].item = item;
+		count++;
+	}
+	if (count > 1)
+		qsort(events, count, sizeof(AlarmEvent), compare_alarm_events);
+	for (i = 0; i < count; i++)
+		if (kept == 0 || !same_first(&events[kept - 1], &events[i]))
+			events[kept++] = events[i];
+	*n = kept;
+	return events;
+}
+
+/*
+ * Does the table already hold, for e's alarm, app, type and month, an
+ * event as early as e or earlier?  scan is on its index; slot its rows.
+ */
+static bool
+first_is_stored(IndexScanDesc scan, Relation index, TupleTableSlot *slot, const AlarmEvent *e)
+{
+	ScanKeyData keys[FIRST_KEYS];
+	AttrNumber	created_attnum = index->rd_index->indkey.values[KEY_CREATED_AT];
+	AttrNumber	event_id_attnum = index->rd_index->indkey.values[KEY_EVENT_ID];
+	TimestampTz stored_at;
+	Datum		stored_id;
+	bool		isnull;
+	int			k;
+
+	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_TEXTEQ, PointerGetDatum(e->alarm_id));
+	ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_TEXTEQ, PointerGetDatum(e->app));
+	ScanKeyInit(&keys[2], 3, BTEqualStrategyNumber, F_TEXTEQ, PointerGetDatum(e->event_type));
+	/* from the start of the month to e's time: the earliest row comes first */
+	ScanKeyInit(&keys[3], KEY_CREATED_AT + 1, BTGreaterEqualStrategyNumber, F_TIMESTAMPTZ_GE,
+				TimestampTzGetDatum(chekt_month_start(e->created_at)));
+	ScanKeyInit(&keys[4], KEY_CREATED_AT + 1, BTLessEqualStrategyNumber, F_TIMESTAMPTZ_LE,
+				TimestampTzGetDatum(e->created_at));
+	for (k = 0; k < FIRST_KEYS; k++)
+		keys[k].sk_collation = index->rd_indcollation[keys[k].sk_attno - 1];
+	index_rescan(scan, keys, FIRST_KEYS, NULL, 0);
+	if (!index_getnext_slot(scan, ForwardScanDirection, slot))
+		return false;
+	stored_at = DatumGetTimestampTz(slot_getattr(slot, created_attnum, &isnull));
+	if (isnull || stored_at < e->created_at)
+		return true;
+	/* at the same instant: the lower id is the first */
+	stored_id = slot_getattr(slot, event_id_attnum, &isnull);
+	return isnull || chekt_text_cmp(DatumGetTextPP(stored_id), e->event_id) <= 0;
+}
+
+/* Add e's row to writer */
+static void
+write_first(ChektWriter *writer, const AlarmColumns *where, const AlarmEvent *e)
+{
+	Datum		values[FIRST_COLUMNS];
+	bool		nulls[FIRST_COLUMNS];
+	const ChektEvent *event = &e->item->event;
+	bool		alarm = event->type->family == where->alarm_family;
+	int			p;
+
+	values[0] = PointerGetDatum(e->alarm_id);
+	values[1] = PointerGetDatum(e->app);
+	values[2] = PointerGetDatum(e->event_type);
+	values[3] = TimestampTzGetDatum(e->created_at);
+	values[4] = PointerGetDatum(e->event_id);
+	memset(nulls, false, sizeof(bool) * FIRST_KEYS);
+	for (p = 0; p < FIRST_COLUMNS - FIRST_KEYS; p++)
+	{
+		int			column = alarm ? where->payload[p] : -1;
+
+		nulls[FIRST_KEYS + p] = column < 0 || event->nulls[column];
+		values[FIRST_KEYS + p] = nulls[FIRST_KEYS + p] ? (Datum) 0 : event->values[column];
+	}
+	chekt_writer_add(writer, values, nulls);
+}
+
+/*
+ * Record the first events of the batch's accepted events linked to alarms
+ * that chekt.alarm_firsts lacks (nothing for a schema before 0.13.0)
+ */
+void
+chekt_store_alarm_firsts(ChektBatch *batch)
+{
+	AlarmColumns where;
+	AlarmEvent *events;
+	Relation	rel;
+	Relation	index;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	ChektWriter *writer = NULL;
+	int			n;
+	int			i;
+
+	if (!alarm_columns(chekt_judge_catalog(batch->judge), &where))
+		return;
+	events = batch_alarm_firsts(batch, &where, &n);
+	if (n == 0 || !chekt_listing_open(&alarm_firsts, &rel, &index))
+		return;
+	slot = table_slot_create(rel, NULL);
+	scan = chekt_index_beginscan(rel, index, SnapshotSelf, FIRST_KEYS, 0);
+	for (i = 0; i < n; i++)
+	{
+		if (first_is_stored(scan, index, slot, &events[i]))
+			continue;
+		if (writer == NULL)
+			writer = chekt_writer_begin_relid(RelationGetRelid(rel), FIRST_COLUMNS,
+											  first_columns, first_column_types);
+		write_first(writer, &where, &events[i]);
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	chekt_listing_close(rel, index);
+	if (writer != NULL)
+		chekt_writer_finish(writer);
+}
