@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Databases created at the first release (0.1.0), at 0.4.0, 0.5.0, 0.6.0, 0.7.0, 0.9.0, 0.10.0 and 0.11.0,
+# Databases created at the first release (0.1.0), at 0.4.0, 0.5.0, 0.6.0, 0.7.0, 0.9.0, 0.10.0, 0.11.0 and 0.12.0,
 # holding apps, events and quarantined deliveries, are updated in place to
 # the default version:
 # the data stays, the new functions and views answer about it, ingest goes
@@ -408,6 +408,46 @@ got=$(sql chekt_upgraded_11 -c "$state_09")
 [ "$got" = "e1:2:chekt_private.events_p202604 e2:1:chekt_private.events_p202605 e3:1:chekt_private.events_p202605 e4:1:chekt_private.events_p202606 e5:1:chekt_private.events_p202605" ] ||
   fail "after the update from 0.11.0, the events are: $got"
 
+# 0.12.0: alarms' lifecycles and timelines are answered the same after the
+# update, which lists their first events in chekt.alarm_firsts (and reads
+# the lifecycle from there alone); ingest goes on listing them
+fresh_db chekt_upgraded_12 0.12.0
+sql chekt_upgraded_12 -c "SELECT chekt.add_secret('app-a', 'secret-a')" \
+                      -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
+e6='{"id":"e6","type":"snapshot.created","created_at":"2026-05-01T00:00:10Z","data":{"snapshot_id":"snap-1","alarm_id":"A-1","url":"https://x/1.jpg"}}'
+e7='{"id":"e7","type":"alarm.resolved","created_at":"2026-06-01T00:00:20Z","data":{"alarm_id":"A-1","resolution":"handled"}}'
+e8='{"id":"e8","type":"alarm.acknowledged","created_at":"2026-06-01T00:00:40Z","data":{"alarm_id":"A-4","operator_id":"op-4"}}'
+got=$(ingest_in chekt_upgraded_12 "$e1" "$e2" "$e6" "$e7" "$e4")
+[ "$got" = "accepted accepted accepted accepted accepted" ] || fail "0.12.0 ingested: $got"
+alarms_12="SELECT concat_ws(' | ',
+             (SELECT string_agg(concat_ws(' ', app, alarm_id, site_id, created_at, acknowledged_by, resolved_at, state), '; ' ORDER BY alarm_id)
+                FROM chekt.alarm_lifecycle),
+             (SELECT string_agg(concat_ws(' ', app, alarm_id), '; ') FROM chekt.alarm_lifecycle
+               WHERE site_id = 'S-1' AND created_at >= '2026-05-15'),
+             (SELECT string_agg(concat_ws(' ', app, at, event_type, event_id, actor, detail, since_created_s), '; ')
+                FROM chekt.alarm_timeline('A-1')))"
+before=$(sql chekt_upgraded_12 -c "$alarms_12")
+[ "$before" = "app-a A-1 S-1 2026-04-30 23:59:59+00 op-1 2026-06-01 00:00:20+00 resolved; app-a A-4 S-1 2026-06-01 00:00:00+00 open | app-a A-4 | app-a 2026-04-30 23:59:59+00 alarm.created e1 alarm at S-1 0; app-a 2026-05-01 00:00:10+00 snapshot.created e6 https://x/1.jpg 11; app-a 2026-05-01 00:00:30+00 alarm.acknowledged e2 op-1 31; app-a 2026-06-01 00:00:20+00 alarm.resolved e7 handled 2678421" ] ||
+  fail "0.12.0 answered about alarms: $before"
+# not at REPEATABLE READ, whose snapshot would miss the alarms' events
+# committed while the update waits for its lock
+if err=$(sql chekt_upgraded_12 -c 'BEGIN ISOLATION LEVEL REPEATABLE READ' -c 'ALTER EXTENSION chekt_events UPDATE' -c 'COMMIT' 2>&1); then
+  fail "the update from 0.12.0 ran at REPEATABLE READ"
+fi
+grep -q 'must run at READ COMMITTED' <<<"$err" || fail "the update from 0.12.0 at REPEATABLE READ failed with: $err"
+sql chekt_upgraded_12 -c 'ALTER EXTENSION chekt_events UPDATE' >/dev/null
+got=$(sql chekt_upgraded_12 -c "$alarms_12")
+[ "$got" = "$before" ] || fail "after the update from 0.12.0, the alarms' answers are: $got"
+got=$(sql chekt_upgraded_12 -c "SELECT string_agg(concat_ws(' ', alarm_id, event_type, event_id), ', ' ORDER BY alarm_id, created_at) FROM chekt.alarm_firsts")
+[ "$got" = "A-1 alarm.created e1, A-1 snapshot.created e6, A-1 alarm.acknowledged e2, A-1 alarm.resolved e7, A-4 alarm.created e4" ] ||
+  fail "after the update from 0.12.0, chekt.alarm_firsts holds: $got"
+got=$(ingest_in chekt_upgraded_12 "$e7" "$e8")
+[ "$got" = "duplicate accepted" ] || fail "after the update from 0.12.0, ingest answered: $got"
+got=$(sql chekt_upgraded_12 -c "SELECT string_agg(concat_ws(' ', alarm_id, acknowledged_by, state), '; ' ORDER BY alarm_id) FROM chekt.alarm_lifecycle")
+[ "$got" = "A-1 op-1 resolved; A-4 op-4 acknowledged" ] || fail "after the update from 0.12.0 and a new acknowledgement, the lifecycles are: $got"
+got=$(sql chekt_upgraded_12 -c "SET ROLE chekt_upgrade_analyst" -c "SELECT count(*) FROM chekt.alarm_firsts")
+[ "$got" = "6" ] || fail "after the update from 0.12.0, the analyst reads of chekt.alarm_firsts: $got"
+
 fresh_db chekt_fresh
 sql chekt_fresh -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
 # the feeder's grants as README documents them, which the update gave the
@@ -465,7 +505,7 @@ ORDER BY 1;
 SQL
 }
 sql chekt_fresh -c "$documented_feeder" >/dev/null
-for upgraded in chekt_upgraded chekt_upgraded_04 chekt_upgraded_05 chekt_upgraded_06 chekt_upgraded_07 chekt_upgraded_09 chekt_upgraded_10 chekt_upgraded_11; do
+for upgraded in chekt_upgraded chekt_upgraded_04 chekt_upgraded_05 chekt_upgraded_06 chekt_upgraded_07 chekt_upgraded_09 chekt_upgraded_10 chekt_upgraded_11 chekt_upgraded_12; do
   [ $upgraded = chekt_upgraded ] && sql chekt_upgraded -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
   [ $upgraded = chekt_upgraded_07 ] || sql $upgraded -c "$documented_feeder" >/dev/null
   # the months the update made, made in the fresh install as ingest makes
@@ -488,4 +528,4 @@ SQL
     fail "the schema of $upgraded differs from a fresh install"
   fi
 done
-echo "0.1.0, 0.4.0 (two apps, an analyst), 0.5.0 (a lost online), 0.6.0 (a lost disarm), 0.7.0 (a feeder), 0.9.0 (months made by ingest), 0.10.0 (ids trimmed) and 0.11.0 (a device's downtime) with data updated to $default: data kept, new questions answered, the feeder still feeding, same schema as a fresh install"
+echo "0.1.0, 0.4.0 (two apps, an analyst), 0.5.0 (a lost online), 0.6.0 (a lost disarm), 0.7.0 (a feeder), 0.9.0 (months made by ingest), 0.10.0 (ids trimmed), 0.11.0 (a device's downtime) and 0.12.0 (an alarm's lifecycle and timeline) with data updated to $default: data kept, new questions answered, the feeder still feeding, same schema as a fresh install"
