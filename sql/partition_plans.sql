@@ -159,8 +159,10 @@ SELECT app, month FROM chekt.device_months WHERE device_id = 'cam-months' ORDER 
 -- lifecycles read no month at all (issue 13, contract 4): alarms carry no
 -- time, and before 0.13.0 the timeline looked the alarm up in every month
 -- of four families, and the lifecycle view planned and probed them all.
--- A-span starts on 28 June and ends on 2 July; A-jan is all in January.
--- Its second acknowledgement happened first but arrives last.
+-- A-span starts on 28 June and ends on 2 July; A-jan is in January, but
+-- for the relay its creation set off, which names it in its trigger on
+-- 1 February.  A-span's second acknowledgement happened first but arrives
+-- last.
 CREATE TEMP TABLE plans_alarm AS
 SELECT format('{"id":"%s","type":"%s","created_at":"%s","data":%s}',
               id, type, to_char(at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), data) AS body, at, n
@@ -171,7 +173,8 @@ SELECT format('{"id":"%s","type":"%s","created_at":"%s","data":%s}',
     (4, 'evt_span_resolved', 'alarm.resolved', '2024-07-02 09:00', '{"alarm_id":"A-span","resolution":"handled"}'),
     (5, 'evt_jan_created', 'alarm.created', '2024-01-10 08:00', '{"alarm_id":"A-jan","site_id":"S-span"}'),
     (6, 'evt_jan_resolved', 'alarm.resolved', '2024-01-10 08:30', '{"alarm_id":"A-jan","resolution":"false-positive"}'),
-    (7, 'evt_span_ack_first', 'alarm.acknowledged', '2024-06-28 10:01', '{"alarm_id":"A-span","operator_id":"op-first"}'))
+    (7, 'evt_span_ack_first', 'alarm.acknowledged', '2024-06-28 10:01', '{"alarm_id":"A-span","operator_id":"op-first"}'),
+    (8, 'evt_jan_relay', 'relay.activated', '2024-02-01 00:00:30', '{"relay_id":"R-jan","trigger":"alarm.created:A-jan","duration_seconds":30}'))
     AS e (n, id, type, at, data);
 INSERT INTO chekt_private.inbox (app, received_at, signed_at, signature, body)
 SELECT 'regress_plans', at + interval '1 minute' + n * interval '1 hour',
@@ -194,6 +197,8 @@ SELECT s.relname AS timeline_read
  WHERE s.seq_scan + coalesce(s.idx_scan, 0) > b.scans
  ORDER BY s.relname;
 DROP TABLE plans_alarm_scans;
+-- A-jan's relay, in a month of its own
+SELECT event_type, event_id, detail FROM chekt.alarm_timeline('A-jan');
 CREATE TEMP TABLE plans_alarm_scans AS
 SELECT relname, seq_scan + coalesce(idx_scan, 0) AS scans
   FROM pg_stat_user_tables
@@ -212,7 +217,11 @@ SELECT count(*) AS months_the_lifecycle_read
 -- chekt.rebuild_listings() makes them again from the events
 DELETE FROM chekt.alarm_events WHERE event_id = 'evt_span_ack_first';
 SELECT alarm_id, acknowledged_by FROM chekt.alarm_lifecycle WHERE alarm_id = 'A-span';
+-- (in any session time zone: the months are UTC months)
+SET TimeZone = 'America/New_York';
 SELECT listing, listed > 0 AS has_rows FROM chekt.rebuild_listings() ORDER BY listing::text;
+SET TimeZone = 'UTC';
+SELECT month, count(*) AS rows FROM chekt.device_months WHERE device_id = 'cam-months' GROUP BY month ORDER BY month;
 SELECT alarm_id, acknowledged_by, acknowledged_at FROM chekt.alarm_lifecycle WHERE alarm_id = 'A-span';
 SELECT event_type, event_id FROM chekt.alarm_firsts WHERE alarm_id = 'A-span' ORDER BY created_at;
 -- and only at READ COMMITTED, whose statements see what committed while it

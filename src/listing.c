@@ -25,18 +25,20 @@
 
 #include "access/genam.h"
 #include "access/table.h"
+#include "catalog/pg_am_d.h"
 
 #include "listing.h"
 #include "route.h"
 #include "schemas.h"
 
-/* Is index on rel's columns keys[0..nkeys), in that order? */
+/* Is index a valid B-tree on rel's columns keys[0..nkeys), in that order? */
 static bool
 index_has_keys(Relation index, Relation rel, int nkeys, const char *const *keys)
 {
 	int			k;
 
 	if (index->rd_index->indrelid != RelationGetRelid(rel) ||
+		index->rd_rel->relam != BTREE_AM_OID || !index->rd_index->indisvalid ||
 		index->rd_index->indnkeyatts != nkeys)
 		return false;
 	for (k = 0; k < nkeys; k++)
@@ -44,6 +46,7 @@ index_has_keys(Relation index, Relation rel, int nkeys, const char *const *keys)
 		AttrNumber	attnum = index->rd_index->indkey.values[k];
 
 		if (attnum <= 0 || attnum > RelationGetNumberOfAttributes(rel) ||
+			(index->rd_indoption[k] & INDOPTION_DESC) != 0 ||
 			strcmp(NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname),
 				   keys[k]) != 0)
 			return false;

@@ -4,8 +4,9 @@
  *	  Recording the first events of each alarm, by type and month
  *
  * chekt.alarm_firsts (0.13.0) holds, for each alarm of an app, each event
- * type linked to it (alarm.*, snapshots, verification requests, relays:
- * every family with an alarm_id) and each UTC month, the first such event:
+ * type linked to it (alarm.*, snapshots, verification requests: every
+ * family with an alarm_id; relays, whose trigger names the alarm) and each
+ * UTC month, the first such event:
  * its time and id, and for the alarm.* types what the lifecycle shows of
  * it (site, device, priority, operator, responder, resolution...).  Alarms
  * carry no time, so without it a question about one alarm probes every
@@ -31,6 +32,7 @@
 #include "access/tableam.h"
 #include "catalog/pg_type.h"
 #include "executor/tuptable.h"
+#include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/snapmgr.h"
 
@@ -43,6 +45,14 @@
 
 #define ALARM_FAMILY "alarm"
 #define ALARM_COLUMN "alarm_id"
+
+/*
+ * A family without an alarm_id field names its alarm in a trigger of this
+ * form: relay_events.alarm_id is generated from it so (0.1.0), and here it
+ * is read alike
+ */
+#define TRIGGER_COLUMN "trigger"
+#define TRIGGER_PREFIX "alarm.created:"
 
 /*
  * chekt.alarm_firsts' columns: first its index's keys, in order, then what
@@ -84,6 +94,7 @@ typedef struct AlarmEvent
 typedef struct AlarmColumns
 {
 	int		   *alarm_column;	/* per family: its alarm_id column, or -1 */
+	int		   *trigger_column; /* per family without one: its trigger, or -1 */
 	int			alarm_family;	/* the alarm family, or -1 */
 	int			payload[FIRST_COLUMNS - FIRST_KEYS];	/* its columns, or -1 */
 } AlarmColumns;
@@ -96,8 +107,9 @@ kind_of(Oid type)
 }
 
 /*
- * Find each family's alarm_id column, and the alarm family's columns of
- * the lifecycle (by name and kind); false if no family has an alarm_id
+ * Find each family's alarm_id column (or trigger naming the alarm), and
+ * the alarm family's columns of the lifecycle (by name and kind); false if
+ * no family names alarms
  */
 static bool
 alarm_columns(const ChektCatalog *catalog, AlarmColumns *where)
@@ -108,6 +120,7 @@ alarm_columns(const ChektCatalog *catalog, AlarmColumns *where)
 	int			p;
 
 	where->alarm_column = palloc(sizeof(int) * Max(catalog->nfamilies, 1));
+	where->trigger_column = palloc(sizeof(int) * Max(catalog->nfamilies, 1));
 	where->alarm_family = -1;
 	for (p = 0; p < FIRST_COLUMNS - FIRST_KEYS; p++)
 		where->payload[p] = -1;
@@ -116,12 +129,15 @@ alarm_columns(const ChektCatalog *catalog, AlarmColumns *where)
 		const ChektFamily *family = &catalog->families[f];
 
 		where->alarm_column[f] = -1;
+		where->trigger_column[f] = -1;
 		for (c = 0; c < family->ncolumns; c++)
-			if (strcmp(family->columns[c], ALARM_COLUMN) == 0 && family->kinds[c] == FIELD_STRING)
-			{
+			if (family->kinds[c] == FIELD_STRING && strcmp(family->columns[c], ALARM_COLUMN) == 0)
 				where->alarm_column[f] = c;
-				any = true;
-			}
+			else if (family->kinds[c] == FIELD_STRING && strcmp(family->columns[c], TRIGGER_COLUMN) == 0)
+				where->trigger_column[f] = c;
+		if (where->alarm_column[f] >= 0)
+			where->trigger_column[f] = -1;
+		any = any || where->alarm_column[f] >= 0 || where->trigger_column[f] >= 0;
 		if (strcmp(family->name, ALARM_FAMILY) != 0)
 			continue;
 		where->alarm_family = f;
@@ -132,6 +148,33 @@ alarm_columns(const ChektCatalog *catalog, AlarmColumns *where)
 					where->payload[p] = c;
 	}
 	return any;
+}
+
+/*
+ * The alarm an event names: its alarm_id, or what follows TRIGGER_PREFIX
+ * in its trigger; NULL if none
+ */
+static text *
+alarm_of(const ChektEvent *event, const AlarmColumns *where)
+{
+	int			family = event->type->family;
+	int			column = where->alarm_column[family];
+	text	   *trigger;
+	const char *chars;
+	int			len;
+	int			prefix = strlen(TRIGGER_PREFIX);
+
+	if (column >= 0)
+		return event->nulls[column] ? NULL : DatumGetTextPP(event->values[column]);
+	column = where->trigger_column[family];
+	if (column < 0 || event->nulls[column])
+		return NULL;
+	trigger = DatumGetTextPP(event->values[column]);
+	chars = VARDATA_ANY(trigger);
+	len = VARSIZE_ANY_EXHDR(trigger);
+	if (len <= prefix || memcmp(chars, TRIGGER_PREFIX, prefix) != 0)
+		return NULL;
+	return cstring_to_text_with_len(chars + prefix, len - prefix);
 }
 
 /* qsort order: alarm, app, type, month, then time and id (the first first) */
@@ -178,14 +221,12 @@ batch_alarm_firsts(ChektBatch *batch, const AlarmColumns *where, int *n)
 	for (i = 0; i < batch->nitems; i++)
 	{
 		const ChektBatchItem *item = &batch->items[i];
-		int			column;
+		text	   *alarm_id;
 
-		if (item->outcome != OUTCOME_ACCEPTED || TIMESTAMP_NOT_FINITE(item->event.created_at))
+		if (item->outcome != OUTCOME_ACCEPTED || TIMESTAMP_NOT_FINITE(item->event.created_at) ||
+			(alarm_id = alarm_of(&item->event, where)) == NULL)
 			continue;
-		column = where->alarm_column[item->event.type->family];
-		if (column < 0 || item->event.nulls[column])
-			continue;
-		events[count].alarm_id = DatumGetTextPP(item->event.values[column]);
+		events[count].alarm_id = alarm_id;
 		events[count].app = item->delivery.app;
 		events[count].event_type = (text *) item->event.type->name_text;
 		events[count].month = chekt_utc_month(item->event.created_at);
