@@ -122,8 +122,11 @@ BEGIN
   listed := n;
   RETURN NEXT;
 
+  -- in the order of time, as ingest writes them: a month's rows then lie
+  -- together, for the block range index and the drop of a month
   DELETE FROM chekt.alarm_firsts;
   INSERT INTO chekt.alarm_firsts
+  SELECT f.* FROM (
   SELECT DISTINCT ON (e.alarm_id, e.app, e.event_type, date_trunc('month', e.created_at, 'UTC'))
          e.alarm_id, e.app, e.event_type, e.created_at, e.event_id, e.site_id, e.device_id, e.priority,
          e.trigger, e.location, e.operator_id, e.responder_type, e.eta_seconds, e.resolution
@@ -139,7 +142,8 @@ BEGIN
           UNION ALL
           SELECT r.alarm_id, r.app, r.event_type, r.created_at, r.event_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
             FROM chekt.relay_events r WHERE r.alarm_id IS NOT NULL) AS e
-   ORDER BY e.alarm_id, e.app, e.event_type, date_trunc('month', e.created_at, 'UTC'), e.created_at, e.event_id;
+   ORDER BY e.alarm_id, e.app, e.event_type, date_trunc('month', e.created_at, 'UTC'), e.created_at, e.event_id) AS f
+   ORDER BY f.created_at;
   GET DIAGNOSTICS n = ROW_COUNT;
   listing := 'chekt.alarm_firsts';
   listed := n;
