@@ -70,6 +70,41 @@ COMMENT ON COLUMN chekt.alarm_firsts.resolution IS 'outcome of the alarm: handle
 ALTER TABLE chekt.alarm_firsts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY analyst_apps ON chekt.alarm_firsts FOR SELECT
   USING (coalesce(app = ANY ((SELECT chekt.visible_apps())::text[]), true));
+-- Lock tables against ingest, in one statement of waits of 200 ms at most,
+-- tried again for about ten seconds: ingest locks the family tables in the
+-- order of a batch's events, so a long wait here could close a cycle with
+-- it, and would keep it waiting behind
+CREATE FUNCTION chekt_private.lock_briefly(relations text, mode text, purpose text, hint text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '200ms'
+AS $$
+DECLARE
+  attempts integer := 0;
+BEGIN
+  LOOP
+    BEGIN
+      EXECUTE format('LOCK TABLE %s IN %s MODE', relations, mode);
+      RETURN;
+    EXCEPTION WHEN lock_not_available THEN
+      attempts := attempts + 1;
+      IF attempts >= 50 THEN
+        RAISE EXCEPTION 'could not lock the event tables %', purpose
+          USING ERRCODE = 'lock_not_available',
+                DETAIL = format('%s tries of %s each failed: another transaction holds one of %s.',
+                                attempts, current_setting('lock_timeout'), relations),
+                HINT = hint;
+      END IF;
+      PERFORM pg_catalog.pg_sleep(0.1 + 0.2 * random());
+    END;
+  END LOOP;
+END
+$$;
+COMMENT ON FUNCTION chekt_private.lock_briefly(text, text, text, text) IS
+  'locks the relations (a list for LOCK TABLE) in the mode for the rest of the transaction, waiting 200 ms at a time, 50 times at most, then raising lock_not_available with the purpose and hint given';
+REVOKE ALL ON FUNCTION chekt_private.lock_briefly(text, text, text, text) FROM PUBLIC;
+
 -- What ingest keeps beside the events, made again from them: after a
 -- restore of a dump from before the table (whose CREATE EXTENSION made it
 -- empty), events deleted or changed by hand, or a backend that ran an older
@@ -78,11 +113,9 @@ CREATE FUNCTION chekt.rebuild_listings()
 RETURNS TABLE (listing regclass, listed bigint)
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
-SET lock_timeout = '200ms'
 AS $$
 DECLARE
   n bigint;
-  attempts integer := 0;
 BEGIN
   -- no event is stored meanwhile unseen by the rows made below: writers are
   -- kept out by the lock, and those that committed while it was awaited
@@ -93,25 +126,10 @@ BEGIN
             DETAIL = format('The transaction is %s: the listings, made from the event tables, would miss the events ingest commits while they wait for their lock.', upper(current_setting('transaction_isolation'))),
             HINT = 'Call it in its own transaction at READ COMMITTED (SET default_transaction_isolation = ''read committed'' first if your role sets another); ALTER EXTENSION chekt_events UPDATE calls it too.';
   END IF;
-  -- ingest locks the family tables in the order of a batch's events: a
-  -- wait here could close a cycle with it, so it is short, and tried again
-  LOOP
-    BEGIN
-      LOCK TABLE chekt.device_events, chekt.alarm_events, chekt.snapshot_events,
-                 chekt.verification_events, chekt.relay_events IN SHARE MODE;
-      EXIT;
-    EXCEPTION WHEN lock_not_available THEN
-      attempts := attempts + 1;
-      IF attempts >= 50 THEN
-        RAISE EXCEPTION 'could not lock the event tables to rebuild the listings'
-          USING ERRCODE = 'lock_not_available',
-                DETAIL = format('%s tries of %s each failed: a transaction writing or locking device, alarm, snapshot, verification or relay events held one of them.',
-                                attempts, current_setting('lock_timeout')),
-                HINT = 'Ingest holds them only while it writes a batch, a long COPY for as long as it runs; try again when it is quieter.';
-      END IF;
-      PERFORM pg_catalog.pg_sleep(0.1 + 0.2 * random());
-    END;
-  END LOOP;
+  PERFORM chekt_private.lock_briefly(
+    'chekt.device_events, chekt.alarm_events, chekt.snapshot_events, chekt.verification_events, chekt.relay_events',
+    'SHARE', 'to rebuild the listings',
+    'Ingest holds them while it writes a batch, a COPY for as long as it runs; try again when it is quieter.');
 
   DELETE FROM chekt.device_months;
   INSERT INTO chekt.device_months (device_id, app, month)
@@ -304,7 +322,6 @@ AS $$
 DECLARE
   kept_from timestamptz := date_trunc('month', drop_events_before.cutoff, 'UTC');
   parents text;
-  attempts integer := 0;
   leaf record;
   last_month timestamptz;
   months bigint := 0;
@@ -324,26 +341,11 @@ BEGIN
     NULL;
   END;
 
-  -- all seven tables at once, in ingest's order; a wait blocks ingest
-  -- behind it, so it is short, and tried again
+  -- all seven tables at once, in ingest's order
   SELECT string_agg(t.parent::text, ', ' ORDER BY t.ordinal) INTO parents
     FROM chekt_private.partitioned_tables() t;
-  LOOP
-    BEGIN
-      EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', parents);
-      EXIT;
-    EXCEPTION WHEN lock_not_available THEN
-      attempts := attempts + 1;
-      IF attempts >= 50 THEN
-        RAISE EXCEPTION 'could not lock the event tables to drop partitions'
-          USING ERRCODE = 'lock_not_available',
-                DETAIL = format('%s tries of %s each failed: another transaction holds one of %s.',
-                                attempts, current_setting('lock_timeout'), parents),
-                HINT = 'A long query or an open transaction over the events holds them; run chekt.drop_events_before() again later.';
-      END IF;
-      PERFORM pg_catalog.pg_sleep(0.1 + 0.2 * random());
-    END;
-  END LOOP;
+  PERFORM chekt_private.lock_briefly(parents, 'ACCESS EXCLUSIVE', 'to drop partitions',
+    'A long query or an open transaction over the events holds them; run chekt.drop_events_before() again later.');
 
   FOR leaf IN
     SELECT c.oid::regclass AS relid, m.month

@@ -3,8 +3,9 @@
 # database holds the same months with the same bounds, indexes, grants and
 # row level security, none of them a member of the extension (a member's
 # rows would be lost), every row of the seven tables and of
-# chekt_private.event_ids (and how far it is complete), the quarantine and
-# the storage policy.  It then
+# chekt_private.event_ids (and how far it is complete), the quarantine,
+# the storage policy, and the alarms' first events (0.13.0: the
+# lifecycles answer the same).  It then
 # works as the source did: a redelivery of a stored event is a duplicate
 # (its month found by key and by chekt_private.event_ids), an event of a
 # month not yet made makes it, and chekt.drop_events_before() drops a
@@ -73,13 +74,14 @@ rows='SELECT (SELECT count(*) || '"'"' '"'"' || sum(delivery_count) FROM chekt_p
              (SELECT count(*) FROM chekt.alarm_events), (SELECT count(*) FROM chekt_private.event_ids),
              (SELECT string_agg(reason, '"'"','"'"' ORDER BY reason) FROM chekt_private.rejected),
              (SELECT string_agg(setting || '"'"'='"'"'|| value, '"'"','"'"' ORDER BY setting) FROM chekt_private.storage_policy),
-             (SELECT max(latest_created_at) AT TIME ZONE '"'"'UTC'"'"' FROM chekt_private.event_ids_trimmed)'
+             (SELECT max(latest_created_at) AT TIME ZONE '"'"'UTC'"'"' FROM chekt_private.event_ids_trimmed),
+             (SELECT count(*) FROM chekt.alarm_firsts), (SELECT count(*) FROM chekt.alarm_lifecycle)'
 
 before_catalog=$(sql chekt_months_source -c "$catalog")
 before_rows=$(sql chekt_months_source -c "$rows")
 [ "$(sql chekt_months_source -c "SELECT count(*) FROM pg_inherits WHERE inhparent = 'chekt_private.events'::regclass")" = 3 ] ||
   fail "the source does not have the three months it was given"
-[ "$before_rows" = "300 301|300|194|out_of_range|id_window=30 days,max_future=2 days|2026-01-31 22:00:00" ] ||
+[ "$before_rows" = "300 301|300|194|out_of_range|id_window=30 days,max_future=2 days|2026-01-31 22:00:00|300|151" ] ||
   fail "the source holds something else than it was given: $before_rows"
 
 pg_dump -Fc chekt_months_source >"$dump"
