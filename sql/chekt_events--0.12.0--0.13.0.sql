@@ -130,8 +130,13 @@ BEGIN
     'chekt.device_events, chekt.alarm_events, chekt.snapshot_events, chekt.verification_events, chekt.relay_events',
     'SHARE', 'to rebuild the listings',
     'Ingest holds them while it writes a batch, a COPY for as long as it runs; try again when it is quieter.');
+  -- emptied rather than deleted from, so that the table and its indexes
+  -- are made anew instead of doubled: readers wait meanwhile
+  PERFORM chekt_private.lock_briefly(
+    'chekt.device_months, chekt.alarm_firsts', 'ACCESS EXCLUSIVE', 'to rebuild the listings',
+    'A query reads chekt.alarm_lifecycle, chekt.alarm_firsts or chekt.device_months; try again when it has ended.');
 
-  DELETE FROM chekt.device_months;
+  TRUNCATE chekt.device_months;
   INSERT INTO chekt.device_months (device_id, app, month)
   SELECT DISTINCT e.device_id, e.app, date_trunc('month', e.created_at AT TIME ZONE 'UTC')::date
     FROM chekt.device_events e;
@@ -142,7 +147,7 @@ BEGIN
 
   -- in the order of time, as ingest writes them: a month's rows then lie
   -- together, for the block range index and the drop of a month
-  DELETE FROM chekt.alarm_firsts;
+  TRUNCATE chekt.alarm_firsts;
   INSERT INTO chekt.alarm_firsts
   SELECT f.* FROM (
   SELECT DISTINCT ON (e.alarm_id, e.app, e.event_type, date_trunc('month', e.created_at, 'UTC'))
@@ -169,7 +174,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION chekt.rebuild_listings() IS
-  'makes chekt.device_months and chekt.alarm_firsts again from the event tables, which it locks against ingest meanwhile (SHARE): after restoring a dump from before 0.13.0, or deleting or changing events by hand; the rows each now holds';
+  'makes chekt.device_months and chekt.alarm_firsts again from the event tables, which it locks against ingest meanwhile (SHARE; the two tables against readers too): after restoring a dump from before 0.13.0, or deleting or changing events by hand; the rows each now holds';
 REVOKE ALL ON FUNCTION chekt.rebuild_listings() FROM PUBLIC;
 
 SELECT count(*) FROM chekt.rebuild_listings();
