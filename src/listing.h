@@ -8,8 +8,6 @@
 #ifndef CHEKT_LISTING_H
 #define CHEKT_LISTING_H
 
-#include "postgres.h"
-
 #include "utils/date.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
