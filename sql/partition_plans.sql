@@ -155,6 +155,31 @@ SELECT s.relname, s.seq_scan + coalesce(s.idx_scan, 0) > b.scans AS read
 -- the months it was found in
 SELECT app, month FROM chekt.device_months WHERE device_id = 'cam-months' ORDER BY month;
 
+-- a site's completeness report over some days reads, of its devices'
+-- events, only the months around those days, and of its alarms only their
+-- first events (issue 13, contract 4): before 0.14.0 it worked out every
+-- outage and online of each device since its first event, probing every
+-- month, and looked the site's alarms up in every month of
+-- chekt.alarm_events.  cam-months comes online on 16 June after the online
+-- of the 15th: the offline between never came.
+INSERT INTO chekt_private.inbox (app, received_at, signed_at, signature, body)
+SELECT 'regress_plans', '2024-06-16 10:01+00', '1718532060', 'sha256=' || chekt.sign('plans-secret', '1718532060', b), b
+  FROM (VALUES ('{"id":"evt_cam_0616_online","type":"device.online","created_at":"2024-06-16T10:00:00Z","data":{"device_id":"cam-months","site_id":"S-1","previous_status":"offline"}}')) AS v (b);
+SELECT pg_stat_force_next_flush();
+CREATE TEMP TABLE plans_gap_scans AS
+SELECT indexrelname, idx_scan FROM pg_stat_user_indexes
+ WHERE relname ~ '^(device|alarm)_events_p2024';
+SELECT app, site_id, day, kind, occurrences, example_id
+  FROM chekt.site_delivery_gaps('S-1', '2024-06-12', '2024-06-18', 'regress_plans');
+SELECT pg_stat_force_next_flush();
+-- (beside one probe of each month's site index, which lists the site's
+-- devices)
+SELECT s.indexrelname AS gaps_read
+  FROM pg_stat_user_indexes s JOIN plans_gap_scans b USING (indexrelname)
+ WHERE s.idx_scan > b.idx_scan AND s.indexrelname NOT LIKE '%site\_idx'
+ ORDER BY 1;
+DROP TABLE plans_gap_scans;
+
 -- an alarm's timeline reads only the months that hold its events, and the
 -- lifecycles read no month at all (issue 13, contract 4): alarms carry no
 -- time, and before 0.13.0 the timeline looked the alarm up in every month

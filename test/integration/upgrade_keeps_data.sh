@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Databases created at the first release (0.1.0), at 0.4.0, 0.5.0, 0.6.0, 0.7.0, 0.9.0, 0.10.0, 0.11.0 and 0.12.0,
+# Databases created at the first release (0.1.0), at 0.4.0, 0.5.0, 0.6.0, 0.7.0, 0.9.0, 0.10.0, 0.11.0, 0.12.0 and 0.13.0,
 # holding apps, events and quarantined deliveries, are updated in place to
 # the default version:
 # the data stays, the new functions and views answer about it, ingest goes
@@ -448,6 +448,41 @@ got=$(sql chekt_upgraded_12 -c "SELECT string_agg(concat_ws(' ', alarm_id, ackno
 got=$(sql chekt_upgraded_12 -c "SET ROLE chekt_upgrade_analyst" -c "SELECT count(*) FROM chekt.alarm_firsts")
 [ "$got" = "6" ] || fail "after the update from 0.12.0, the analyst reads of chekt.alarm_firsts: $got"
 
+# 0.13.0: the completeness report (the view, and one site over some days)
+# is the same after the update, which reads the alarms' first events and
+# only the days asked of the devices' events
+fresh_db chekt_upgraded_13 0.13.0
+sql chekt_upgraded_13 -c "SELECT chekt.add_secret('app-a', 'secret-a')" \
+                      -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
+# A-9 resolved, never acknowledged; D-9 online twice (the offline between
+# never came), its second online's downtime not the outage before it; p-9
+# armed twice
+e9='{"id":"e9","type":"alarm.created","created_at":"2026-05-03T08:00:00Z","data":{"alarm_id":"A-9","site_id":"S-1"}}'
+e10='{"id":"e10","type":"alarm.resolved","created_at":"2026-05-03T08:30:00Z","data":{"alarm_id":"A-9","resolution":"handled"}}'
+e11='{"id":"e11","type":"device.online","created_at":"2026-04-28T10:00:00Z","data":{"device_id":"D-9","site_id":"S-1"}}'
+e12='{"id":"e12","type":"device.online","created_at":"2026-05-04T10:00:00Z","data":{"device_id":"D-9","site_id":"S-1","downtime_seconds":900}}'
+e13='{"id":"e13","type":"partition.armed","created_at":"2026-04-20T22:00:00Z","data":{"partition_id":"p-9","site_id":"S-1"}}'
+e14='{"id":"e14","type":"partition.armed","created_at":"2026-05-05T22:00:00Z","data":{"partition_id":"p-9","site_id":"S-1"}}'
+got=$(ingest_in chekt_upgraded_13 "$e9" "$e10" "$e11" "$e12" "$e13" "$e14")
+[ "$got" = "accepted accepted accepted accepted accepted accepted" ] || fail "0.13.0 ingested: $got"
+gaps_13="SELECT concat_ws(' | ',
+           (SELECT string_agg(concat_ws(' ', site_id, day, kind, occurrences, example_id), '; ' ORDER BY day, kind)
+              FROM chekt.delivery_gaps WHERE kind <> 'quarantined'),
+           (SELECT string_agg(concat_ws(' ', day, kind, occurrences), '; ' ORDER BY day, kind)
+              FROM chekt.site_delivery_gaps('S-1', '2026-05-01', '2026-05-31', 'app-a')),
+           (SELECT string_agg(concat_ws(' ', state, started_at, ended_at, end_known), '; ' ORDER BY started_at)
+              FROM chekt.partition_periods))"
+before=$(sql chekt_upgraded_13 -c "$gaps_13")
+[ "$before" = "S-1 2026-05-03 alarm_acknowledgement_missing 1 A-9; S-1 2026-05-04 device_offline_missing 1 D-9; S-1 2026-05-05 partition_disarm_missing 1 p-9 | 2026-05-03 alarm_acknowledgement_missing 1; 2026-05-04 device_offline_missing 1; 2026-05-05 partition_disarm_missing 1 | armed 2026-04-20 22:00:00+00 2026-05-05 22:00:00+00 f; armed 2026-05-05 22:00:00+00" ] ||
+  fail "0.13.0 answered about gaps: $before"
+sql chekt_upgraded_13 -c 'ALTER EXTENSION chekt_events UPDATE' >/dev/null
+got=$(sql chekt_upgraded_13 -c "$gaps_13")
+[ "$got" = "$before" ] || fail "after the update from 0.13.0, the gaps are: $got"
+got=$(sql chekt_upgraded_13 -c "SELECT string_agg(concat_ws(' ', site_id, day, kind), '; ') FROM chekt.device_gaps_of('app-a', 'D-9', '2026-05-04', '2026-05-04')")
+[ "$got" = "S-1 2026-05-04 device_offline_missing" ] || fail "after the update from 0.13.0, chekt.device_gaps_of() answered: $got"
+got=$(sql chekt_upgraded_13 -c "SET ROLE chekt_upgrade_analyst" -c "SELECT count(*) FROM chekt.device_gaps_of('app-a', 'D-9', '-infinity', 'infinity')")
+[ "$got" = "1" ] || fail "after the update from 0.13.0, the analyst reads of chekt.device_gaps_of(): $got"
+
 fresh_db chekt_fresh
 sql chekt_fresh -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
 # the feeder's grants as README documents them, which the update gave the
@@ -505,7 +540,7 @@ ORDER BY 1;
 SQL
 }
 sql chekt_fresh -c "$documented_feeder" >/dev/null
-for upgraded in chekt_upgraded chekt_upgraded_04 chekt_upgraded_05 chekt_upgraded_06 chekt_upgraded_07 chekt_upgraded_09 chekt_upgraded_10 chekt_upgraded_11 chekt_upgraded_12; do
+for upgraded in chekt_upgraded chekt_upgraded_04 chekt_upgraded_05 chekt_upgraded_06 chekt_upgraded_07 chekt_upgraded_09 chekt_upgraded_10 chekt_upgraded_11 chekt_upgraded_12 chekt_upgraded_13; do
   [ $upgraded = chekt_upgraded ] && sql chekt_upgraded -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
   [ $upgraded = chekt_upgraded_07 ] || sql $upgraded -c "$documented_feeder" >/dev/null
   # the months the update made, made in the fresh install as ingest makes
@@ -528,4 +563,4 @@ SQL
     fail "the schema of $upgraded differs from a fresh install"
   fi
 done
-echo "0.1.0, 0.4.0 (two apps, an analyst), 0.5.0 (a lost online), 0.6.0 (a lost disarm), 0.7.0 (a feeder), 0.9.0 (months made by ingest), 0.10.0 (ids trimmed), 0.11.0 (a device's downtime) and 0.12.0 (an alarm's lifecycle and timeline) with data updated to $default: data kept, new questions answered, the feeder still feeding, same schema as a fresh install"
+echo "0.1.0, 0.4.0 (two apps, an analyst), 0.5.0 (a lost online), 0.6.0 (a lost disarm), 0.7.0 (a feeder), 0.9.0 (months made by ingest), 0.10.0 (ids trimmed), 0.11.0 (a device's downtime), 0.12.0 (an alarm's lifecycle and timeline) and 0.13.0 (a site's gaps) with data updated to $default: data kept, new questions answered, the feeder still feeding, same schema as a fresh install"
