@@ -121,6 +121,130 @@ SELECT p.app,
                                 WINDOW i AS (PARTITION BY e.app, e.partition_id, e.created_at)) AS n) AS m) AS o
         WINDOW w AS (PARTITION BY o.app, o.partition_id ORDER BY o.created_at, o.place, o.event_id)) AS p;
 
+-- each partition of each app in time order, so that the periods around a
+-- window start from the last instant before it
+CREATE OR REPLACE FUNCTION chekt_private.month_indexes()
+RETURNS TABLE (parent regclass, suffix text, is_key boolean, definition text)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT t.parent::regclass, t.suffix, t.is_key, t.definition
+    FROM (VALUES
+      ('chekt_private.events', 'pkey', true, '(app, event_id, created_at)'),
+      ('chekt.alarm_events', 'pkey', true, '(alarm_id, app, event_id, created_at)'),
+      ('chekt.alarm_events', 'created_at_idx', false,
+       '(created_at) WHERE event_type = ''alarm.created'''),
+      ('chekt.alarm_events', 'created_site_idx', false,
+       '(site_id, ((created_at AT TIME ZONE ''UTC'')::date), created_at) WHERE event_type = ''alarm.created'''),
+      ('chekt.device_events', 'pkey', true, '(device_id, app, event_id, created_at)'),
+      ('chekt.device_events', 'device_time_idx', false, '(app, device_id, created_at)'),
+      ('chekt.device_events', 'site_idx', false, '(app, site_id, device_id)'),
+      ('chekt.snapshot_events', 'pkey', true, '(snapshot_id, app, event_id, created_at)'),
+      ('chekt.snapshot_events', 'alarm_id_idx', false, '(alarm_id, app) WHERE alarm_id IS NOT NULL'),
+      ('chekt.verification_events', 'pkey', true, '(alarm_id, app, event_id, created_at)'),
+      ('chekt.partition_events', 'pkey', true, '(partition_id, app, event_id, created_at)'),
+      ('chekt.partition_events', 'partition_time_idx', false, '(app, partition_id, created_at)'),
+      ('chekt.partition_events', 'site_idx', false, '(app, site_id, partition_id)'),
+      ('chekt.relay_events', 'pkey', true, '(relay_id, app, event_id, created_at)'),
+      ('chekt.relay_events', 'alarm_id_idx', false, '(alarm_id, app) WHERE alarm_id IS NOT NULL'))
+      AS t (parent, suffix, is_key, definition)
+$$;
+
+-- the months already made get it (each a SHARE lock of a small table: a
+-- partition event waits for its month's index)
+DO $$
+DECLARE
+  leaf record;
+BEGIN
+  FOR leaf IN SELECT c.oid::regclass AS relid, c.relname FROM pg_catalog.pg_inherits i
+                JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+               WHERE i.inhparent = 'chekt.partition_events'::regclass
+               ORDER BY c.relname LOOP
+    EXECUTE format('CREATE INDEX %I ON %s USING btree (app, partition_id, created_at)',
+                   leaf.relname || '_partition_time_idx', leaf.relid);
+  END LOOP;
+END
+$$;
+
+-- the periods of one partition of an app that overlap a window, reading
+-- only the events from the last instant before it whose changes did not
+-- balance (where the order of the instants after it starts from) to the
+-- first instant after it
+CREATE FUNCTION chekt.partition_periods_of(app text, partition text, from_ts timestamptz, to_ts timestamptz)
+RETURNS TABLE (app text, partition_id text, site_id text, state text, mode text, initiated_by text,
+               operator_id text, started_at timestamptz, ended_at timestamptz, ongoing boolean,
+               end_known boolean, duration_s double precision, started_by_event_id text)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+BEGIN ATOMIC
+  SELECT p.app, p.partition_id, p.site_id,
+         CASE p.event_type WHEN 'partition.armed' THEN 'armed' ELSE 'disarmed' END,
+         p.mode, p.initiated_by, p.operator_id, p.created_at, p.next_at,
+         p.next_type IS NULL, p.next_type <> p.event_type,
+         extract(epoch FROM coalesce(p.next_at, now()) - p.created_at)::double precision,
+         p.event_id
+    FROM (SELECT o.*,
+                 lead(o.created_at) OVER w AS next_at,
+                 lead(o.event_type) OVER w AS next_type
+            FROM (SELECT m.*,
+                         -- as chekt.partition_periods: the opposite changes
+                         -- at 0, 2, 4..., the others at 1, 3, 5...
+                         2 * (row_number() OVER (PARTITION BY m.created_at, m.event_type ORDER BY m.event_id) - 1)
+                         + (m.event_type = CASE WHEN coalesce(m.before % 2, 1 - m.from_here % 2, 0) = 1
+                                                THEN 'partition.armed' ELSE 'partition.disarmed' END)::int AS place
+                    FROM (SELECT n.*,
+                                 max(n.majority) OVER (ORDER BY n.created_at
+                                                       RANGE BETWEEN UNBOUNDED PRECEDING AND interval '1 microsecond' PRECEDING) AS before,
+                                 min(n.majority) OVER (ORDER BY n.created_at DESC
+                                                       RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS from_here
+                            FROM (SELECT e.*,
+                                         CASE WHEN count(*) FILTER (WHERE e.event_type = 'partition.armed') OVER i
+                                                   <> count(*) FILTER (WHERE e.event_type = 'partition.disarmed') OVER i
+                                              THEN (extract(epoch FROM e.created_at) * 1000000)::bigint * 2
+                                                   + (count(*) FILTER (WHERE e.event_type = 'partition.armed') OVER i
+                                                      > count(*) FILTER (WHERE e.event_type = 'partition.disarmed') OVER i)::int
+                                         END AS majority
+                                    FROM (SELECT coalesce(
+                                                   -- the last unbalanced instant at or before
+                                                   -- the window: its last change is of its
+                                                   -- majority, whatever came before it
+                                                   (SELECT u.created_at FROM chekt.partition_events u
+                                                     WHERE u.app = partition_periods_of.app
+                                                       AND u.partition_id = partition_periods_of.partition
+                                                       AND u.created_at <= partition_periods_of.from_ts
+                                                       AND (SELECT count(*) FILTER (WHERE v.event_type = 'partition.armed')
+                                                                   <> count(*) FILTER (WHERE v.event_type = 'partition.disarmed')
+                                                              FROM chekt.partition_events v
+                                                             WHERE v.app = u.app AND v.partition_id = u.partition_id
+                                                               AND v.created_at = u.created_at)
+                                                     ORDER BY u.created_at DESC LIMIT 1),
+                                                   '-infinity') AS lower,
+                                                 coalesce(
+                                                   -- the first instant after it, which ends
+                                                   -- its last period
+                                                   (SELECT min(u.created_at) FROM chekt.partition_events u
+                                                     WHERE u.app = partition_periods_of.app
+                                                       AND u.partition_id = partition_periods_of.partition
+                                                       AND u.created_at >= partition_periods_of.to_ts),
+                                                   'infinity') AS upper
+                                          OFFSET 0) AS b
+                                   CROSS JOIN LATERAL (
+                                     -- (OFFSET 0: a scan of the months between
+                                     -- the bounds, not a join filter after
+                                     -- every month)
+                                     SELECT x.* FROM chekt.partition_events x
+                                      WHERE x.app = partition_periods_of.app
+                                        AND x.partition_id = partition_periods_of.partition
+                                        AND x.created_at >= b.lower AND x.created_at <= b.upper
+                                     OFFSET 0) AS e
+                                  WINDOW i AS (PARTITION BY e.created_at)) AS n) AS m) AS o
+          WINDOW w AS (ORDER BY o.created_at, o.place, o.event_id)) AS p
+   WHERE p.created_at < partition_periods_of.to_ts
+     AND (p.next_at IS NULL OR p.next_at > partition_periods_of.from_ts);
+END;
+COMMENT ON FUNCTION chekt.partition_periods_of(text, text, timestamptz, timestamptz) IS
+  'the rows of chekt.partition_periods of one partition of one app that overlap the window (started before to_ts, and ended after from_ts or ongoing), by the same rules, reading only the months from the last instant at or before from_ts whose arms and disarms did not balance to the first instant at or after to_ts';
+REVOKE ALL ON FUNCTION chekt.partition_periods_of(text, text, timestamptz, timestamptz) FROM PUBLIC;
+
 -- the view: the alarm rules over chekt.alarm_firsts, the device rules from
 -- chekt.device_gaps_of(); the rows are those of 0.6.0's
 CREATE OR REPLACE VIEW chekt.delivery_gaps WITH (security_invoker = true) AS
@@ -259,18 +383,16 @@ BEGIN
        CROSS JOIN LATERAL chekt.device_gaps_of(one_app, d.device_id, from_day, to_day) AS g
        WHERE g.site_id = d.site_id
       UNION ALL
-      -- the site's partitions' arms or disarms in a row, as in the view
+      -- the site's partitions' arms or disarms in a row ending in the
+      -- days (a period that ends on their first instant is in them)
       SELECT p.site_id::text, (g.ended_at AT TIME ZONE 'UTC')::date,
              CASE g.state WHEN 'armed' THEN 'partition_disarm_missing' ELSE 'partition_arm_missing' END,
              p.partition_id::text
         FROM (SELECT DISTINCT e.site_id, e.partition_id FROM chekt.partition_events e
                WHERE e.app = one_app AND e.site_id = site) AS p
-       CROSS JOIN LATERAL (
-         SELECT x.state, x.ended_at FROM chekt.partition_periods x
-          WHERE x.app = one_app AND x.partition_id = p.partition_id
-            AND NOT x.end_known AND x.site_id = p.site_id
-            AND x.ended_at >= from_ts AND x.ended_at < to_ts
-         OFFSET 0) AS g
+       CROSS JOIN LATERAL chekt.partition_periods_of(one_app, p.partition_id, from_ts - interval '1 microsecond', to_ts) AS g
+       WHERE NOT g.end_known AND g.site_id = p.site_id
+         AND g.ended_at >= from_ts AND g.ended_at < to_ts
     )
     SELECT one_app, g.site_id, g.day, g.kind, NULL::text, count(*), min(g.example)
       FROM gap g
@@ -280,7 +402,8 @@ BEGIN
 END
 $$;
 
--- the analytic surface, with chekt.device_gaps_of()
+-- the analytic surface, with chekt.device_gaps_of() and
+-- chekt.partition_periods_of()
 CREATE OR REPLACE FUNCTION chekt.analyst_privileges(analyst regrole, give boolean)
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
@@ -292,6 +415,7 @@ DECLARE
                      chekt.device_gaps_of(text, text, date, date),
                      chekt.device_outages_between(text, timestamptz, timestamptz, text),
                      chekt.device_outages_of(text, text, timestamptz, timestamptz),
+                     chekt.partition_periods_of(text, text, timestamptz, timestamptz),
                      chekt.site_delivery_gaps(text, date, date, text)';
 BEGIN
   IF give THEN

@@ -161,19 +161,32 @@ SELECT app, month FROM chekt.device_months WHERE device_id = 'cam-months' ORDER 
 -- outage and online of each device since its first event, probing every
 -- month, and looked the site's alarms up in every month of
 -- chekt.alarm_events.  cam-months comes online on 16 June after the online
--- of the 15th: the offline between never came.
+-- of the 15th: the offline between never came.  p-months is armed on the
+-- 5th of every month, and again on 15 June: the disarms between never
+-- came (0.14.0: the site's partitions are read from the last instant
+-- before the days whose arms and disarms did not balance)
 INSERT INTO chekt_private.inbox (app, received_at, signed_at, signature, body)
-SELECT 'regress_plans', '2024-06-16 10:01+00', '1718532060', 'sha256=' || chekt.sign('plans-secret', '1718532060', b), b
-  FROM (VALUES ('{"id":"evt_cam_0616_online","type":"device.online","created_at":"2024-06-16T10:00:00Z","data":{"device_id":"cam-months","site_id":"S-1","previous_status":"offline"}}')) AS v (b);
+SELECT 'regress_plans', at + interval '1 minute', extract(epoch FROM at + interval '1 minute')::bigint::text,
+       'sha256=' || chekt.sign('plans-secret', extract(epoch FROM at + interval '1 minute')::bigint::text, b), b
+  FROM (SELECT timestamptz '2024-06-16 10:00+00' AS at,
+               '{"id":"evt_cam_0616_online","type":"device.online","created_at":"2024-06-16T10:00:00Z","data":{"device_id":"cam-months","site_id":"S-1","previous_status":"offline"}}' AS b
+        UNION ALL
+        SELECT m, format('{"id":"evt_arm_%s","type":"partition.armed","created_at":"%s","data":{"partition_id":"p-months","site_id":"S-1"}}',
+                         to_char(m, 'MMDD'), to_char(m, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
+          FROM generate_series(timestamptz '2024-01-05 20:00+00', '2024-07-05 20:00+00', interval '1 month') AS m
+        UNION ALL
+        SELECT '2024-06-15 20:00+00',
+               '{"id":"evt_arm_0615","type":"partition.armed","created_at":"2024-06-15T20:00:00Z","data":{"partition_id":"p-months","site_id":"S-1"}}') AS e
+ ORDER BY at;
 SELECT pg_stat_force_next_flush();
 CREATE TEMP TABLE plans_gap_scans AS
 SELECT indexrelname, idx_scan FROM pg_stat_user_indexes
- WHERE relname ~ '^(device|alarm)_events_p2024';
+ WHERE relname ~ '^(device|alarm|partition)_events_p2024';
 SELECT app, site_id, day, kind, occurrences, example_id
   FROM chekt.site_delivery_gaps('S-1', '2024-06-12', '2024-06-18', 'regress_plans');
 SELECT pg_stat_force_next_flush();
--- (beside one probe of each month's site index, which lists the site's
--- devices)
+-- (beside one probe of each month's site indexes, which list the site's
+-- devices and partitions)
 SELECT s.indexrelname AS gaps_read
   FROM pg_stat_user_indexes s JOIN plans_gap_scans b USING (indexrelname)
  WHERE s.idx_scan > b.idx_scan AND s.indexrelname NOT LIKE '%site\_idx'
