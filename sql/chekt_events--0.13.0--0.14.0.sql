@@ -20,6 +20,20 @@
 
 \echo Use "ALTER EXTENSION chekt_events UPDATE TO '0.14.0'" to load this file. \quit
 
+-- the instant a UTC day starts; -infinity and infinity for the days beyond
+-- the range of timestamps (and for days a day's arithmetic there would take
+-- out of it), so that any two days make a span (in schema chekt: the
+-- PL/pgSQL functions that call it look it up as their caller, who may be an
+-- analyst)
+CREATE FUNCTION chekt.utc_midnight(day date)
+RETURNS timestamptz
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN CASE WHEN day <= date '4714-11-24 BC' THEN '-infinity'::timestamptz
+            WHEN day >= date '294276-12-31' THEN 'infinity'::timestamptz
+            ELSE day::timestamp AT TIME ZONE 'UTC' END;
+COMMENT ON FUNCTION chekt.utc_midnight(date) IS
+  'the instant a UTC day starts: -infinity up to 4714-11-24 BC, infinity from 294276-12-31 (the ends of the range of timestamps, where a microsecond or a day more would leave it); how the functions that take UTC days bound them';
+
 -- the gaps one device's events show between two UTC days
 CREATE FUNCTION chekt.device_gaps_of(app text, device text, from_day date, to_day date)
 RETURNS TABLE (site_id text, day date, kind text)
@@ -27,16 +41,16 @@ LANGUAGE sql STABLE PARALLEL RESTRICTED
 BEGIN ATOMIC
   -- (the span's instants written out, from the first day's midnight to the
   -- midnight after the last, rather than kept in a common table: so they
-  -- are parameters of the query that calls it, which prunes months by them
-  -- before it starts)
+  -- are expressions of the parameters of the query that calls it, which
+  -- prunes months by them before it starts)
   WITH gap AS (
     -- its outages ended by a later offline (on the day they started) or
     -- whose online disagrees with them (on the day of the online); an
     -- outage that ends on the span's first instant is in it
     SELECT k.site_id, k.day, k.kind
       FROM chekt.device_outages_of(device_gaps_of.app, device_gaps_of.device,
-                                   device_gaps_of.from_day::timestamp AT TIME ZONE 'UTC' - interval '1 microsecond',
-                                   (device_gaps_of.to_day + 1)::timestamp AT TIME ZONE 'UTC') AS o
+                                   chekt.utc_midnight(device_gaps_of.from_day) - interval '1 microsecond',
+                                   chekt.utc_midnight(device_gaps_of.to_day) + interval '1 day') AS o
      CROSS JOIN LATERAL (VALUES (o.site_id, (o.offline_at AT TIME ZONE 'UTC')::date, 'outage_end_inferred'::text,
                                  o.ended_by = 'seen_again'),
                                 (o.site_id, (o.online_at AT TIME ZONE 'UTC')::date, 'downtime_disagrees',
@@ -49,7 +63,7 @@ BEGIN ATOMIC
             -- decides whether the span's first online follows an online
             SELECT coalesce((SELECT max(e.created_at) FROM chekt.device_events e
                               WHERE e.app = device_gaps_of.app AND e.device_id = device_gaps_of.device
-                                AND e.created_at < device_gaps_of.from_day::timestamp AT TIME ZONE 'UTC'),
+                                AND e.created_at < chekt.utc_midnight(device_gaps_of.from_day)),
                             '-infinity') AS at
             OFFSET 0) AS b
      CROSS JOIN LATERAL (
@@ -58,13 +72,13 @@ BEGIN ATOMIC
               lag(e.created_at) OVER w AS previous_at
          FROM chekt.device_events e
         WHERE e.app = device_gaps_of.app AND e.device_id = device_gaps_of.device
-          AND e.created_at >= b.at AND e.created_at < (device_gaps_of.to_day + 1)::timestamp AT TIME ZONE 'UTC'
+          AND e.created_at >= b.at AND e.created_at < chekt.utc_midnight(device_gaps_of.to_day) + interval '1 day'
        WINDOW w AS (ORDER BY e.created_at, e.event_type, e.last_seen_at DESC NULLS LAST,
                              e.downtime_seconds DESC NULLS LAST, e.event_id)) AS x
      WHERE x.event_type = 'device.online' AND x.previous_type = 'device.online'
        -- (two onlines at one instant are one notice repeated)
        AND x.previous_at < x.created_at
-       AND x.created_at >= device_gaps_of.from_day::timestamp AT TIME ZONE 'UTC'
+       AND x.created_at >= chekt.utc_midnight(device_gaps_of.from_day)
   )
   SELECT g.site_id::text, g.day, g.kind FROM gap g
    WHERE g.day BETWEEN device_gaps_of.from_day AND device_gaps_of.to_day;
@@ -99,7 +113,7 @@ SELECT p.app,
                        -- 0, 2, 4..., the others at 1, 3, 5...
                        2 * (row_number() OVER (PARTITION BY m.app, m.partition_id, m.created_at, m.event_type
                                                ORDER BY m.event_id) - 1)
-                       + (m.event_type = CASE WHEN coalesce(m.before % 2, 1 - m.from_here % 2, 0) = 1
+                       + (m.event_type = CASE WHEN coalesce(m.before & 1, 1 - (m.from_here & 1), 0) = 1
                                               THEN 'partition.armed' ELSE 'partition.disarmed' END)::int AS place
                   -- the majority of the last unbalanced instant before, and
                   -- of the first from this one on
@@ -189,7 +203,7 @@ BEGIN ATOMIC
                          -- as chekt.partition_periods: the opposite changes
                          -- at 0, 2, 4..., the others at 1, 3, 5...
                          2 * (row_number() OVER (PARTITION BY m.created_at, m.event_type ORDER BY m.event_id) - 1)
-                         + (m.event_type = CASE WHEN coalesce(m.before % 2, 1 - m.from_here % 2, 0) = 1
+                         + (m.event_type = CASE WHEN coalesce(m.before & 1, 1 - (m.from_here & 1), 0) = 1
                                                 THEN 'partition.armed' ELSE 'partition.disarmed' END)::int AS place
                     FROM (SELECT n.*,
                                  max(n.majority) OVER (ORDER BY n.created_at
@@ -347,8 +361,8 @@ BEGIN
             DETAIL = format('from_day is %s, to_day is %s.', from_day, to_day),
             HINT = 'Pass the earlier day first.';
   END IF;
-  from_ts := from_day::timestamp AT TIME ZONE 'UTC';
-  to_ts := (to_day + 1)::timestamp AT TIME ZONE 'UTC';
+  from_ts := chekt.utc_midnight(from_day);
+  to_ts := chekt.utc_midnight(to_day) + interval '1 day';
 
   -- app by app, so that each query reaches its indexes by app (every app:
   -- those with alarms, devices or partitions at the site)
@@ -431,11 +445,18 @@ END
 $$;
 
 -- the alarm rules no longer read chekt.alarm_events: policies of the
--- owner's own there no longer narrow the report
+-- owner's own there no longer narrow the report, and an empty
+-- chekt.alarm_firsts beside alarms (a dump of 0.12.0 or older restored
+-- into 0.13.0 without chekt.rebuild_listings()) would hide their gaps
 DO $$
 DECLARE
   own text;
 BEGIN
+  IF NOT EXISTS (SELECT FROM chekt.alarm_firsts) AND EXISTS (SELECT FROM chekt.alarm_events) THEN
+    RAISE NOTICE 'chekt.alarm_firsts is empty beside alarms: making it again from the events'
+      USING DETAIL = 'chekt.delivery_gaps and chekt.site_delivery_gaps() now read the alarms from it.';
+    PERFORM chekt.rebuild_listings();
+  END IF;
   SELECT string_agg(format('%s on %s', p.polname, p.polrelid::regclass), ', ' ORDER BY p.polname) INTO own
     FROM pg_catalog.pg_policy p
    WHERE p.polrelid = 'chekt.alarm_events'::regclass AND p.polname <> 'analyst_apps';

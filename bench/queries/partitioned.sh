@@ -20,7 +20,10 @@ months=${2:-24}
 sites=${3:-400}
 duration=${DURATION:-10}
 flat=${FLAT_VERSION:-0.8.0}
-. "$(dirname "$0")/../lib/setup.sh" shared_buffers=2GB max_wal_size=16GB checkpoint_timeout=60min work_mem=64MB
+# SETTINGS: more server settings, e.g. SETTINGS=max_locks_per_transaction=128
+# (PostgreSQL 18 sizes each backend's fast-path lock slots by it)
+# shellcheck disable=SC2086 # one word per setting
+. "$(dirname "$0")/../lib/setup.sh" shared_buffers=2GB max_wal_size=16GB checkpoint_timeout=60min work_mem=64MB ${SETTINGS:-}
 . bench/lib/questions.sh
 
 createdb bench_flat
