@@ -268,6 +268,17 @@ SELECT state, started_by_event_id, end_known
   FROM chekt.partition_periods_of('centre', 'p_old', '1969-06-02 11:00:00+00', '1969-06-02 13:00:00+00')
  ORDER BY started_at, ended_at NULLS LAST;
 ROLLBACK;
+-- p_bal: an arm and a disarm at one instant, twice, then a disarm; before
+-- the disarm no instant is unbalanced, so the order at each of the first
+-- two is taken from the last one (disarms outnumber arms there: armed
+-- before): disarm, arm, disarm, arm, disarm, no change missing
+SELECT pg_temp.ev('pb-a1', 'partition.armed', '2026-06-01 10:00:00+00', '{"partition_id":"p_bal","site_id":"site_bal"}') AS b_a1,
+       pg_temp.ev('pb-d1', 'partition.disarmed', '2026-06-01 10:00:00+00', '{"partition_id":"p_bal","site_id":"site_bal"}') AS b_d1,
+       pg_temp.ev('pb-a2', 'partition.armed', '2026-06-01 11:00:00+00', '{"partition_id":"p_bal","site_id":"site_bal"}') AS b_a2,
+       pg_temp.ev('pb-d2', 'partition.disarmed', '2026-06-01 11:00:00+00', '{"partition_id":"p_bal","site_id":"site_bal"}') AS b_d2,
+       pg_temp.ev('pb-d3', 'partition.disarmed', '2026-06-01 12:00:00+00', '{"partition_id":"p_bal","site_id":"site_bal"}') AS b_d3;
+SELECT state, started_by_event_id, started_at, ended_at, end_known
+  FROM chekt.partition_periods WHERE partition_id = 'p_bal' ORDER BY started_at, ended_at NULLS LAST, state;
 -- chekt.partition_periods_of() (0.14.0) gives the view's rows that overlap
 -- a window, for every partition, over every day and over windows that
 -- start or end at, just before or just after each change (those at one

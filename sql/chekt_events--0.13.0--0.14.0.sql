@@ -183,7 +183,8 @@ $$;
 -- the periods of one partition of an app that overlap a window, reading
 -- only the events from the last instant before it whose changes did not
 -- balance (where the order of the instants after it starts from) to the
--- first instant after it
+-- first instant after it (or, without such an instant before it, to the
+-- first unbalanced one after it)
 CREATE FUNCTION chekt.partition_periods_of(app text, partition text, from_ts timestamptz, to_ts timestamptz)
 RETURNS TABLE (app text, partition_id text, site_id text, state text, mode text, initiated_by text,
                operator_id text, started_at timestamptz, ended_at timestamptz, ongoing boolean,
@@ -217,29 +218,48 @@ BEGIN ATOMIC
                                                    + (count(*) FILTER (WHERE e.event_type = 'partition.armed') OVER i
                                                       > count(*) FILTER (WHERE e.event_type = 'partition.disarmed') OVER i)::int
                                          END AS majority
-                                    FROM (SELECT coalesce(
-                                                   -- the last unbalanced instant at or before
-                                                   -- the window: its last change is of its
-                                                   -- majority, whatever came before it
-                                                   (SELECT u.created_at FROM chekt.partition_events u
-                                                     WHERE u.app = partition_periods_of.app
-                                                       AND u.partition_id = partition_periods_of.partition
-                                                       AND u.created_at <= partition_periods_of.from_ts
-                                                       AND (SELECT count(*) FILTER (WHERE v.event_type = 'partition.armed')
-                                                                   <> count(*) FILTER (WHERE v.event_type = 'partition.disarmed')
-                                                              FROM chekt.partition_events v
-                                                             WHERE v.app = u.app AND v.partition_id = u.partition_id
-                                                               AND v.created_at = u.created_at)
-                                                     ORDER BY u.created_at DESC LIMIT 1),
-                                                   '-infinity') AS lower,
-                                                 coalesce(
-                                                   -- the first instant after it, which ends
-                                                   -- its last period
-                                                   (SELECT min(u.created_at) FROM chekt.partition_events u
-                                                     WHERE u.app = partition_periods_of.app
-                                                       AND u.partition_id = partition_periods_of.partition
-                                                       AND u.created_at >= partition_periods_of.to_ts),
-                                                   'infinity') AS upper
+                                    FROM (SELECT l.lower,
+                                                 -- without an unbalanced instant before the
+                                                 -- window, the state before a balanced instant
+                                                 -- is the opposite of the majority of the first
+                                                 -- unbalanced one after it: read up to that one
+                                                 CASE WHEN l.lower = '-infinity'
+                                                      THEN greatest(l.upper, coalesce(
+                                                             (SELECT u.created_at FROM chekt.partition_events u
+                                                               WHERE u.app = partition_periods_of.app
+                                                                 AND u.partition_id = partition_periods_of.partition
+                                                                 AND (SELECT count(*) FILTER (WHERE v.event_type = 'partition.armed')
+                                                                             <> count(*) FILTER (WHERE v.event_type = 'partition.disarmed')
+                                                                        FROM chekt.partition_events v
+                                                                       WHERE v.app = u.app AND v.partition_id = u.partition_id
+                                                                         AND v.created_at = u.created_at)
+                                                               ORDER BY u.created_at LIMIT 1),
+                                                             l.upper))
+                                                      ELSE l.upper END AS upper
+                                            FROM (SELECT coalesce(
+                                                           -- the last unbalanced instant at or before
+                                                           -- the window: its last change is of its
+                                                           -- majority, whatever came before it
+                                                           (SELECT u.created_at FROM chekt.partition_events u
+                                                             WHERE u.app = partition_periods_of.app
+                                                               AND u.partition_id = partition_periods_of.partition
+                                                               AND u.created_at <= partition_periods_of.from_ts
+                                                               AND (SELECT count(*) FILTER (WHERE v.event_type = 'partition.armed')
+                                                                           <> count(*) FILTER (WHERE v.event_type = 'partition.disarmed')
+                                                                      FROM chekt.partition_events v
+                                                                     WHERE v.app = u.app AND v.partition_id = u.partition_id
+                                                                       AND v.created_at = u.created_at)
+                                                             ORDER BY u.created_at DESC LIMIT 1),
+                                                           '-infinity') AS lower,
+                                                         coalesce(
+                                                           -- the first instant after it, which ends
+                                                           -- its last period
+                                                           (SELECT min(u.created_at) FROM chekt.partition_events u
+                                                             WHERE u.app = partition_periods_of.app
+                                                               AND u.partition_id = partition_periods_of.partition
+                                                               AND u.created_at >= partition_periods_of.to_ts),
+                                                           'infinity') AS upper
+                                                  OFFSET 0) AS l
                                           OFFSET 0) AS b
                                    CROSS JOIN LATERAL (
                                      -- (OFFSET 0: a scan of the months between
@@ -256,7 +276,7 @@ BEGIN ATOMIC
      AND (p.next_at IS NULL OR p.next_at > partition_periods_of.from_ts);
 END;
 COMMENT ON FUNCTION chekt.partition_periods_of(text, text, timestamptz, timestamptz) IS
-  'the rows of chekt.partition_periods of one partition of one app that overlap the window (started before to_ts, and ended after from_ts or ongoing), by the same rules, reading only the months from the last instant at or before from_ts whose arms and disarms did not balance to the first instant at or after to_ts';
+  'the rows of chekt.partition_periods of one partition of one app that overlap the window (started before to_ts, and ended after from_ts or ongoing), by the same rules, reading only the months from the last instant at or before from_ts whose arms and disarms did not balance to the first instant at or after to_ts (without such an instant before, from the first event to the first unbalanced instant, if that comes later)';
 REVOKE ALL ON FUNCTION chekt.partition_periods_of(text, text, timestamptz, timestamptz) FROM PUBLIC;
 
 -- the view: the alarm rules over chekt.alarm_firsts, the device rules from
