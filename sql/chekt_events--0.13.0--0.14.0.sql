@@ -13,9 +13,16 @@
 --   days: outages from chekt.device_outages_of() over the span, and onlines
 --   after an online from the event just before the span.  The view calls it
 --   over every day, site_delivery_gaps() over the days asked.
+-- - chekt.partition_periods_of() gives the periods of one partition that
+--   overlap a window, read from the last instant before it whose arms and
+--   disarms did not balance (a new month index on app, partition_id and
+--   created_at finds it); the view chekt.partition_periods keeps one pass
+--   over every partition, and now counts each instant by a window.
 -- - the alarm rules read chekt.alarm_firsts (0.13.0), which is not
 --   partitioned: the earliest of an alarm's rows of a type is its first
 --   event of that type.
+-- - chekt.utc_midnight() bounds UTC days, so that days beyond the range of
+--   timestamps stand for every day.
 -- docs/decisions.md, "The completeness report over days (0.14.0)".
 
 \echo Use "ALTER EXTENSION chekt_events UPDATE TO '0.14.0'" to load this file. \quit
