@@ -88,7 +88,7 @@ SELECT f.event_type, f.field, f.column_name, f.kind,
                    WHEN 'timestamp' THEN 'timestamptz'::regtype END;
 
 -- every type is named after its family, family.action (the lifecycle
--- tells the alarm family's rows of chekt.alarm_firsts by it): none expected
+-- tells the alarm family's rows of chekt.alarm_trail by it): none expected
 SELECT event_type, family FROM chekt.event_types WHERE NOT starts_with(event_type, family || '.');
 
 -- every family has a table, and every family table has no trigger and no

@@ -184,5 +184,5 @@ SELECT (SELECT count(*) FROM chekt.alarm_events) + (SELECT count(*) FROM chekt.d
 -- clean up for the tests that follow
 TRUNCATE chekt_private.events, chekt_private.rejected, chekt.alarm_events, chekt.device_events,
          chekt.snapshot_events, chekt.verification_events, chekt.partition_events,
-         chekt.relay_events, chekt.alarm_firsts, chekt.device_months;
+         chekt.relay_events, chekt.alarm_trail, chekt.device_months;
 DELETE FROM chekt_private.apps;

@@ -111,6 +111,6 @@ DROP TABLE public.not_an_inbox;
 
 ALTER TABLE chekt_private.events DROP CONSTRAINT errors_no_boom;
 DELETE FROM chekt.alarm_events;
-DELETE FROM chekt.alarm_firsts;
+DELETE FROM chekt.alarm_trail;
 DELETE FROM chekt_private.events;
 DELETE FROM chekt_private.rejected;

@@ -108,6 +108,6 @@ DELETE FROM chekt.event_types WHERE event_type = 'alarm.escalated';
 SELECT outcome, class, http_status FROM chekt.outcomes();
 
 DELETE FROM chekt.alarm_events;
-DELETE FROM chekt.alarm_firsts;
+DELETE FROM chekt.alarm_trail;
 DELETE FROM chekt_private.events;
 DELETE FROM chekt_private.rejected;

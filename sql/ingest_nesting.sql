@@ -77,5 +77,5 @@ SELECT 'nesting', '2026-05-26 10:30:00+00', '1779791400', chekt.sign('nesting-se
 SELECT event_id FROM chekt_private.events WHERE event_id LIKE 'kept-%' OR event_id LIKE 'regretted-%' ORDER BY 1;
 
 DELETE FROM chekt.alarm_events;
-DELETE FROM chekt.alarm_firsts;
+DELETE FROM chekt.alarm_trail;
 DELETE FROM chekt_private.events;

@@ -312,5 +312,5 @@ SELECT chekt.retry_rejected('stale');
 RESET chekt.max_body_bytes;
 TRUNCATE chekt_private.events, chekt_private.rejected, chekt.alarm_events, chekt.device_events,
          chekt.snapshot_events, chekt.verification_events, chekt.partition_events,
-         chekt.relay_events, chekt.alarm_firsts, chekt.device_months;
+         chekt.relay_events, chekt.alarm_trail, chekt.device_months;
 DELETE FROM chekt_private.apps;

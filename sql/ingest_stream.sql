@@ -264,5 +264,5 @@ SELECT event_type, count(*) FROM chekt.alarm_events WHERE event_type = 'alarm.es
 DELETE FROM chekt.event_types WHERE event_type = 'alarm.escalated';
 TRUNCATE chekt_private.events, chekt_private.rejected, chekt.alarm_events, chekt.device_events,
          chekt.snapshot_events, chekt.verification_events, chekt.partition_events,
-         chekt.relay_events, chekt.alarm_firsts, chekt.device_months;
+         chekt.relay_events, chekt.alarm_trail, chekt.device_months;
 DELETE FROM chekt_private.apps;

@@ -110,5 +110,5 @@ REVOKE ALL ON FUNCTION chekt.ingest(text, text, text, text, timestamptz, text)
 REVOKE USAGE ON SCHEMA chekt, chekt_private FROM regress_receipt_feeder, regress_receipt_backfiller;
 DROP ROLE regress_receipt_member, regress_receipt_feeder, regress_receipt_backfiller;
 TRUNCATE chekt_private.events, chekt_private.rejected, chekt.alarm_events, chekt.device_events,
-         chekt.alarm_firsts, chekt.device_months;
+         chekt.alarm_trail, chekt.device_months;
 DELETE FROM chekt_private.apps;

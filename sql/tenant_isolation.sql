@@ -251,5 +251,5 @@ REVOKE USAGE ON SCHEMA chekt FROM regress_by_hand;
 DROP ROLE regress_bi_user, regress_analyst_b, regress_analyst_all, regress_by_hand;
 TRUNCATE chekt_private.events, chekt_private.rejected, chekt.alarm_events, chekt.device_events, chekt.snapshot_events,
          chekt.verification_events, chekt.partition_events, chekt.relay_events,
-         chekt.alarm_firsts, chekt.device_months;
+         chekt.alarm_trail, chekt.device_months;
 DELETE FROM chekt_private.apps;

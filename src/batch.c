@@ -143,7 +143,7 @@ write_attempt(void *arg)
 	reset_outcomes(attempt->batch);
 	chekt_store_events(attempt->batch, attempt->careful);
 	chekt_store_device_months(attempt->batch);
-	chekt_store_alarm_firsts(attempt->batch);
+	chekt_store_alarm_events(attempt->batch);
 	attempt->passed = chekt_store_refusals(attempt->batch);
 }
 

@@ -1,24 +1,23 @@
 /*-------------------------------------------------------------------------
  *
  * store_alarms.c
- *	  Recording the first events of each alarm, by type and month
+ *	  Recording the events of each alarm beside the months
  *
- * chekt.alarm_firsts (0.13.0) holds, for each alarm of an app, each event
- * type linked to it (alarm.*, snapshots, verification requests: every
- * family with an alarm_id; relays, whose trigger names the alarm) and each
- * UTC month, the first such event:
- * its time and id, and for the alarm.* types what the lifecycle shows of
- * it (site, device, priority, operator, responder, resolution...).  Alarms
- * carry no time, so without it a question about one alarm probes every
- * month: chekt.alarm_timeline() reads there which months hold the alarm's
- * events, and chekt.alarm_lifecycle is read from it alone.
+ * Alarms carry no time, so over monthly partitions a question about one
+ * alarm would plan and probe every month.  chekt.alarm_trail (0.15.0) holds
+ * every event linked to an alarm (alarm.*, snapshots, verification
+ * requests: every family with an alarm_id; relays, whose trigger names the
+ * alarm), with what the timeline and the lifecycle show of it, taken by
+ * name from the event's family: chekt.alarm_timeline() reads it alone, and
+ * the lifecycle takes its earliest row of each type.  Ingest writes each
+ * newly stored event's row in the same batch, with no lookup: dedupe has
+ * already made each event new once.
  *
- * After a batch's events are stored, the first of its accepted events for
- * each alarm, type and month is looked up in the table's index, and
- * written unless an event as early or earlier is there, as listing.c
- * describes; readers take the earliest row.  An event that arrives late
- * but happened earlier adds a row, so the earliest row of an alarm's type
- * is its first event whatever the order of arrival.
+ * A schema of 0.13.0 or 0.14.0 (the library updated, the extension not
+ * yet) has chekt.alarm_firsts instead, the first event of each alarm, type
+ * and month with the lifecycle's columns: the batch's first of each is
+ * looked up in the table's index and written unless an event as early or
+ * earlier is there, as listing.c describes; readers take the earliest row.
  *
  * Owner work (owner.c).
  *
@@ -40,6 +39,7 @@
 #include "compat.h"
 #include "listing.h"
 #include "route.h"
+#include "schemas.h"
 #include "store_alarms.h"
 #include "writer.h"
 
@@ -55,26 +55,35 @@
 #define TRIGGER_PREFIX "alarm.created:"
 
 /*
- * chekt.alarm_firsts' columns: first its index's keys, in order, then what
- * the alarm family's events give the lifecycle
+ * chekt.alarm_trail's columns: first the keys of its index, in order, then
+ * what the families' events give the timeline and the lifecycle.  The
+ * first FIRST_COLUMNS are chekt.alarm_firsts' (0.13.0), in its order.
  */
 #define FIRST_KEYS 5
 #define FIRST_COLUMNS 14
+#define TRAIL_COLUMNS 23
+#define PAYLOAD_COLUMNS (TRAIL_COLUMNS - FIRST_KEYS)
 #define KEY_CREATED_AT 3
 #define KEY_EVENT_ID 4
-static const char *const first_columns[FIRST_COLUMNS] = {
+static const char *const trail_columns[TRAIL_COLUMNS] = {
 	"alarm_id", "app", "event_type", "created_at", "event_id",
 	"site_id", "device_id", "priority", "trigger", "location",
-	"operator_id", "responder_type", "eta_seconds", "resolution"
+	"operator_id", "responder_type", "eta_seconds", "resolution",
+	"reason", "responder_id", "tracking_url", "notes", "url",
+	"relay_id", "duration_seconds", "requested_by", "deadline_seconds"
 };
-static const Oid first_column_types[FIRST_COLUMNS] = {
+static const Oid trail_column_types[TRAIL_COLUMNS] = {
 	TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID,
 	TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-	TEXTOID, TEXTOID, INT4OID, TEXTOID
+	TEXTOID, TEXTOID, INT4OID, TEXTOID,
+	TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, INT4OID, TEXTOID, INT4OID
 };
 
+#define TRAIL_TABLE "alarm_trail"
+
 static const ChektListing alarm_firsts = {
-	"alarm_firsts", "alarm_firsts_alarm_idx", FIRST_KEYS, first_columns,
+	"alarm_firsts", "alarm_firsts_alarm_idx", FIRST_KEYS, trail_columns,
 	"CREATE INDEX alarm_firsts_alarm_idx ON chekt.alarm_firsts (alarm_id, app, event_type, created_at, event_id)"
 };
 
@@ -90,16 +99,16 @@ typedef struct AlarmEvent
 	const ChektBatchItem *item;
 } AlarmEvent;
 
-/* Where the catalog's families keep what alarm_firsts takes */
+/* Where the catalog's families keep what the trail takes */
 typedef struct AlarmColumns
 {
 	int		   *alarm_column;	/* per family: its alarm_id column, or -1 */
 	int		   *trigger_column; /* per family without one: its trigger, or -1 */
-	int			alarm_family;	/* the alarm family, or -1 */
-	int			payload[FIRST_COLUMNS - FIRST_KEYS];	/* its columns, or -1 */
+	int		   *payload;		/* per family, PAYLOAD_COLUMNS each: its
+								 * column of that name and kind, or -1 */
 } AlarmColumns;
 
-/* The catalog column kind that stores a column of alarm_firsts' type */
+/* The catalog column kind that stores a column of the trail's type */
 static ChektFieldKind
 kind_of(Oid type)
 {
@@ -107,26 +116,25 @@ kind_of(Oid type)
 }
 
 /*
- * Find each family's alarm_id column (or trigger naming the alarm), and
- * the alarm family's columns of the lifecycle (by name and kind); false if
- * no family names alarms
+ * Find each family's alarm_id column (or trigger naming the alarm), and its
+ * columns of the trail (by name and kind); false if no family names alarms
  */
 static bool
 alarm_columns(const ChektCatalog *catalog, AlarmColumns *where)
 {
+	int			nfamilies = Max(catalog->nfamilies, 1);
 	bool		any = false;
 	int			f;
 	int			c;
 	int			p;
 
-	where->alarm_column = palloc(sizeof(int) * Max(catalog->nfamilies, 1));
-	where->trigger_column = palloc(sizeof(int) * Max(catalog->nfamilies, 1));
-	where->alarm_family = -1;
-	for (p = 0; p < FIRST_COLUMNS - FIRST_KEYS; p++)
-		where->payload[p] = -1;
+	where->alarm_column = palloc(sizeof(int) * nfamilies);
+	where->trigger_column = palloc(sizeof(int) * nfamilies);
+	where->payload = palloc(sizeof(int) * nfamilies * PAYLOAD_COLUMNS);
 	for (f = 0; f < catalog->nfamilies; f++)
 	{
 		const ChektFamily *family = &catalog->families[f];
+		int		   *payload = &where->payload[f * PAYLOAD_COLUMNS];
 
 		where->alarm_column[f] = -1;
 		where->trigger_column[f] = -1;
@@ -138,14 +146,14 @@ alarm_columns(const ChektCatalog *catalog, AlarmColumns *where)
 		if (where->alarm_column[f] >= 0)
 			where->trigger_column[f] = -1;
 		any = any || where->alarm_column[f] >= 0 || where->trigger_column[f] >= 0;
-		if (strcmp(family->name, ALARM_FAMILY) != 0)
-			continue;
-		where->alarm_family = f;
-		for (p = 0; p < FIRST_COLUMNS - FIRST_KEYS; p++)
+		for (p = 0; p < PAYLOAD_COLUMNS; p++)
+		{
+			payload[p] = -1;
 			for (c = 0; c < family->ncolumns; c++)
-				if (strcmp(family->columns[c], first_columns[FIRST_KEYS + p]) == 0 &&
-					family->kinds[c] == kind_of(first_column_types[FIRST_KEYS + p]))
-					where->payload[p] = c;
+				if (strcmp(family->columns[c], trail_columns[FIRST_KEYS + p]) == 0 &&
+					family->kinds[c] == kind_of(trail_column_types[FIRST_KEYS + p]))
+					payload[p] = c;
+		}
 	}
 	return any;
 }
@@ -206,16 +214,12 @@ same_first(const AlarmEvent *a, const AlarmEvent *b)
 		chekt_text_cmp(a->event_type, b->event_type) == 0;
 }
 
-/*
- * The first of the batch's accepted events for each alarm, app, type and
- * month, sorted; their number in *n
- */
+/* The batch's accepted events linked to an alarm, in its order; their number in *n */
 static AlarmEvent *
-batch_alarm_firsts(ChektBatch *batch, const AlarmColumns *where, int *n)
+batch_alarm_events(ChektBatch *batch, const AlarmColumns *where, int *n)
 {
 	AlarmEvent *events = palloc(sizeof(AlarmEvent) * Max(batch->nitems, 1));
 	int			count = 0;
-	int			kept = 0;
 	int			i;
 
 	for (i = 0; i < batch->nitems; i++)
@@ -235,13 +239,23 @@ batch_alarm_firsts(ChektBatch *batch, const AlarmColumns *where, int *n)
 		events[count].item = item;
 		count++;
 	}
-	if (count > 1)
-		qsort(events, count, sizeof(AlarmEvent), compare_alarm_events);
-	for (i = 0; i < count; i++)
+	*n = count;
+	return events;
+}
+
+/* Keep, of events sorted by compare_alarm_events(), the first of each alarm, app, type and month */
+static int
+keep_firsts(AlarmEvent *events, int n)
+{
+	int			kept = 0;
+	int			i;
+
+	if (n > 1)
+		qsort(events, n, sizeof(AlarmEvent), compare_alarm_events);
+	for (i = 0; i < n; i++)
 		if (kept == 0 || !same_first(&events[kept - 1], &events[i]))
 			events[kept++] = events[i];
-	*n = kept;
-	return events;
+	return kept;
 }
 
 /*
@@ -280,25 +294,26 @@ first_is_stored(IndexScanDesc scan, Relation index, TupleTableSlot *slot, const 
 	return isnull || chekt_text_cmp(DatumGetTextPP(stored_id), e->event_id) <= 0;
 }
 
-/* Add e's row to writer */
+/* Add e's row to writer, of its first ncolumns columns */
 static void
-write_first(ChektWriter *writer, const AlarmColumns *where, const AlarmEvent *e)
+write_row(ChektWriter *writer, const AlarmColumns *where, const AlarmEvent *e, int ncolumns)
 {
-	Datum		values[FIRST_COLUMNS];
-	bool		nulls[FIRST_COLUMNS];
+	Datum		values[TRAIL_COLUMNS];
+	bool		nulls[TRAIL_COLUMNS];
 	const ChektEvent *event = &e->item->event;
-	bool		alarm = event->type->family == where->alarm_family;
+	const int  *payload = &where->payload[event->type->family * PAYLOAD_COLUMNS];
 	int			p;
 
+	Assert(ncolumns <= TRAIL_COLUMNS);
 	values[0] = PointerGetDatum(e->alarm_id);
 	values[1] = PointerGetDatum(e->app);
 	values[2] = PointerGetDatum(e->event_type);
 	values[3] = TimestampTzGetDatum(e->created_at);
 	values[4] = PointerGetDatum(e->event_id);
 	memset(nulls, false, sizeof(bool) * FIRST_KEYS);
-	for (p = 0; p < FIRST_COLUMNS - FIRST_KEYS; p++)
+	for (p = 0; p < ncolumns - FIRST_KEYS; p++)
 	{
-		int			column = alarm ? where->payload[p] : -1;
+		int			column = payload[p];
 
 		nulls[FIRST_KEYS + p] = column < 0 || event->nulls[column];
 		values[FIRST_KEYS + p] = nulls[FIRST_KEYS + p] ? (Datum) 0 : event->values[column];
@@ -306,27 +321,35 @@ write_first(ChektWriter *writer, const AlarmColumns *where, const AlarmEvent *e)
 	chekt_writer_add(writer, values, nulls);
 }
 
-/*
- * Record the first events of the batch's accepted events linked to alarms
- * that chekt.alarm_firsts lacks (nothing for a schema before 0.13.0)
- */
-void
-chekt_store_alarm_firsts(ChektBatch *batch)
+/* Write every event into chekt.alarm_trail (relid) */
+static void
+store_trail(Oid relid, const AlarmColumns *where, const AlarmEvent *events, int n)
 {
-	AlarmColumns where;
-	AlarmEvent *events;
+	ChektWriter *writer = chekt_writer_begin_relid(relid, TRAIL_COLUMNS, trail_columns,
+												   trail_column_types);
+	int			i;
+
+	for (i = 0; i < n; i++)
+		write_row(writer, where, &events[i], TRAIL_COLUMNS);
+	chekt_writer_finish(writer);
+}
+
+/*
+ * Write into chekt.alarm_firsts (a schema of 0.13.0 or 0.14.0) the first
+ * of events for each alarm, app, type and month that it lacks
+ */
+static void
+store_firsts(const AlarmColumns *where, AlarmEvent *events, int n)
+{
 	Relation	rel;
 	Relation	index;
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
 	ChektWriter *writer = NULL;
-	int			n;
 	int			i;
 
-	if (!alarm_columns(chekt_judge_catalog(batch->judge), &where))
-		return;
-	events = batch_alarm_firsts(batch, &where, &n);
-	if (n == 0 || !chekt_listing_open(&alarm_firsts, &rel, &index))
+	n = keep_firsts(events, n);
+	if (!chekt_listing_open(&alarm_firsts, &rel, &index))
 		return;
 	slot = table_slot_create(rel, NULL);
 	scan = chekt_index_beginscan(rel, index, SnapshotSelf, FIRST_KEYS, 0);
@@ -336,12 +359,37 @@ chekt_store_alarm_firsts(ChektBatch *batch)
 			continue;
 		if (writer == NULL)
 			writer = chekt_writer_begin_relid(RelationGetRelid(rel), FIRST_COLUMNS,
-											  first_columns, first_column_types);
-		write_first(writer, &where, &events[i]);
+											  trail_columns, trail_column_types);
+		write_row(writer, where, &events[i], FIRST_COLUMNS);
 	}
 	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
 	chekt_listing_close(rel, index);
 	if (writer != NULL)
 		chekt_writer_finish(writer);
+}
+
+/*
+ * Record the batch's accepted events linked to alarms: in chekt.alarm_trail,
+ * or in chekt.alarm_firsts for a schema of 0.13.0 or 0.14.0, or nowhere for
+ * an older one
+ */
+void
+chekt_store_alarm_events(ChektBatch *batch)
+{
+	AlarmColumns where;
+	AlarmEvent *events;
+	Oid			trail;
+	int			n;
+
+	if (!alarm_columns(chekt_judge_catalog(batch->judge), &where))
+		return;
+	events = batch_alarm_events(batch, &where, &n);
+	if (n == 0)
+		return;
+	trail = chekt_relation_oid(TRAIL_TABLE, NULL);
+	if (OidIsValid(trail))
+		store_trail(trail, &where, events, n);
+	else
+		store_firsts(&where, events, n);
 }

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * store_alarms.h
- *	  Recording the first events of each alarm, by type and month
+ *	  Recording the events of each alarm beside the months
  *
  *-------------------------------------------------------------------------
  */
@@ -10,6 +10,6 @@
 
 #include "batch.h"
 
-extern void chekt_store_alarm_firsts(ChektBatch *batch);
+extern void chekt_store_alarm_events(ChektBatch *batch);
 
 #endif							/* CHEKT_STORE_ALARMS_H */
