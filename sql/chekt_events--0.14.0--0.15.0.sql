@@ -352,8 +352,9 @@ DO $$
 DECLARE
   own text;
 BEGIN
-  SELECT string_agg(format('%s on %s', p.polname, p.polrelid::regclass), ', ' ORDER BY p.polname) INTO own
+  SELECT string_agg(format('%I on chekt.%I', p.polname, c.relname), ', ' ORDER BY p.polname, c.relname) INTO own
     FROM pg_catalog.pg_policy p
+    JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
    WHERE p.polrelid IN ('chekt.alarm_events'::regclass, 'chekt.snapshot_events'::regclass,
                         'chekt.verification_events'::regclass, 'chekt.relay_events'::regclass)
      AND p.polname <> 'analyst_apps';

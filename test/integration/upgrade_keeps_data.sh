@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Databases created at the first release (0.1.0), at 0.4.0, 0.5.0, 0.6.0, 0.7.0, 0.9.0, 0.10.0, 0.11.0, 0.12.0 and 0.13.0,
+# Databases created at the first release (0.1.0), at 0.4.0, 0.5.0, 0.6.0, 0.7.0, 0.9.0, 0.10.0, 0.11.0, 0.12.0, 0.13.0 and 0.14.0,
 # holding apps, events and quarantined deliveries, are updated in place to
 # the default version:
 # the data stays, the new functions and views answer about it, ingest goes
@@ -409,8 +409,9 @@ got=$(sql chekt_upgraded_11 -c "$state_09")
   fail "after the update from 0.11.0, the events are: $got"
 
 # 0.12.0: alarms' lifecycles and timelines are answered the same after the
-# update, which lists their first events in chekt.alarm_firsts (and reads
-# the lifecycle from there alone); ingest goes on listing them
+# update, which lists their events in chekt.alarm_trail (chekt.alarm_firsts
+# at 0.13.0 and 0.14.0, their first events) and reads both from there
+# alone; ingest goes on listing them
 fresh_db chekt_upgraded_12 0.12.0
 sql chekt_upgraded_12 -c "SELECT chekt.add_secret('app-a', 'secret-a')" \
                       -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
@@ -438,15 +439,15 @@ grep -q 'must run at READ COMMITTED' <<<"$err" || fail "the update from 0.12.0 a
 sql chekt_upgraded_12 -c 'ALTER EXTENSION chekt_events UPDATE' >/dev/null
 got=$(sql chekt_upgraded_12 -c "$alarms_12")
 [ "$got" = "$before" ] || fail "after the update from 0.12.0, the alarms' answers are: $got"
-got=$(sql chekt_upgraded_12 -c "SELECT string_agg(concat_ws(' ', alarm_id, event_type, event_id), ', ' ORDER BY alarm_id, created_at) FROM chekt.alarm_firsts")
+got=$(sql chekt_upgraded_12 -c "SELECT string_agg(concat_ws(' ', alarm_id, event_type, event_id), ', ' ORDER BY alarm_id, created_at) FROM chekt.alarm_trail")
 [ "$got" = "A-1 alarm.created e1, A-1 snapshot.created e6, A-1 alarm.acknowledged e2, A-1 alarm.resolved e7, A-4 alarm.created e4" ] ||
-  fail "after the update from 0.12.0, chekt.alarm_firsts holds: $got"
+  fail "after the update from 0.12.0, chekt.alarm_trail holds: $got"
 got=$(ingest_in chekt_upgraded_12 "$e7" "$e8")
 [ "$got" = "duplicate accepted" ] || fail "after the update from 0.12.0, ingest answered: $got"
 got=$(sql chekt_upgraded_12 -c "SELECT string_agg(concat_ws(' ', alarm_id, acknowledged_by, state), '; ' ORDER BY alarm_id) FROM chekt.alarm_lifecycle")
 [ "$got" = "A-1 op-1 resolved; A-4 op-4 acknowledged" ] || fail "after the update from 0.12.0 and a new acknowledgement, the lifecycles are: $got"
-got=$(sql chekt_upgraded_12 -c "SET ROLE chekt_upgrade_analyst" -c "SELECT count(*) FROM chekt.alarm_firsts")
-[ "$got" = "6" ] || fail "after the update from 0.12.0, the analyst reads of chekt.alarm_firsts: $got"
+got=$(sql chekt_upgraded_12 -c "SET ROLE chekt_upgrade_analyst" -c "SELECT count(*) FROM chekt.alarm_trail")
+[ "$got" = "6" ] || fail "after the update from 0.12.0, the analyst reads of chekt.alarm_trail: $got"
 
 # 0.13.0: the completeness report (the view, and one site over some days)
 # is the same after the update, which reads the alarms' first events and
@@ -485,6 +486,42 @@ got=$(sql chekt_upgraded_13 -c "SELECT string_agg(concat_ws(' ', site_id, day, k
 [ "$got" = "S-1 2026-05-04 device_offline_missing" ] || fail "after the update from 0.13.0, chekt.device_gaps_of() answered: $got"
 got=$(sql chekt_upgraded_13 -c "SET ROLE chekt_upgrade_analyst" -c "SELECT count(*) FROM chekt.device_gaps_of('app-a', 'D-9', '-infinity', 'infinity')")
 [ "$got" = "1" ] || fail "after the update from 0.13.0, the analyst reads of chekt.device_gaps_of(): $got"
+
+# 0.14.0, fed by this library before the update: chekt.alarm_firsts gets
+# the first event of each alarm, type and month (an acknowledgement that
+# happened first but came last adds a row; a later one none); the update
+# lists every event in chekt.alarm_trail, with the same timeline and
+# lifecycle, and warns that a policy of the owner's on a family no longer
+# narrows the timeline
+fresh_db chekt_upgraded_14 0.14.0
+sql chekt_upgraded_14 -c "SELECT chekt.add_secret('app-a', 'secret-a')" \
+                      -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" \
+                      -c "CREATE POLICY upgrade_own ON chekt.snapshot_events AS RESTRICTIVE FOR SELECT TO chekt_upgrade_analyst USING (true)" >/dev/null
+e15='{"id":"e15","type":"alarm.created","created_at":"2026-05-06T08:00:00Z","data":{"alarm_id":"A-15","site_id":"S-1","device_id":"cam-15"}}'
+e16='{"id":"e16","type":"alarm.acknowledged","created_at":"2026-05-06T08:02:00Z","data":{"alarm_id":"A-15","operator_id":"op-late"}}'
+e17='{"id":"e17","type":"alarm.acknowledged","created_at":"2026-05-06T08:01:00Z","data":{"alarm_id":"A-15","operator_id":"op-first","reason":"seen"}}'
+e18='{"id":"e18","type":"alarm.acknowledged","created_at":"2026-05-06T08:03:00Z","data":{"alarm_id":"A-15","operator_id":"op-third"}}'
+e19='{"id":"e19","type":"relay.activated","created_at":"2026-05-06T08:04:00Z","data":{"relay_id":"R-15","trigger":"alarm.created:A-15","duration_seconds":5}}'
+got=$(ingest_in chekt_upgraded_14 "$e15" "$e16" "$e17" "$e18" "$e19")
+[ "$got" = "accepted accepted accepted accepted accepted" ] || fail "0.14.0 ingested: $got"
+got=$(sql chekt_upgraded_14 -c "SELECT string_agg(concat_ws(' ', event_type, event_id, device_id, operator_id), ', ' ORDER BY created_at) FROM chekt.alarm_firsts")
+[ "$got" = "alarm.created e15 cam-15, alarm.acknowledged e17 op-first, alarm.acknowledged e16 op-late, relay.activated e19" ] ||
+  fail "0.14.0 fed by this library listed in chekt.alarm_firsts: $got"
+alarms_14="SELECT concat_ws(' | ',
+             (SELECT string_agg(concat_ws(' ', alarm_id, device_id, acknowledged_by, state), '; ') FROM chekt.alarm_lifecycle),
+             (SELECT string_agg(concat_ws(' ', at, event_type, event_id, actor, detail, since_created_s), '; ')
+                FROM chekt.alarm_timeline('A-15')))"
+before=$(sql chekt_upgraded_14 -c "$alarms_14")
+[ "$before" = "A-15 cam-15 op-first acknowledged | 2026-05-06 08:00:00+00 alarm.created e15 cam-15 alarm at S-1 0; 2026-05-06 08:01:00+00 alarm.acknowledged e17 op-first seen 60; 2026-05-06 08:02:00+00 alarm.acknowledged e16 op-late 120; 2026-05-06 08:03:00+00 alarm.acknowledged e18 op-third 180; 2026-05-06 08:04:00+00 relay.activated e19 relay R-15 for 5 s 240" ] ||
+  fail "0.14.0 answered about A-15: $before"
+out=$(sql chekt_upgraded_14 -c 'ALTER EXTENSION chekt_events UPDATE' 2>&1)
+grep -q 'WARNING:  chekt.alarm_timeline() now reads chekt.alarm_trail, which your policies upgrade_own on chekt.snapshot_events do not cover' <<<"$out" ||
+  fail "the update from 0.14.0 said: $out"
+got=$(sql chekt_upgraded_14 -c "$alarms_14")
+[ "$got" = "$before" ] || fail "after the update from 0.14.0, A-15's answers are: $got"
+got=$(sql chekt_upgraded_14 -c "SELECT string_agg(event_id, ' ' ORDER BY created_at) FROM chekt.alarm_trail")
+[ "$got" = "e15 e17 e16 e18 e19" ] || fail "after the update from 0.14.0, chekt.alarm_trail holds: $got"
+sql chekt_upgraded_14 -c 'DROP POLICY upgrade_own ON chekt.snapshot_events' >/dev/null
 
 fresh_db chekt_fresh
 sql chekt_fresh -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
@@ -543,7 +580,7 @@ ORDER BY 1;
 SQL
 }
 sql chekt_fresh -c "$documented_feeder" >/dev/null
-for upgraded in chekt_upgraded chekt_upgraded_04 chekt_upgraded_05 chekt_upgraded_06 chekt_upgraded_07 chekt_upgraded_09 chekt_upgraded_10 chekt_upgraded_11 chekt_upgraded_12 chekt_upgraded_13; do
+for upgraded in chekt_upgraded chekt_upgraded_04 chekt_upgraded_05 chekt_upgraded_06 chekt_upgraded_07 chekt_upgraded_09 chekt_upgraded_10 chekt_upgraded_11 chekt_upgraded_12 chekt_upgraded_13 chekt_upgraded_14; do
   [ $upgraded = chekt_upgraded ] && sql chekt_upgraded -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
   [ $upgraded = chekt_upgraded_07 ] || sql $upgraded -c "$documented_feeder" >/dev/null
   # the months the update made, made in the fresh install as ingest makes
@@ -566,4 +603,4 @@ SQL
     fail "the schema of $upgraded differs from a fresh install"
   fi
 done
-echo "0.1.0, 0.4.0 (two apps, an analyst), 0.5.0 (a lost online), 0.6.0 (a lost disarm), 0.7.0 (a feeder), 0.9.0 (months made by ingest), 0.10.0 (ids trimmed), 0.11.0 (a device's downtime), 0.12.0 (an alarm's lifecycle and timeline) and 0.13.0 (a site's gaps) with data updated to $default: data kept, new questions answered, the feeder still feeding, same schema as a fresh install"
+echo "0.1.0, 0.4.0 (two apps, an analyst), 0.5.0 (a lost online), 0.6.0 (a lost disarm), 0.7.0 (a feeder), 0.9.0 (months made by ingest), 0.10.0 (ids trimmed), 0.11.0 (a device's downtime), 0.12.0 (an alarm's lifecycle and timeline), 0.13.0 (a site's gaps) and 0.14.0 (an alarm's first events, fed by this library) with data updated to $default: data kept, new questions answered, the feeder still feeding, same schema as a fresh install"
