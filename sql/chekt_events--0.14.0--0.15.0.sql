@@ -20,6 +20,18 @@
 
 \echo Use "ALTER EXTENSION chekt_events UPDATE TO '0.15.0'" to load this file. \quit
 
+-- in ingest's order, as rebuild_listings() below takes them again: the
+-- families linked to alarms, then the table it writes after them (renamed
+-- at once, it would hold ingest's next batch waiting on it while waiting
+-- itself for that batch's families)
+SELECT chekt_private.lock_briefly(
+  'chekt.device_events, chekt.alarm_events, chekt.snapshot_events, chekt.verification_events, chekt.relay_events',
+  'SHARE', 'to update chekt_events to 0.15.0',
+  'Ingest holds them while it writes a batch, a COPY for as long as it runs; run ALTER EXTENSION chekt_events UPDATE again when it is quieter.');
+SELECT chekt_private.lock_briefly(
+  'chekt.device_months, chekt.alarm_firsts', 'ACCESS EXCLUSIVE', 'to update chekt_events to 0.15.0',
+  'A query reads chekt.alarm_lifecycle, chekt.delivery_gaps or chekt.alarm_firsts; run ALTER EXTENSION chekt_events UPDATE again when it has ended.');
+
 -- the same rows, made again below with every event; its policy, grants,
 -- dump registration and the owner's own indexes and policies go with it
 ALTER TABLE chekt.alarm_firsts RENAME TO alarm_trail;
@@ -39,6 +51,7 @@ ALTER TABLE chekt.alarm_trail
   ADD COLUMN deadline_seconds integer;
 COMMENT ON TABLE chekt.alarm_trail IS
   'every event linked to an alarm (alarm.*, snapshots, verification requests, relays), with what chekt.alarm_timeline() and chekt.alarm_lifecycle show of it, kept by ingest beside the monthly partitions so that a question about one alarm reads no month; the earliest row of a type is the alarm''s first event of that type';
+COMMENT ON COLUMN chekt.alarm_trail.created_at IS 'when CHeKT created the event';
 COMMENT ON COLUMN chekt.alarm_trail.alarm_id IS 'the alarm (a relay''s is named by its trigger)';
 COMMENT ON COLUMN chekt.alarm_trail.event_id IS 'the event''s id (its row in its family''s table; the lower id is first at one instant)';
 COMMENT ON COLUMN chekt.alarm_trail.site_id IS 'site of the alarm (alarm.created)';

@@ -75,7 +75,7 @@ rows='SELECT (SELECT count(*) || '"'"' '"'"' || sum(delivery_count) FROM chekt_p
              (SELECT string_agg(reason, '"'"','"'"' ORDER BY reason) FROM chekt_private.rejected),
              (SELECT string_agg(setting || '"'"'='"'"'|| value, '"'"','"'"' ORDER BY setting) FROM chekt_private.storage_policy),
              (SELECT max(latest_created_at) AT TIME ZONE '"'"'UTC'"'"' FROM chekt_private.event_ids_trimmed),
-             (SELECT count(*) FROM chekt.alarm_firsts), (SELECT count(*) FROM chekt.alarm_lifecycle)'
+             (SELECT count(*) FROM chekt.alarm_trail), (SELECT count(*) FROM chekt.alarm_lifecycle)'
 
 before_catalog=$(sql chekt_months_source -c "$catalog")
 before_rows=$(sql chekt_months_source -c "$rows")
