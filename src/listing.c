@@ -6,8 +6,10 @@
  * Over monthly partitions a question that does not know its months would
  * plan and probe every month.  Ingest therefore keeps, in unpartitioned
  * tables of schema chekt, what those questions look up first: the months of
- * each device (chekt.device_months, store_devices.c) and the first events of
- * each alarm (chekt.alarm_firsts, store_alarms.c).
+ * each device (chekt.device_months, store_devices.c) and, in a schema of
+ * 0.13.0 or 0.14.0, the first events of each alarm (chekt.alarm_firsts,
+ * store_alarms.c; 0.15.0 keeps every event of each alarm instead, with no
+ * lookup).
  *
  * Those tables have no key, so that no writer ever waits for another: a
  * writer looks each row up in the table's index under SnapshotSelf (what
