@@ -43,7 +43,6 @@
 #include "store_alarms.h"
 #include "writer.h"
 
-#define ALARM_FAMILY "alarm"
 #define ALARM_COLUMN "alarm_id"
 
 /*
@@ -93,7 +92,7 @@ typedef struct AlarmEvent
 	text	   *alarm_id;
 	text	   *app;
 	text	   *event_type;
-	DateADT		month;
+	DateADT		month;			/* its UTC month (set by keep_firsts()) */
 	TimestampTz created_at;
 	text	   *event_id;
 	const ChektBatchItem *item;
@@ -233,7 +232,6 @@ batch_alarm_events(ChektBatch *batch, const AlarmColumns *where, int *n)
 		events[count].alarm_id = alarm_id;
 		events[count].app = item->delivery.app;
 		events[count].event_type = (text *) item->event.type->name_text;
-		events[count].month = chekt_utc_month(item->event.created_at);
 		events[count].created_at = item->event.created_at;
 		events[count].event_id = item->event.event_id_text;
 		events[count].item = item;
@@ -250,6 +248,8 @@ keep_firsts(AlarmEvent *events, int n)
 	int			kept = 0;
 	int			i;
 
+	for (i = 0; i < n; i++)
+		events[i].month = chekt_utc_month(events[i].created_at);
 	if (n > 1)
 		qsort(events, n, sizeof(AlarmEvent), compare_alarm_events);
 	for (i = 0; i < n; i++)
