@@ -77,6 +77,17 @@ SELECT chekt.ingest(app, signed_at, signature, body, received_at)
   FROM pg_temp.signed('{"id":"long-location","type":"alarm.created","created_at":"2026-05-26T10:21:34Z","data":{"alarm_id":"A-9","site_id":"S-1","location":"' || repeat('l', 201) || '"}}');
 SELECT detail FROM chekt_private.rejected WHERE body LIKE '%long-location%';
 DROP INDEX chekt.alarm_events_location_idx;
+-- A relay names its alarm in its trigger, which chekt.alarm_trail's index
+-- takes as the alarm: a long one is refused, not a failed statement
+-- (relay_events.alarm_id, generated from it, is an id; since 0.16.0 no
+-- index of relay_events covers it)
+INSERT INTO chekt_private.inbox (app, received_at, signed_at, signature, body)
+SELECT (pg_temp.signed(b)).*
+  FROM (VALUES ('{"id":"relay-ok","type":"relay.activated","created_at":"2026-05-26T10:21:36Z","data":{"relay_id":"R-1","trigger":"alarm.created:A-1"}}'),
+               ('{"id":"relay-long","type":"relay.activated","created_at":"2026-05-26T10:21:36Z","data":{"relay_id":"R-1","trigger":"alarm.created:' || pg_temp.noise(3200) || '"}}')) AS v (b);
+SELECT event_id, alarm_id FROM chekt.relay_events ORDER BY event_id;
+SELECT event_id, alarm_id FROM chekt.alarm_trail WHERE event_type = 'relay.activated';
+SELECT reason, detail FROM chekt_private.rejected WHERE body LIKE '%relay-long%';
 -- a long field no index covers is stored whole
 SELECT chekt.ingest(app, signed_at, signature, body, received_at)
   FROM pg_temp.signed('{"id":"long-notes","type":"alarm.resolved","created_at":"2026-05-26T10:21:34Z","data":{"alarm_id":"A-1","resolution":"handled","notes":"' || repeat('n', 5000) || '"}}');
@@ -108,6 +119,7 @@ DELETE FROM chekt.event_types WHERE event_type = 'alarm.escalated';
 SELECT outcome, class, http_status FROM chekt.outcomes();
 
 DELETE FROM chekt.alarm_events;
+DELETE FROM chekt.relay_events;
 DELETE FROM chekt.alarm_trail;
 DELETE FROM chekt_private.events;
 DELETE FROM chekt_private.rejected;

@@ -288,6 +288,18 @@ SELECT chekt.ingest('regress_plans', '1720000000', 'sha256=' || chekt.sign('plan
 SELECT event_type, event_id FROM chekt.alarm_trail WHERE event_id = 'evt_span_dispatched';
 ROLLBACK;
 
+-- what ingest writes into a month besides its rows: the indexes that
+-- chekt_private.month_indexes() names, and nothing no question reads.
+-- Until 0.16.0 an alarms' month also had the alarms created by time and
+-- by site, and a snapshots' and a relays' month their alarm, all read from
+-- chekt.alarm_trail since 0.13.0 and 0.15.0
+SELECT t.relname AS month, string_agg(i.relname, ', ' ORDER BY i.relname) AS indexes
+  FROM pg_class t
+  JOIN pg_index x ON x.indrelid = t.oid
+  JOIN pg_class i ON i.oid = x.indexrelid
+ WHERE t.relnamespace = 'chekt_private'::regnamespace AND t.relname LIKE '%\_p202407'
+ GROUP BY t.relname ORDER BY t.relname;
+
 -- months dropped from a session east of UTC: the first month kept keeps
 -- its devices' months (as first written, 0.12.0 compared their dates in
 -- the session's zone, and deleted July's here) and its alarms' events:

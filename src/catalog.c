@@ -33,8 +33,9 @@ static const char *catalog_query =
  * The key columns of the extension's tables: every column that is an id
  * (it compares byte by byte, COLLATE "C", as every id column of the family
  * tables does) or that lands in a btree index, as a key or included
- * column, in an index expression or predicate, or through a generated
- * column computed from it.  A field stored in such a column is limited to
+ * column, in an index expression or predicate; and every column a
+ * generated one of those is computed from (relay_events.alarm_id, an id,
+ * from the trigger: chekt.alarm_trail's index takes it as the alarm).  A field stored in such a column is limited to
  * CHEKT_KEY_MAX_BYTES, so that no delivery can make an index insert fail;
  * an index a user adds is covered as well.  Since 0.10.0 a partitioned
  * table has no index of its own and each month (a partition, in
@@ -67,6 +68,11 @@ static const char *key_columns_query =
 "     AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass"
 "     AND d.refobjid = b.indrelid AND d.refobjsubid > 0"
 "  UNION"
+"  SELECT a.attrelid, a.attnum"
+"    FROM family f"
+"    JOIN pg_catalog.pg_attribute a ON a.attrelid = f.relid AND a.attnum > 0 AND NOT a.attisdropped"
+"   WHERE f.relid = f.tableid AND a.attcollation = 'pg_catalog.\"C\"'::pg_catalog.regcollation"
+"  UNION"
 "  SELECT d.refobjid, d.refobjsubid"
 "    FROM key_column k"
 "    JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = k.relid AND ad.adnum = k.attnum"
@@ -79,8 +85,7 @@ static const char *key_columns_query =
 "  FROM family f"
 "  JOIN pg_catalog.pg_class t ON t.oid = f.tableid"
 "  JOIN pg_catalog.pg_attribute a ON a.attrelid = f.relid AND a.attnum > 0 AND NOT a.attisdropped"
-" WHERE (f.relid = f.tableid AND a.attcollation = 'pg_catalog.\"C\"'::pg_catalog.regcollation)"
-"    OR EXISTS (SELECT FROM key_column k WHERE k.relid = f.relid AND k.attnum = a.attnum)";
+" WHERE EXISTS (SELECT FROM key_column k WHERE k.relid = f.relid AND k.attnum = a.attnum)";
 
 /*
  * The key columns, "table.column" each, read on first use and kept for the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Databases created at the first release (0.1.0), at 0.4.0, 0.5.0, 0.6.0, 0.7.0, 0.9.0, 0.10.0, 0.11.0, 0.12.0, 0.13.0 and 0.14.0,
+# Databases created at the first release (0.1.0), at 0.4.0, 0.5.0, 0.6.0, 0.7.0, 0.9.0, 0.10.0, 0.11.0, 0.12.0, 0.13.0, 0.14.0 and 0.15.0,
 # holding apps, events and quarantined deliveries, are updated in place to
 # the default version:
 # the data stays, the new functions and views answer about it, ingest goes
@@ -539,6 +539,42 @@ got=$(sql chekt_restored_14 -c "$alarms_14")
 got=$(sql chekt_restored_14 -c "SELECT string_agg(event_id, ' ' ORDER BY created_at) FROM chekt.alarm_trail")
 [ "$got" = "e15 e17 e16 e18 e19" ] || fail "restored from 0.14.0 and updated, chekt.alarm_trail holds: $got"
 
+# 0.15.0: its months have the indexes of the alarms created (by time and
+# site) and of the snapshots' and relays' alarms, which no question reads
+# since the trail; the update drops them from every month, and the
+# timeline, the lifecycle and ingest answer as before
+fresh_db chekt_upgraded_15 0.15.0
+sql chekt_upgraded_15 -c "SELECT chekt.add_secret('app-a', 'secret-a')" \
+                      -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
+e20='{"id":"e20","type":"alarm.created","created_at":"2026-04-30T23:59:00Z","data":{"alarm_id":"A-20","site_id":"S-2","device_id":"cam-20"}}'
+e21='{"id":"e21","type":"snapshot.created","created_at":"2026-05-01T00:00:10Z","data":{"snapshot_id":"s-21","alarm_id":"A-20","device_id":"cam-20","url":"https://x/21"}}'
+e22='{"id":"e22","type":"relay.activated","created_at":"2026-05-01T00:01:00Z","data":{"relay_id":"R-20","trigger":"alarm.created:A-20","duration_seconds":5}}'
+e23='{"id":"e23","type":"alarm.resolved","created_at":"2026-05-01T00:02:00Z","data":{"alarm_id":"A-20","resolution":"handled"}}'
+got=$(ingest_in chekt_upgraded_15 "$e20" "$e21" "$e22" "$e23")
+[ "$got" = "accepted accepted accepted accepted" ] || fail "0.15.0 ingested: $got"
+month_indexes_15="SELECT count(*) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+                   WHERE i.relnamespace = 'chekt_private'::regnamespace
+                     AND (i.relname LIKE 'alarm_events_p%_created_%' OR i.relname LIKE '%_events_p%_alarm_id_idx')"
+got=$(sql chekt_upgraded_15 -c "$month_indexes_15")
+[ "$got" = "8" ] || fail "0.15.0's months of April and May have $got of the indexes 0.16.0 drops, not 8"
+alarms_15="SELECT concat_ws(' | ',
+             (SELECT string_agg(concat_ws(' ', alarm_id, site_id, device_id, state), '; ') FROM chekt.alarm_lifecycle),
+             (SELECT string_agg(concat_ws(' ', at, event_type, event_id, actor, detail), '; ')
+                FROM chekt.alarm_timeline('A-20')))"
+before=$(sql chekt_upgraded_15 -c "$alarms_15")
+before_counts=$(counted chekt_upgraded_15 "$counts")
+sql chekt_upgraded_15 -c 'ALTER EXTENSION chekt_events UPDATE' >/dev/null
+got=$(sql chekt_upgraded_15 -c "$month_indexes_15")
+[ "$got" = "0" ] || fail "after the update from 0.15.0, the months still have $got of the indexes it drops"
+[ "$(counted chekt_upgraded_15 "$counts")" = "$before_counts" ] || fail "the update from 0.15.0 changed the counts"
+got=$(sql chekt_upgraded_15 -c "$alarms_15")
+[ "$got" = "$before" ] || fail "after the update from 0.15.0, A-20's answers are: $got (before: $before)"
+e24='{"id":"e24","type":"snapshot.created","created_at":"2026-05-01T00:03:00Z","data":{"snapshot_id":"s-24","alarm_id":"A-20","url":"https://x/24"}}'
+got=$(ingest_in chekt_upgraded_15 "$e24" "$e21")
+[ "$got" = "accepted duplicate" ] || fail "after the update from 0.15.0, ingest answered: $got"
+got=$(sql chekt_upgraded_15 -c "SELECT string_agg(event_id, ' ' ORDER BY created_at) FROM chekt.alarm_trail")
+[ "$got" = "e20 e21 e22 e23 e24" ] || fail "after the update from 0.15.0, chekt.alarm_trail holds: $got"
+
 fresh_db chekt_fresh
 sql chekt_fresh -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
 # the feeder's grants as README documents them, which the update gave the
@@ -596,7 +632,7 @@ ORDER BY 1;
 SQL
 }
 sql chekt_fresh -c "$documented_feeder" >/dev/null
-for upgraded in chekt_upgraded chekt_upgraded_04 chekt_upgraded_05 chekt_upgraded_06 chekt_upgraded_07 chekt_upgraded_09 chekt_upgraded_10 chekt_upgraded_11 chekt_upgraded_12 chekt_upgraded_13 chekt_upgraded_14; do
+for upgraded in chekt_upgraded chekt_upgraded_04 chekt_upgraded_05 chekt_upgraded_06 chekt_upgraded_07 chekt_upgraded_09 chekt_upgraded_10 chekt_upgraded_11 chekt_upgraded_12 chekt_upgraded_13 chekt_upgraded_14 chekt_upgraded_15; do
   [ $upgraded = chekt_upgraded ] && sql chekt_upgraded -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
   [ $upgraded = chekt_upgraded_07 ] || sql $upgraded -c "$documented_feeder" >/dev/null
   # the months the update made, made in the fresh install as ingest makes
@@ -619,4 +655,4 @@ SQL
     fail "the schema of $upgraded differs from a fresh install"
   fi
 done
-echo "0.1.0, 0.4.0 (two apps, an analyst), 0.5.0 (a lost online), 0.6.0 (a lost disarm), 0.7.0 (a feeder), 0.9.0 (months made by ingest), 0.10.0 (ids trimmed), 0.11.0 (a device's downtime), 0.12.0 (an alarm's lifecycle and timeline), 0.13.0 (a site's gaps) and 0.14.0 (an alarm's first events, fed by this library) with data updated to $default: data kept, new questions answered, the feeder still feeding, same schema as a fresh install"
+echo "0.1.0, 0.4.0 (two apps, an analyst), 0.5.0 (a lost online), 0.6.0 (a lost disarm), 0.7.0 (a feeder), 0.9.0 (months made by ingest), 0.10.0 (ids trimmed), 0.11.0 (a device's downtime), 0.12.0 (an alarm's lifecycle and timeline), 0.13.0 (a site's gaps), 0.14.0 (an alarm's first events, fed by this library) and 0.15.0 (indexes no question reads) with data updated to $default: data kept, new questions answered, the feeder still feeding, same schema as a fresh install"
