@@ -79,8 +79,8 @@ SELECT detail FROM chekt_private.rejected WHERE body LIKE '%long-location%';
 DROP INDEX chekt.alarm_events_location_idx;
 -- A relay names its alarm in its trigger, which chekt.alarm_trail's index
 -- takes as the alarm: a long one is refused, not a failed statement
--- (relay_events.alarm_id, generated from it, is an id; since 0.16.0 no
--- index of relay_events covers it)
+-- (relay_events.alarm_id, generated from it, is an id: since 0.16.0 that
+-- caps it, whatever indexes the months of relay_events have)
 INSERT INTO chekt_private.inbox (app, received_at, signed_at, signature, body)
 SELECT (pg_temp.signed(b)).*
   FROM (VALUES ('{"id":"relay-ok","type":"relay.activated","created_at":"2026-05-26T10:21:36Z","data":{"relay_id":"R-1","trigger":"alarm.created:A-1"}}'),
@@ -88,6 +88,17 @@ SELECT (pg_temp.signed(b)).*
 SELECT event_id, alarm_id FROM chekt.relay_events ORDER BY event_id;
 SELECT event_id, alarm_id FROM chekt.alarm_trail WHERE event_type = 'relay.activated';
 SELECT reason, detail FROM chekt_private.rejected WHERE body LIKE '%relay-long%';
+-- an index of yours on chekt.alarm_trail, which ingest fills from the
+-- families' columns of the same names, caps those (before 0.16.0 only
+-- the families' own indexes did, and this failed the statement)
+CREATE INDEX alarm_trail_location_idx ON chekt.alarm_trail (location);
+INSERT INTO chekt_private.inbox (app, received_at, signed_at, signature, body)
+SELECT (pg_temp.signed(b)).*
+  FROM (VALUES ('{"id":"trail-ok","type":"alarm.created","created_at":"2026-05-26T10:21:34Z","data":{"alarm_id":"A-7","site_id":"S-7","location":"hall"}}'),
+               ('{"id":"trail-long","type":"alarm.created","created_at":"2026-05-26T10:21:34Z","data":{"alarm_id":"A-7","site_id":"S-7","location":"' || pg_temp.noise(3200) || '"}}')) AS v (b);
+SELECT event_id, location FROM chekt.alarm_trail WHERE alarm_id = 'A-7';
+SELECT reason, detail FROM chekt_private.rejected WHERE body LIKE '%trail-long%';
+DROP INDEX chekt.alarm_trail_location_idx;
 -- a long field no index covers is stored whole
 SELECT chekt.ingest(app, signed_at, signature, body, received_at)
   FROM pg_temp.signed('{"id":"long-notes","type":"alarm.resolved","created_at":"2026-05-26T10:21:34Z","data":{"alarm_id":"A-1","resolution":"handled","notes":"' || repeat('n', 5000) || '"}}');

@@ -136,16 +136,35 @@ read_key_columns(void)
 	key_cache_valid = key_cache_invalidations == invalidations;
 }
 
+/*
+ * The tables ingest keeps beside the families (listing.h), each column
+ * filled from the families' column of its name: a key there is a key of
+ * every family that has the column (chekt.alarm_firsts is
+ * chekt.alarm_trail before 0.15.0)
+ */
+static const char *const listing_tables[] = {"alarm_trail", "alarm_firsts", "device_months"};
+
 /* Is column of family's table a key column? */
 static bool
 is_key_column(const char *family, const char *column)
 {
 	char	   *name = psprintf("%s_events.%s", family, column);
 	int			i;
+	int			t;
 
 	for (i = 0; i < key_cache_count; i++)
+	{
 		if (strcmp(key_cache[i], name) == 0)
 			return true;
+		for (t = 0; t < (int) lengthof(listing_tables); t++)
+		{
+			size_t		len = strlen(listing_tables[t]);
+
+			if (strncmp(key_cache[i], listing_tables[t], len) == 0 &&
+				key_cache[i][len] == '.' && strcmp(key_cache[i] + len + 1, column) == 0)
+				return true;
+		}
+	}
 	return false;
 }
 
