@@ -186,10 +186,18 @@ SELECT app, site_id, day, kind, occurrences, example_id
   FROM chekt.site_delivery_gaps('S-1', '2024-06-12', '2024-06-18', 'regress_plans');
 SELECT pg_stat_force_next_flush();
 -- (beside one probe of each month's site indexes, which list the site's
--- devices and partitions)
+-- partitions)
 SELECT s.indexrelname AS gaps_read
   FROM pg_stat_user_indexes s JOIN plans_gap_scans b USING (indexrelname)
  WHERE s.idx_scan > b.idx_scan AND s.indexrelname NOT LIKE '%site\_idx'
+ ORDER BY 1;
+-- and of the devices' months, only those from the days on: a device has a
+-- gap of the days only with an event from their first on, so the site's
+-- devices are listed from those months (until 0.16.0 every month's site
+-- index was probed for every device the site ever had)
+SELECT DISTINCT substring(s.indexrelname FROM '^device_events_p[0-9]{6}') AS device_months_read
+  FROM pg_stat_user_indexes s JOIN plans_gap_scans b USING (indexrelname)
+ WHERE s.idx_scan > b.idx_scan AND s.indexrelname LIKE 'device\_events%'
  ORDER BY 1;
 DROP TABLE plans_gap_scans;
 

@@ -550,8 +550,21 @@ e20='{"id":"e20","type":"alarm.created","created_at":"2026-04-30T23:59:00Z","dat
 e21='{"id":"e21","type":"snapshot.created","created_at":"2026-05-01T00:00:10Z","data":{"snapshot_id":"s-21","alarm_id":"A-20","device_id":"cam-20","url":"https://x/21"}}'
 e22='{"id":"e22","type":"relay.activated","created_at":"2026-05-01T00:01:00Z","data":{"relay_id":"R-20","trigger":"alarm.created:A-20","duration_seconds":5}}'
 e23='{"id":"e23","type":"alarm.resolved","created_at":"2026-05-01T00:02:00Z","data":{"alarm_id":"A-20","resolution":"handled"}}'
-got=$(ingest_in chekt_upgraded_15 "$e20" "$e21" "$e22" "$e23")
-[ "$got" = "accepted accepted accepted accepted" ] || fail "0.15.0 ingested: $got"
+# D-20 online twice at S-2 (the offline between never came); D-21 left S-2
+# in April; D-22 comes online in May without a site after an offline at S-2
+# in April whose downtime disagrees
+e25='{"id":"e25","type":"device.online","created_at":"2026-05-02T10:00:00Z","data":{"device_id":"D-20","site_id":"S-2"}}'
+e26='{"id":"e26","type":"device.online","created_at":"2026-05-03T10:00:00Z","data":{"device_id":"D-20","site_id":"S-2","downtime_seconds":60}}'
+e27='{"id":"e27","type":"device.online","created_at":"2026-04-02T10:00:00Z","data":{"device_id":"D-21","site_id":"S-2"}}'
+e28='{"id":"e28","type":"device.offline","created_at":"2026-04-29T10:00:00Z","data":{"device_id":"D-22","site_id":"S-2"}}'
+e29='{"id":"e29","type":"device.online","created_at":"2026-05-04T10:00:00Z","data":{"device_id":"D-22","downtime_seconds":60}}'
+got=$(ingest_in chekt_upgraded_15 "$e20" "$e21" "$e22" "$e23" "$e25" "$e26" "$e27" "$e28" "$e29")
+[ "$got" = "accepted accepted accepted accepted accepted accepted accepted accepted accepted" ] || fail "0.15.0 ingested: $got"
+gaps_15="SELECT string_agg(concat_ws(' ', site_id, day, kind, occurrences, example_id), '; ' ORDER BY day, kind)
+           FROM chekt.site_delivery_gaps('S-2', '2026-05-01', '2026-05-31', 'app-a')"
+gaps_before=$(sql chekt_upgraded_15 -c "$gaps_15")
+[ "$gaps_before" = "S-2 2026-05-03 device_offline_missing 1 D-20; S-2 2026-05-04 downtime_disagrees 1 D-22" ] ||
+  fail "0.15.0 answered about S-2's gaps: $gaps_before"
 month_indexes_15="SELECT count(*) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
                    WHERE i.relnamespace = 'chekt_private'::regnamespace
                      AND (i.relname LIKE 'alarm_events_p%_created_%' OR i.relname LIKE 'snapshot_events_p%_alarm_id_idx')"
@@ -569,6 +582,8 @@ got=$(sql chekt_upgraded_15 -c "$month_indexes_15")
 [ "$(counted chekt_upgraded_15 "$counts")" = "$before_counts" ] || fail "the update from 0.15.0 changed the counts"
 got=$(sql chekt_upgraded_15 -c "$alarms_15")
 [ "$got" = "$before" ] || fail "after the update from 0.15.0, A-20's answers are: $got (before: $before)"
+got=$(sql chekt_upgraded_15 -c "$gaps_15")
+[ "$got" = "$gaps_before" ] || fail "after the update from 0.15.0, S-2's gaps are: $got"
 e24='{"id":"e24","type":"snapshot.created","created_at":"2026-05-01T00:03:00Z","data":{"snapshot_id":"s-24","alarm_id":"A-20","url":"https://x/24"}}'
 got=$(ingest_in chekt_upgraded_15 "$e24" "$e21")
 [ "$got" = "accepted duplicate" ] || fail "after the update from 0.15.0, ingest answered: $got"
