@@ -106,8 +106,9 @@ BEGIN
 END
 $$;
 
--- A site's completeness report asks only the devices that have an event
--- from its first day on, at the site or at none, found in those months:
+-- A site's completeness report asks only the devices that can have a gap
+-- of its days, found in the months from its first day on (but when the
+-- app has events without a site since then):
 -- it listed every device the site ever had from every month's index (25
 -- index scans on the benchmark, 0.4 ms of its 3.5, and a call per device
 -- that had long left).  The same rows (docs/decisions.md, "A site's
@@ -124,6 +125,8 @@ DECLARE
   from_ts timestamptz;
   to_ts timestamptz;
   one_app text;
+  from_month timestamptz;
+  sites_missing boolean;
 BEGIN
   IF site IS NULL THEN
     RAISE EXCEPTION 'the site must not be NULL'
@@ -144,6 +147,9 @@ BEGIN
   END IF;
   from_ts := chekt.utc_midnight(from_day);
   to_ts := chekt.utc_midnight(to_day) + interval '1 day';
+  -- the first day's month (none before the first month timestamps have)
+  from_month := CASE WHEN from_day < date '4714-12-01 BC' THEN '-infinity'
+                     ELSE chekt.utc_midnight(date_trunc('month', from_day::timestamp)::date) END;
 
   -- app by app, so that each query reaches its indexes by app (every app:
   -- those with alarms, devices or partitions at the site)
@@ -156,6 +162,11 @@ BEGIN
      UNION SELECT e.app FROM chekt.partition_events e WHERE site_delivery_gaps.app IS NULL AND e.site_id = site)
     ORDER BY 1
   LOOP
+    -- (from the first day's month on: any of its events passes, so the
+    -- first one found answers; one of that month before the first day
+    -- only makes the report ask every device the site has had)
+    sites_missing := EXISTS (SELECT FROM chekt.device_events z
+                              WHERE z.app = one_app AND z.site_id IS NULL AND z.created_at >= from_month);
     RETURN QUERY
     WITH gap AS (
       -- the view's alarm_acknowledgement_missing of a site, over the days
@@ -172,15 +183,21 @@ BEGIN
                                  OR (f.event_type = 'alarm.created' AND (f.created_at, f.event_id) < (c.created_at, c.event_id))))
       UNION ALL
       -- the site's devices' gaps over the days.  A gap of the days has an
-      -- event of the device from their first on, at the site or at none:
-      -- an online without its offline is one; an outage's start is at or
+      -- event of the device from their first on, at the site or at none
+      -- (an online without its offline is one; an outage's start is at or
       -- before its first event, and its site the latest one of its events,
-      -- which ends at its online.  So only the devices with such an event
-      -- are asked, found in the months from the first day on
+      -- which ends at its online), and the site is one of the device's
+      -- events'.  So the devices asked are those with an event at the site
+      -- from the first day on, found in those months; but when the app has
+      -- events without a site from then on, every device the site has had
+      -- (as before 0.16.0: asking which of them has one of those took
+      -- longer than asking them all)
       SELECT site, g.day, g.kind, d.device_id::text
-        FROM (SELECT DISTINCT e.device_id FROM chekt.device_events e
-               WHERE e.app = one_app AND (e.site_id = site OR e.site_id IS NULL)
-                 AND e.created_at >= from_ts) AS d
+        FROM (SELECT e.device_id FROM chekt.device_events e
+               WHERE NOT sites_missing AND e.app = one_app AND e.site_id = site AND e.created_at >= from_ts
+              UNION
+              SELECT e.device_id FROM chekt.device_events e
+               WHERE sites_missing AND e.app = one_app AND e.site_id = site) AS d
        CROSS JOIN LATERAL chekt.device_gaps_of(one_app, d.device_id, from_day, to_day) AS g
        WHERE g.site_id = site
       UNION ALL
