@@ -46,47 +46,19 @@ AS $$
       AS t (parent, suffix, is_key, definition)
 $$;
 
--- the months made so far.  Ingest locks a family, then its month: the two
--- families first (SHARE: no batch writes them meanwhile, readers go on),
--- then their months, each dropped index's table ACCESS EXCLUSIVE until the
--- update commits (a question reading one of those months waits for it;
--- dropping takes moments).  All in one try, each lock waiting 200 ms at
--- most: a try that fails on a month a query holds lets go of the families
--- too, so ingest waits for no more than a try while the update waits for
--- the query.
+-- the months made so far.  The two families ACCESS EXCLUSIVE (LOCK TABLE
+-- takes their months too) until the update commits, moments: dropping an
+-- index is.  One try of chekt_private.lock_briefly() takes them all or
+-- lets go of all, so ingest and questions wait for no more than a try
+-- while the update waits for a query holding a month; and ingest makes no
+-- month meanwhile with the indexes of before.
+SELECT chekt_private.lock_briefly(
+  'chekt.alarm_events, chekt.snapshot_events', 'ACCESS EXCLUSIVE', 'to update chekt_events to 0.16.0',
+  'A query reads chekt.alarm_events or chekt.snapshot_events, or ingest writes a long COPY; run ALTER EXTENSION chekt_events UPDATE again when it has ended.');
 DO $$
 DECLARE
   dropped record;
-  months text;
-  attempts integer := 0;
-  saved_timeout text := current_setting('lock_timeout');
 BEGIN
-  SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ' ORDER BY c.relname) INTO months
-    FROM pg_catalog.pg_inherits h
-    JOIN pg_catalog.pg_class c ON c.oid = h.inhrelid
-    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-   WHERE h.inhparent IN ('chekt.alarm_events'::regclass, 'chekt.snapshot_events'::regclass);
-  IF months IS NULL THEN
-    RETURN;
-  END IF;
-  PERFORM pg_catalog.set_config('lock_timeout', '200ms', true);
-  LOOP
-    BEGIN
-      LOCK TABLE chekt.alarm_events, chekt.snapshot_events IN SHARE MODE;
-      EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', months);
-      EXIT;
-    EXCEPTION WHEN lock_not_available THEN
-      attempts := attempts + 1;
-      IF attempts >= 50 THEN
-        RAISE EXCEPTION 'could not lock the event tables to update chekt_events to 0.16.0'
-          USING ERRCODE = 'lock_not_available',
-                DETAIL = format('%s tries of 200 ms each failed: another transaction holds chekt.alarm_events, chekt.snapshot_events or one of their months.', attempts),
-                HINT = 'A query reads a month of chekt.alarm_events or chekt.snapshot_events, or ingest writes a long COPY; run ALTER EXTENSION chekt_events UPDATE again when it has ended.';
-      END IF;
-      PERFORM pg_catalog.pg_sleep(0.1 + 0.2 * random());
-    END;
-  END LOOP;
-  PERFORM pg_catalog.set_config('lock_timeout', saved_timeout, true);
   -- by name, as chekt_private.index_month() made them (an index the owner
   -- dropped already is not missed)
   FOR dropped IN
