@@ -35,7 +35,8 @@ static const char *catalog_query =
  * tables does) or that lands in a btree index, as a key or included
  * column, in an index expression or predicate; and every column a
  * generated one of those is computed from (relay_events.alarm_id, an id,
- * from the trigger: chekt.alarm_trail's index takes it as the alarm).  A field stored in such a column is limited to
+ * from the trigger: chekt.alarm_trail's index takes it as the alarm).  A
+ * field stored in such a column is limited to
  * CHEKT_KEY_MAX_BYTES, so that no delivery can make an index insert fail;
  * an index a user adds is covered as well.  Since 0.10.0 a partitioned
  * table has no index of its own and each month (a partition, in
@@ -144,28 +145,32 @@ read_key_columns(void)
  */
 static const char *const listing_tables[] = {"alarm_trail", "alarm_firsts", "device_months"};
 
-/* Is column of family's table a key column? */
+/* Is "table.column" among the key columns? */
+static bool
+key_cache_has(const char *table, const char *column)
+{
+	char	   *name = psprintf("%s.%s", table, column);
+	bool		found = false;
+	int			i;
+
+	for (i = 0; i < key_cache_count && !found; i++)
+		found = strcmp(key_cache[i], name) == 0;
+	pfree(name);
+	return found;
+}
+
+/* Is column of family's table, or of a listing filled from it, a key column? */
 static bool
 is_key_column(const char *family, const char *column)
 {
-	char	   *name = psprintf("%s_events.%s", family, column);
-	int			i;
+	char	   *table = psprintf("%s_events", family);
+	bool		key = key_cache_has(table, column);
 	int			t;
 
-	for (i = 0; i < key_cache_count; i++)
-	{
-		if (strcmp(key_cache[i], name) == 0)
-			return true;
-		for (t = 0; t < (int) lengthof(listing_tables); t++)
-		{
-			size_t		len = strlen(listing_tables[t]);
-
-			if (strncmp(key_cache[i], listing_tables[t], len) == 0 &&
-				key_cache[i][len] == '.' && strcmp(key_cache[i] + len + 1, column) == 0)
-				return true;
-		}
-	}
-	return false;
+	for (t = 0; t < (int) lengthof(listing_tables) && !key; t++)
+		key = key_cache_has(listing_tables[t], column);
+	pfree(table);
+	return key;
 }
 
 /* Watch for changes of the key columns (at library load) */
