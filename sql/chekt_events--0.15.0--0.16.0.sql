@@ -79,12 +79,12 @@ END
 $$;
 
 -- A site's completeness report asks only the devices that can have a gap
--- of its days, found in the months from its first day on (but when the
--- app has events without a site since then):
--- it listed every device the site ever had from every month's index (25
--- index scans on the benchmark, 0.4 ms of its 3.5, and a call per device
--- that had long left).  The same rows (docs/decisions.md, "A site's
--- devices from its first day on (0.16.0)").
+-- of its days, found in the months from its first day on, unless the app
+-- has device events without a site since then.  It listed every device the
+-- site ever had from every month's index (25 index scans on the benchmark,
+-- 0.4 ms of its 3.5, and a call per device that had long left).  The same
+-- rows (docs/decisions.md, "A site's devices from its first day on
+-- (0.16.0)").
 CREATE OR REPLACE FUNCTION chekt.site_delivery_gaps(site text, from_day date, to_day date, app text DEFAULT NULL)
 RETURNS SETOF chekt.delivery_gap
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
