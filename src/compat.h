@@ -10,6 +10,7 @@
 #define CHEKT_COMPAT_H
 
 #include "access/genam.h"
+#include "access/tableam.h"
 #include "catalog/pg_namespace.h"
 #include "common/base64.h"
 #include "executor/executor.h"
@@ -83,14 +84,17 @@ chekt_index_beginscan(Relation heap, Relation index, Snapshot snapshot,
 }
 
 /*
- * Give estate a range table of the one relation rel, to be inserted into,
- * as COPY FROM builds it (16 moved the required permissions from the range
- * table entry to RTEPermissionInfo; 18 asks which entries survive pruning:
- * this one).  The INSERT privilege it records is not checked here: the
- * writer inserts as the extension's owner (owner.c)
+ * Give estate a range table of the one relation rel, to be written with
+ * perms (ACL_INSERT, ACL_UPDATE) and, for an update, the columns it sets
+ * (attribute numbers less FirstLowInvalidHeapAttributeNumber), as COPY FROM
+ * and the executor build it (16 moved the required permissions from the
+ * range table entry to RTEPermissionInfo; 18 asks which entries survive
+ * pruning: this one).  The privileges it records are not checked here:
+ * ingest writes as the extension's owner (owner.c)
  */
 static inline void
-chekt_init_insert_range_table(EState *estate, Relation rel)
+chekt_init_range_table(EState *estate, Relation rel, AclMode perms,
+					   Bitmapset *updated_cols)
 {
 	RangeTblEntry *rte = makeNode(RangeTblEntry);
 
@@ -104,7 +108,8 @@ chekt_init_insert_range_table(EState *estate, Relation rel)
 
 		perminfo->relid = rte->relid;
 		perminfo->inh = false;
-		perminfo->requiredPerms = ACL_INSERT;
+		perminfo->requiredPerms = perms;
+		perminfo->updatedCols = updated_cols;
 		rte->perminfoindex = 1;
 #if PG_VERSION_NUM >= 180000
 		ExecInitRangeTable(estate, list_make1(rte), list_make1(perminfo),
@@ -114,7 +119,8 @@ chekt_init_insert_range_table(EState *estate, Relation rel)
 #endif
 	}
 #else
-	rte->requiredPerms = ACL_INSERT;
+	rte->requiredPerms = perms;
+	rte->updatedCols = updated_cols;
 	ExecInitRangeTable(estate, list_make1(rte));
 #endif
 }
@@ -127,6 +133,59 @@ chekt_insert_index_tuples(ResultRelInfo *rri, TupleTableSlot *slot, EState *esta
 	list_free(ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL, false));
 #else
 	list_free(ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL));
+#endif
+}
+
+/*
+ * Which indexes a row updated in place needs new entries in: none (a HOT
+ * update), all, or (16 on) only the summarizing ones such as BRIN
+ */
+typedef enum ChektNewIndexEntries
+{
+	CHEKT_INDEX_ENTRIES_NONE,
+	CHEKT_INDEX_ENTRIES_ALL,
+	CHEKT_INDEX_ENTRIES_SUMMARIZING
+} ChektNewIndexEntries;
+
+/*
+ * Replace the row at otid, which the caller has locked, by the row in slot
+ * (16 tells summarizing indexes apart)
+ */
+static inline ChektNewIndexEntries
+chekt_update_row(Relation rel, ItemPointer otid, TupleTableSlot *slot,
+				 Snapshot snapshot)
+{
+#if PG_VERSION_NUM >= 160000
+	TU_UpdateIndexes which;
+
+	simple_table_tuple_update(rel, otid, slot, snapshot, &which);
+	return which == TU_None ? CHEKT_INDEX_ENTRIES_NONE :
+		which == TU_Summarizing ? CHEKT_INDEX_ENTRIES_SUMMARIZING :
+		CHEKT_INDEX_ENTRIES_ALL;
+#else
+	bool		all;
+
+	simple_table_tuple_update(rel, otid, slot, snapshot, &all);
+	return all ? CHEKT_INDEX_ENTRIES_ALL : CHEKT_INDEX_ENTRIES_NONE;
+#endif
+}
+
+/*
+ * Insert the index entries the updated row in slot needs; the executor's
+ * range table says which columns the update set, for the indexes' hint
+ * that their keys did not change
+ */
+static inline void
+chekt_update_index_tuples(ResultRelInfo *rri, TupleTableSlot *slot, EState *estate,
+						  ChektNewIndexEntries which)
+{
+	if (which == CHEKT_INDEX_ENTRIES_NONE)
+		return;
+#if PG_VERSION_NUM >= 160000
+	list_free(ExecInsertIndexTuples(rri, slot, estate, true, false, NULL, NIL,
+									which == CHEKT_INDEX_ENTRIES_SUMMARIZING));
+#else
+	list_free(ExecInsertIndexTuples(rri, slot, estate, true, false, NULL, NIL));
 #endif
 }
 

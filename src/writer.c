@@ -62,8 +62,7 @@ struct ChektWriter
 	/* the multi-insert way */
 	Relation	rel;
 	TupleDesc	slot_desc;		/* the table's, not reference-counted */
-	EState	   *estate;
-	ResultRelInfo *rri;
+	ChektDirect direct;			/* its estate and result relation */
 	BulkInsertState bistate;
 	AttrNumber *attnums;		/* column i goes to attribute attnums[i] */
 	TupleTableSlot **slots;
@@ -149,23 +148,70 @@ distributed_by_citus(Oid relid)
 	return SPI_processed > 0;
 }
 
-/* Has rel a trigger that an INSERT fires (row or statement level)? */
+/* Has rel a trigger that an INSERT or UPDATE (cmd) fires, row or statement level? */
 static bool
-has_insert_triggers(Relation rel)
+has_triggers(Relation rel, CmdType cmd)
 {
 	TriggerDesc *t = rel->trigdesc;
 
-	return t != NULL &&
-		(t->trig_insert_before_row || t->trig_insert_after_row ||
-		 t->trig_insert_instead_row || t->trig_insert_before_statement ||
-		 t->trig_insert_after_statement || t->trig_insert_new_table);
+	if (t == NULL)
+		return false;
+	if (cmd == CMD_INSERT)
+		return t->trig_insert_before_row || t->trig_insert_after_row ||
+			t->trig_insert_instead_row || t->trig_insert_before_statement ||
+			t->trig_insert_after_statement || t->trig_insert_new_table;
+	return t->trig_update_before_row || t->trig_update_after_row ||
+		t->trig_update_instead_row || t->trig_update_before_statement ||
+		t->trig_update_after_statement || t->trig_update_old_table ||
+		t->trig_update_new_table;
 }
 
 /*
- * Can rows go straight into rel?  Only a plain heap table without insert
- * triggers (chekt_private.event_ids has triggers on removal only), rules or
- * forced row security, whose every stored column is one the writer fills
- * (generated columns aside), and which Citus does not distribute.
+ * May ingest write rel for cmd (CMD_INSERT, CMD_UPDATE) without a plan?
+ * Only a plain heap table without triggers for cmd (chekt_private.event_ids
+ * has triggers on removal only), rules or forced row security, which Citus
+ * does not distribute; the caller checks the columns.
+ */
+bool
+chekt_writable_directly(Relation rel, CmdType cmd)
+{
+	return rel->rd_rel->relkind == RELKIND_RELATION && !has_triggers(rel, cmd) &&
+		!rel->rd_rel->relhasrules && !rel->rd_rel->relforcerowsecurity &&
+		rel->rd_tableam == GetHeapamTableAmRoutine() &&
+		!distributed_by_citus(RelationGetRelid(rel));
+}
+
+/*
+ * Set up the executor state that writing rel without a plan needs, as COPY
+ * does: rel, which the caller holds RowExclusiveLock on, as a result
+ * relation with its indexes open.  perms and updated_cols as
+ * chekt_init_range_table() (compat.h) takes them.
+ */
+void
+chekt_direct_begin(ChektDirect *direct, Relation rel, AclMode perms,
+				   Bitmapset *updated_cols)
+{
+	direct->estate = CreateExecutorState();
+	chekt_init_range_table(direct->estate, rel, perms, updated_cols);
+	direct->rri = makeNode(ResultRelInfo);
+	ExecInitResultRelation(direct->estate, direct->rri, 1);
+	ExecOpenIndices(direct->rri, false);
+}
+
+/* Close what chekt_direct_begin() opened, and the slots made in its state */
+void
+chekt_direct_end(ChektDirect *direct)
+{
+	ExecResetTupleTable(direct->estate->es_tupleTable, false);
+	ExecCloseResultRelations(direct->estate);	/* and their indexes */
+	ExecCloseRangeTableRelations(direct->estate);
+	FreeExecutorState(direct->estate);
+}
+
+/*
+ * Can rows go straight into rel?  Only into a table ingest may insert into
+ * without a plan (chekt_writable_directly()) whose every stored column is
+ * one the writer fills (generated columns aside).
  */
 static bool
 can_multi_insert(ChektWriter *writer, Relation rel)
@@ -175,11 +221,6 @@ can_multi_insert(ChektWriter *writer, Relation rel)
 	int			stored = 0;
 	int			i;
 	int			c;
-
-	if (rel->rd_rel->relkind != RELKIND_RELATION || has_insert_triggers(rel) ||
-		rel->rd_rel->relhasrules || rel->rd_rel->relforcerowsecurity ||
-		rel->rd_tableam != GetHeapamTableAmRoutine())
-		return false;
 
 	for (i = 0; i < desc->natts; i++)
 	{
@@ -198,7 +239,7 @@ can_multi_insert(ChektWriter *writer, Relation rel)
 			}
 	}
 	return filled == stored && filled == writer->ncolumns &&
-		!distributed_by_citus(RelationGetRelid(rel));
+		chekt_writable_directly(rel, CMD_INSERT);
 }
 
 /* Set up the executor state a multi-insert into rel needs, as COPY does */
@@ -208,11 +249,7 @@ begin_multi_insert(ChektWriter *writer, Relation rel)
 	int			i;
 
 	writer->rel = rel;
-	writer->estate = CreateExecutorState();
-	chekt_init_insert_range_table(writer->estate, rel);
-	writer->rri = makeNode(ResultRelInfo);
-	ExecInitResultRelation(writer->estate, writer->rri, 1);
-	ExecOpenIndices(writer->rri, false);
+	chekt_direct_begin(&writer->direct, rel, ACL_INSERT, NULL);
 	writer->bistate = GetBulkInsertState();
 
 	/*
@@ -275,7 +312,7 @@ chekt_writer_begin_relid(Oid relid, int ncolumns, const char *const *columns,
 static void
 flush_slots(ChektWriter *writer)
 {
-	EState	   *estate = writer->estate;
+	EState	   *estate = writer->direct.estate;
 	int			i;
 
 	if (writer->nslots == 0)
@@ -284,8 +321,8 @@ flush_slots(ChektWriter *writer)
 					   GetCurrentCommandId(true), 0, writer->bistate);
 	for (i = 0; i < writer->nslots; i++)
 	{
-		if (writer->rri->ri_NumIndices > 0)
-			chekt_insert_index_tuples(writer->rri, writer->slots[i], estate);
+		if (writer->direct.rri->ri_NumIndices > 0)
+			chekt_insert_index_tuples(writer->direct.rri, writer->slots[i], estate);
 		ExecClearTuple(writer->slots[i]);
 		ResetPerTupleExprContext(estate);
 	}
@@ -326,12 +363,12 @@ chekt_writer_add(ChektWriter *writer, const Datum *values, const bool *nulls)
 		}
 		ExecStoreVirtualTuple(slot);
 		if (constr != NULL && constr->has_generated_stored)
-			ExecComputeStoredGenerated(writer->rri, writer->estate, slot, CMD_INSERT);
+			ExecComputeStoredGenerated(writer->direct.rri, writer->direct.estate, slot, CMD_INSERT);
 		if (constr != NULL)
-			ExecConstraints(writer->rri, slot, writer->estate);
+			ExecConstraints(writer->direct.rri, slot, writer->direct.estate);
 		/* a partition's bounds, against a row routed wrongly */
 		if (writer->rel->rd_rel->relispartition)
-			ExecPartitionCheck(writer->rri, slot, writer->estate, true);
+			ExecPartitionCheck(writer->direct.rri, slot, writer->direct.estate, true);
 		if (++writer->nslots == WRITER_SLOTS)
 			flush_slots(writer);
 	}
@@ -368,10 +405,7 @@ chekt_writer_finish(ChektWriter *writer)
 		FreeBulkInsertState(writer->bistate);
 		for (i = 0; i < WRITER_SLOTS && writer->slots[i] != NULL; i++)
 			ExecDropSingleTupleTableSlot(writer->slots[i]);
-		ExecResetTupleTable(writer->estate->es_tupleTable, false);
-		ExecCloseResultRelations(writer->estate);	/* and their indexes */
-		ExecCloseRangeTableRelations(writer->estate);
-		FreeExecutorState(writer->estate);
+		chekt_direct_end(&writer->direct);
 		table_close(writer->rel, NoLock);
 		/* later queries of this transaction see the rows */
 		CommandCounterIncrement();

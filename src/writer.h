@@ -8,8 +8,23 @@
 #ifndef CHEKT_WRITER_H
 #define CHEKT_WRITER_H
 
+#include "nodes/execnodes.h"
+#include "utils/relcache.h"
+
 typedef struct ChektWriter ChektWriter;
 typedef struct ChektArrays ChektArrays;
+
+/* The executor state ingest writes one table with, without a plan */
+typedef struct ChektDirect
+{
+	EState	   *estate;
+	ResultRelInfo *rri;			/* the table, with its indexes open */
+} ChektDirect;
+
+extern bool chekt_writable_directly(Relation rel, CmdType cmd);
+extern void chekt_direct_begin(ChektDirect *direct, Relation rel, AclMode perms,
+							   Bitmapset *updated_cols);
+extern void chekt_direct_end(ChektDirect *direct);
 
 extern ChektWriter *chekt_writer_begin(const char *table, int ncolumns,
 									   const char *const *columns,
