@@ -19,6 +19,7 @@ OBJS = \
 	src/catalog.o \
 	src/chekt_events.o \
 	src/delivery.o \
+	src/delivery_count.o \
 	src/entry.o \
 	src/hmac.o \
 	src/json_event.o \

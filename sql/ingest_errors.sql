@@ -101,6 +101,29 @@ DROP ROLE regress_errors_feeder;
 SELECT pg_temp.alarm('count-1'), pg_temp.alarm('count-1');
 SELECT event_id, delivery_count FROM chekt_private.events WHERE event_id = 'count-1';
 
+-- A count goes on the stored row in place, under the table's constraints:
+-- one that the count breaks fails the statement, as an UPDATE's would
+ALTER TABLE chekt_private.events ADD CONSTRAINT errors_few_deliveries CHECK (delivery_count <= 2);
+SELECT pg_temp.alarm('count-2'), pg_temp.alarm('count-2');
+SELECT pg_temp.alarm('count-2');
+ALTER TABLE chekt_private.events DROP CONSTRAINT errors_few_deliveries;
+
+-- A month with an update trigger of the user's is counted by an UPDATE,
+-- which fires it
+CREATE FUNCTION public.note_count() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE NOTICE '% counted from % to %', NEW.event_id, OLD.delivery_count, NEW.delivery_count;
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER note_count BEFORE UPDATE ON chekt_private.events_p202605
+  FOR EACH ROW EXECUTE FUNCTION public.note_count();
+SELECT pg_temp.alarm('count-2');
+DROP TRIGGER note_count ON chekt_private.events_p202605;
+DROP FUNCTION public.note_count();
+SELECT pg_temp.alarm('count-2');
+SELECT event_id, delivery_count FROM chekt_private.events WHERE event_id = 'count-2';
+
 -- ingest's trigger on a table of the wrong shape says so, and reads nothing
 CREATE TABLE public.not_an_inbox (app integer, received_at timestamptz, signed_at text,
                                   signature text, body text, message_id text, headers jsonb);

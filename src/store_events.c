@@ -25,8 +25,8 @@
  * The lookups read what a query of this transaction would read now: its
  * snapshot under REPEATABLE READ and SERIALIZABLE, a new one under READ
  * COMMITTED, and in every case the transaction's own earlier writes.  The
- * count of duplicates is an UPDATE under the same rules, so the answer and
- * the count always agree.
+ * count of duplicates goes on the row found, under an UPDATE's rules
+ * (delivery_count.c), so the answer and the count always agree.
  *
  * New ids are stored straight into the table (writer.c), or, carefully, by
  * INSERT ... ON CONFLICT DO NOTHING, which waits for another transaction
@@ -61,6 +61,7 @@
 #include "utils/timestamp.h"
 
 #include "compat.h"
+#include "delivery_count.h"
 #include "owner.h"
 #include "route.h"
 #include "schemas.h"
@@ -276,7 +277,7 @@ typedef struct Probe
 	int			created_key;
 	AttrNumber	created_attnum;
 	AttrNumber	body_attnum;	/* InvalidAttrNumber in chekt_private.event_ids */
-	ChektArrays *counts;		/* duplicates to count in it */
+	ChektDeliveryCounts *counts;	/* duplicates counted in it */
 } Probe;
 
 /* The probes of one lookup, by table (each allocated once: callers keep pointers) */
@@ -436,18 +437,6 @@ qualified_name(Oid relid)
 									  get_rel_name(relid));
 }
 
-#define COUNT_COLUMNS 5
-static const Oid count_column_types[COUNT_COLUMNS] = {
-	TEXTOID, TEXTOID, TIMESTAMPTZOID, INT4OID, TIMESTAMPTZOID
-};
-/* %s: chekt_private.events or its partition holding the events */
-static const char *count_duplicates_sql =
-"UPDATE %s AS e"
-"   SET delivery_count = e.delivery_count + d.n,"
-"       last_received_at = greatest(e.last_received_at, d.last_received_at)"
-"  FROM unnest($1, $2, $3, $4, $5) AS d (app, event_id, created_at, n, last_received_at)"
-" WHERE e.app = d.app AND e.event_id = d.event_id AND e.created_at = d.created_at";
-
 /* chekt_private.event_ids, InvalidOid in a schema before 0.9.0 (events then decides) */
 static Oid
 event_ids_relid(void)
@@ -549,6 +538,7 @@ settle_against_stored(const Runs *runs, bool careful)
 		bool		isnull;
 		int32		duplicates = 0;
 		TimestampTz last_received = 0;
+		ItemPointerData found;
 		int			j;
 
 		end = run_end(runs, start);
@@ -594,32 +584,23 @@ settle_against_stored(const Runs *runs, bool careful)
 		}
 		if (stored_body != NULL && (Pointer) stored_body != DatumGetPointer(stored))
 			pfree(stored_body);
+		found = probe->slot->tts_tid;
 		ExecClearTuple(probe->slot);
 		if (duplicates > 0)
 		{
-			Datum		values[COUNT_COLUMNS] = {
-				PointerGetDatum(first->delivery.app),
-				PointerGetDatum(first->event.event_id_text),
-				TimestampTzGetDatum(created_at),
-				Int32GetDatum(duplicates), TimestampTzGetDatum(last_received)
-			};
-			bool		nulls[COUNT_COLUMNS] = {false, false, false, false, false};
-
 			if (probe->counts == NULL)
-				probe->counts = chekt_arrays_begin(COUNT_COLUMNS, count_column_types);
-			chekt_arrays_add(probe->counts, values, nulls);
+				probe->counts = chekt_delivery_counts_begin(probe->relid, probes.snapshot);
+			chekt_delivery_counts_add(probe->counts, &found, first->delivery.app,
+									  first->event.event_id_text, created_at,
+									  duplicates, last_received);
 		}
 	}
 	probes_close(&probes);
-	UnregisterSnapshot(probes.snapshot);
-	table_close(events, AccessShareLock);
-
-	/* one statement per partition, keyed on all of its key */
 	for (i = 0; i < probes.n; i++)
 		if (probes.probes[i]->counts != NULL)
-			chekt_arrays_execute(probes.probes[i]->counts,
-								 psprintf(count_duplicates_sql, qualified_name(probes.probes[i]->relid)),
-								 SPI_OK_UPDATE);
+			chekt_delivery_counts_finish(probes.probes[i]->counts);
+	UnregisterSnapshot(probes.snapshot);
+	table_close(events, AccessShareLock);
 }
 
 /* Writers into the partitions of one table, begun as rows need them */

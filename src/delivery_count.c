@@ -1,0 +1,280 @@
+/*-------------------------------------------------------------------------
+ *
+ * delivery_count.c
+ *	  Counting redeliveries on the stored event
+ *
+ * A redelivery of a stored event (the same body) adds to the event's
+ * delivery_count and moves its last_received_at in its month of
+ * chekt_private.events.  store_events.c has just found the row through the
+ * month's key; the count goes on that row, in place, with the rules an
+ * UPDATE follows at the transaction's isolation level:
+ *
+ *	READ COMMITTED		a transaction updating the row is waited for, and
+ *						the count goes on the row's latest version (a
+ *						row deleted meanwhile is not counted on)
+ *	REPEATABLE READ,	a row another transaction updated or deleted
+ *	SERIALIZABLE		since the snapshot is a serialization failure
+ *
+ * No plan is made, so nothing depends on a month's statistics.  (The
+ * UPDATE ... FROM unnest(...) that counted before 0.17.0's library was
+ * planned as a full scan of a month that autovacuum analysed while one
+ * transaction's uncommitted rows filled it, per batch.)  A month ingest may
+ * not write without a plan (writer.c: a trigger, a rule, Citus) is counted
+ * by that UPDATE still, one per month and batch.
+ *
+ * Owner work (owner.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/sysattr.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "common/int.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "parser/parse_relation.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "compat.h"
+#include "delivery_count.h"
+#include "writer.h"
+
+struct ChektDeliveryCounts
+{
+	Oid			relid;
+	bool		in_place;
+	uint64		counted;		/* rows counted on in place */
+
+	/* in place */
+	Relation	rel;
+	Snapshot	snapshot;
+	ChektDirect direct;
+	AttrNumber	count_attnum;
+	AttrNumber	last_attnum;
+	TupleTableSlot *found;		/* the row's latest version, locked */
+	TupleTableSlot *counted_row;	/* the version that replaces it */
+
+	/* by UPDATE */
+	ChektArrays *arrays;
+};
+
+#define COUNT_COLUMNS 5
+static const Oid count_column_types[COUNT_COLUMNS] = {
+	TEXTOID, TEXTOID, TIMESTAMPTZOID, INT4OID, TIMESTAMPTZOID
+};
+/* %s: the month of chekt_private.events (or, before 0.9.0, the table) */
+static const char *count_by_update_sql =
+"UPDATE %s AS e"
+"   SET delivery_count = e.delivery_count + d.n,"
+"       last_received_at = greatest(e.last_received_at, d.last_received_at)"
+"  FROM unnest($1, $2, $3, $4, $5) AS d (app, event_id, created_at, n, last_received_at)"
+" WHERE e.app = d.app AND e.event_id = d.event_id AND e.created_at = d.created_at";
+
+/* The attribute number of rel's column name if it is of type, else InvalidAttrNumber */
+static AttrNumber
+column_of_type(Relation rel, const char *name, Oid type)
+{
+	AttrNumber	attnum = attnameAttNum(rel, name, false);
+
+	if (attnum <= 0 ||
+		TupleDescAttr(RelationGetDescr(rel), attnum - 1)->atttypid != type ||
+		TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attgenerated)
+		return InvalidAttrNumber;
+	return attnum;
+}
+
+/*
+ * Can counts go on rel's rows in place?  On a table ingest may update
+ * without a plan (writer.c) with an integer delivery_count and a
+ * timestamptz last_received_at, and no generated column an update would
+ * compute again.
+ */
+static bool
+can_count_in_place(ChektDeliveryCounts *counts, Relation rel)
+{
+	TupleConstr *constr = RelationGetDescr(rel)->constr;
+
+	counts->count_attnum = column_of_type(rel, "delivery_count", INT4OID);
+	counts->last_attnum = column_of_type(rel, "last_received_at", TIMESTAMPTZOID);
+	return counts->count_attnum != InvalidAttrNumber &&
+		counts->last_attnum != InvalidAttrNumber &&
+		!(constr != NULL && constr->has_generated_stored) &&
+		chekt_writable_directly(rel, CMD_UPDATE);
+}
+
+/*
+ * Start counting redeliveries on rows of table relid (a month of
+ * chekt_private.events), found under snapshot, which stays registered
+ * until chekt_delivery_counts_finish().
+ */
+ChektDeliveryCounts *
+chekt_delivery_counts_begin(Oid relid, Snapshot snapshot)
+{
+	ChektDeliveryCounts *counts = palloc0(sizeof(ChektDeliveryCounts));
+	Relation	rel = table_open(relid, RowExclusiveLock);
+
+	counts->relid = relid;
+	counts->in_place = can_count_in_place(counts, rel);
+	if (!counts->in_place)
+	{
+		table_close(rel, NoLock);
+		counts->arrays = chekt_arrays_begin(COUNT_COLUMNS, count_column_types);
+		return counts;
+	}
+
+	CheckCmdReplicaIdentity(rel, CMD_UPDATE);
+	counts->rel = rel;
+	counts->snapshot = snapshot;
+	/* the two columns set, for the indexes' hint that their keys stay */
+	chekt_direct_begin(&counts->direct, rel, ACL_UPDATE,
+					   bms_add_member(bms_make_singleton(counts->count_attnum - FirstLowInvalidHeapAttributeNumber),
+									  counts->last_attnum - FirstLowInvalidHeapAttributeNumber));
+	counts->found = ExecInitExtraTupleSlot(counts->direct.estate, RelationGetDescr(rel),
+										   table_slot_callbacks(rel));
+	counts->counted_row = ExecInitExtraTupleSlot(counts->direct.estate, RelationGetDescr(rel),
+												 &TTSOpsVirtual);
+	return counts;
+}
+
+/*
+ * Lock the latest version of the row at tid that the transaction's
+ * isolation level lets it update, into counts->found; false if the row is
+ * gone (READ COMMITTED).
+ */
+static bool
+lock_latest(ChektDeliveryCounts *counts, ItemPointer tid)
+{
+	ItemPointerData target = *tid;
+	TM_FailureData tmfd;
+	TM_Result	result;
+
+	result = table_tuple_lock(counts->rel, &target, counts->snapshot, counts->found,
+							  GetCurrentCommandId(true), LockTupleNoKeyExclusive,
+							  LockWaitBlock,
+							  IsolationUsesXactSnapshot() ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
+							  &tmfd);
+	switch (result)
+	{
+		case TM_Ok:
+			return true;
+		case TM_Updated:
+			/* only when not following updates: this snapshot's rules */
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("could not serialize access due to concurrent update")));
+			break;
+		case TM_Deleted:
+			if (IsolationUsesXactSnapshot())
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("could not serialize access due to concurrent delete")));
+			return false;
+		default:
+			/* TM_SelfModified, TM_Invisible: one run per row, counted once a statement */
+			elog(ERROR, "unexpected result %d locking a stored event of %s to count its redeliveries",
+				 (int) result, RelationGetRelationName(counts->rel));
+	}
+	return false;				/* keep compiler quiet */
+}
+
+/*
+ * Add n redeliveries, the latest received at last_received, to the row at
+ * tid, in place: what count_by_update_sql's SET does, on the row's version
+ * the isolation level lets the transaction update.
+ */
+static void
+count_in_place(ChektDeliveryCounts *counts, ItemPointer tid, int32 n,
+			   TimestampTz last_received)
+{
+	TupleTableSlot *row = counts->counted_row;
+	EState	   *estate = counts->direct.estate;
+	int			c = counts->count_attnum - 1;
+	int			l = counts->last_attnum - 1;
+	int32		count;
+
+	if (!lock_latest(counts, tid))
+		return;
+	ExecCopySlot(row, counts->found);	/* values of its own */
+
+	/* a NULL count stays NULL, and a NULL time is replaced, as in SQL */
+	if (!row->tts_isnull[c])
+	{
+		if (pg_add_s32_overflow(DatumGetInt32(row->tts_values[c]), n, &count))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("integer out of range")));
+		row->tts_values[c] = Int32GetDatum(count);
+	}
+	if (row->tts_isnull[l] || DatumGetTimestampTz(row->tts_values[l]) < last_received)
+		row->tts_values[l] = TimestampTzGetDatum(last_received);
+	row->tts_isnull[l] = false;
+
+	/*
+	 * The constraints an UPDATE checks; the partition's is kept, as its key,
+	 * created_at, is
+	 */
+	if (RelationGetDescr(counts->rel)->constr != NULL)
+		ExecConstraints(counts->direct.rri, row, estate);
+	chekt_update_index_tuples(counts->direct.rri, row, estate,
+							  chekt_update_row(counts->rel, &counts->found->tts_tid, row,
+											   counts->snapshot));
+	ExecClearTuple(counts->found);
+	ExecClearTuple(row);
+	ResetPerTupleExprContext(estate);
+	counts->counted++;
+}
+
+/*
+ * Count n redeliveries of the stored event (app, event_id, created_at)
+ * that a probe under the counts' snapshot found at tid, the latest received
+ * at last_received.
+ */
+void
+chekt_delivery_counts_add(ChektDeliveryCounts *counts, ItemPointer tid,
+						  const text *app, const text *event_id,
+						  TimestampTz created_at, int32 n,
+						  TimestampTz last_received)
+{
+	if (counts->in_place)
+		count_in_place(counts, tid, n, last_received);
+	else
+	{
+		Datum		values[COUNT_COLUMNS] = {
+			PointerGetDatum(app), PointerGetDatum(event_id),
+			TimestampTzGetDatum(created_at), Int32GetDatum(n),
+			TimestampTzGetDatum(last_received)
+		};
+		bool		nulls[COUNT_COLUMNS] = {false, false, false, false, false};
+
+		chekt_arrays_add(counts->arrays, values, nulls);
+	}
+}
+
+/* Count what is left to count and close what the counts opened */
+void
+chekt_delivery_counts_finish(ChektDeliveryCounts *counts)
+{
+	if (counts->in_place)
+	{
+		chekt_direct_end(&counts->direct);
+		table_close(counts->rel, NoLock);
+		/* later lookups of this transaction see the counts */
+		if (counts->counted > 0)
+			CommandCounterIncrement();
+	}
+	else if (chekt_arrays_count(counts->arrays) > 0)
+		chekt_arrays_execute(counts->arrays,
+							 psprintf(count_by_update_sql,
+									  quote_qualified_identifier(get_namespace_name(get_rel_namespace(counts->relid)),
+																 get_rel_name(counts->relid))),
+							 SPI_OK_UPDATE);
+	pfree(counts);
+}
