@@ -15,10 +15,10 @@
  *	REPEATABLE READ,	a row another transaction updated or deleted
  *	SERIALIZABLE		since the snapshot is a serialization failure
  *
- * No plan is made, so nothing depends on a month's statistics.  (The
- * UPDATE ... FROM unnest(...) that counted before 0.17.0's library was
- * planned as a full scan of a month that autovacuum analysed while one
- * transaction's uncommitted rows filled it, per batch.)  A month ingest may
+ * No plan is made, so nothing depends on a month's statistics.  (An
+ * UPDATE ... FROM unnest(...), which counted before, was planned as a full
+ * scan of a month that autovacuum had analysed while one transaction's
+ * uncommitted rows filled it, once per batch.)  A month ingest may
  * not write without a plan (writer.c: a trigger, a rule, Citus) is counted
  * by that UPDATE still, one per month and batch.
  *
