@@ -148,26 +148,33 @@ typedef enum ChektNewIndexEntries
 } ChektNewIndexEntries;
 
 /*
- * Replace the row at otid, which the caller has locked, by the row in slot
- * (16 tells summarizing indexes apart)
+ * Replace the row at otid by the row in slot, waiting for a transaction
+ * that holds it, as an UPDATE does; *entries says which indexes the new
+ * version needs entries in (16 tells summarizing indexes apart)
  */
-static inline ChektNewIndexEntries
+static inline TM_Result
 chekt_update_row(Relation rel, ItemPointer otid, TupleTableSlot *slot,
-				 Snapshot snapshot)
+				 CommandId cid, Snapshot snapshot, TM_FailureData *tmfd,
+				 ChektNewIndexEntries *entries)
 {
+	LockTupleMode lockmode;
+	TM_Result	result;
 #if PG_VERSION_NUM >= 160000
-	TU_UpdateIndexes which;
+	TU_UpdateIndexes which = TU_None;
 
-	simple_table_tuple_update(rel, otid, slot, snapshot, &which);
-	return which == TU_None ? CHEKT_INDEX_ENTRIES_NONE :
+	result = table_tuple_update(rel, otid, slot, cid, snapshot, InvalidSnapshot,
+								true, tmfd, &lockmode, &which);
+	*entries = which == TU_None ? CHEKT_INDEX_ENTRIES_NONE :
 		which == TU_Summarizing ? CHEKT_INDEX_ENTRIES_SUMMARIZING :
 		CHEKT_INDEX_ENTRIES_ALL;
 #else
-	bool		all;
+	bool		all = false;
 
-	simple_table_tuple_update(rel, otid, slot, snapshot, &all);
-	return all ? CHEKT_INDEX_ENTRIES_ALL : CHEKT_INDEX_ENTRIES_NONE;
+	result = table_tuple_update(rel, otid, slot, cid, snapshot, InvalidSnapshot,
+								true, tmfd, &lockmode, &all);
+	*entries = all ? CHEKT_INDEX_ENTRIES_ALL : CHEKT_INDEX_ENTRIES_NONE;
 #endif
+	return result;
 }
 
 /*

@@ -6,14 +6,17 @@
  * A redelivery of a stored event (the same body) adds to the event's
  * delivery_count and moves its last_received_at in its month of
  * chekt_private.events.  store_events.c has just found the row through the
- * month's key; the count goes on that row, in place, with the rules an
- * UPDATE follows at the transaction's isolation level:
+ * month's key; the count replaces that row in place, the way an UPDATE
+ * replaces it at the transaction's isolation level:
  *
  *	READ COMMITTED		a transaction updating the row is waited for, and
- *						the count goes on the row's latest version (a
- *						row deleted meanwhile is not counted on)
+ *						the count goes on the row's latest version if that
+ *						is still the event (not on a row deleted meanwhile)
  *	REPEATABLE READ,	a row another transaction updated or deleted
  *	SERIALIZABLE		since the snapshot is a serialization failure
+ *
+ * As for an UPDATE, the row is locked only when another transaction
+ * changed it first, so a count writes one WAL record.
  *
  * No plan is made, so nothing depends on a month's statistics.  (An
  * UPDATE ... FROM unnest(...), which counted before, was planned as a full
@@ -33,6 +36,7 @@
 #include "access/sysattr.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "common/int.h"
 #include "executor/executor.h"
@@ -57,9 +61,12 @@ struct ChektDeliveryCounts
 	Relation	rel;
 	Snapshot	snapshot;
 	ChektDirect direct;
-	AttrNumber	count_attnum;
+	AttrNumber	app_attnum;		/* the event's key */
+	AttrNumber	id_attnum;
+	AttrNumber	created_attnum;
+	AttrNumber	count_attnum;	/* what a count sets */
 	AttrNumber	last_attnum;
-	TupleTableSlot *found;		/* the row's latest version, locked */
+	TupleTableSlot *latest;		/* a later version of the row, locked */
 	TupleTableSlot *counted_row;	/* the version that replaces it */
 
 	/* by UPDATE */
@@ -93,18 +100,24 @@ column_of_type(Relation rel, const char *name, Oid type)
 
 /*
  * Can counts go on rel's rows in place?  On a table ingest may update
- * without a plan (writer.c) with an integer delivery_count and a
- * timestamptz last_received_at, and no generated column an update would
- * compute again.
+ * without a plan (writer.c) whose key and counted columns are of the types
+ * ingest writes, and with no generated column an update would compute
+ * again.
  */
 static bool
 can_count_in_place(ChektDeliveryCounts *counts, Relation rel)
 {
 	TupleConstr *constr = RelationGetDescr(rel)->constr;
 
+	counts->app_attnum = column_of_type(rel, "app", TEXTOID);
+	counts->id_attnum = column_of_type(rel, "event_id", TEXTOID);
+	counts->created_attnum = column_of_type(rel, "created_at", TIMESTAMPTZOID);
 	counts->count_attnum = column_of_type(rel, "delivery_count", INT4OID);
 	counts->last_attnum = column_of_type(rel, "last_received_at", TIMESTAMPTZOID);
-	return counts->count_attnum != InvalidAttrNumber &&
+	return counts->app_attnum != InvalidAttrNumber &&
+		counts->id_attnum != InvalidAttrNumber &&
+		counts->created_attnum != InvalidAttrNumber &&
+		counts->count_attnum != InvalidAttrNumber &&
 		counts->last_attnum != InvalidAttrNumber &&
 		!(constr != NULL && constr->has_generated_stored) &&
 		chekt_writable_directly(rel, CMD_UPDATE);
@@ -137,72 +150,77 @@ chekt_delivery_counts_begin(Oid relid, Snapshot snapshot)
 	chekt_direct_begin(&counts->direct, rel, ACL_UPDATE,
 					   bms_add_member(bms_make_singleton(counts->count_attnum - FirstLowInvalidHeapAttributeNumber),
 									  counts->last_attnum - FirstLowInvalidHeapAttributeNumber));
-	counts->found = ExecInitExtraTupleSlot(counts->direct.estate, RelationGetDescr(rel),
-										   table_slot_callbacks(rel));
+	counts->latest = ExecInitExtraTupleSlot(counts->direct.estate, RelationGetDescr(rel),
+											table_slot_callbacks(rel));
 	counts->counted_row = ExecInitExtraTupleSlot(counts->direct.estate, RelationGetDescr(rel),
 												 &TTSOpsVirtual);
 	return counts;
 }
 
-/*
- * Lock the latest version of the row at tid that the transaction's
- * isolation level lets it update, into counts->found; false if the row is
- * gone (READ COMMITTED).
- */
+/* Is the row in slot the event (app, event_id, created_at)? */
 static bool
-lock_latest(ChektDeliveryCounts *counts, ItemPointer tid)
+same_event(ChektDeliveryCounts *counts, TupleTableSlot *slot, const text *app,
+		   const text *event_id, TimestampTz created_at)
 {
-	ItemPointerData target = *tid;
-	TM_FailureData tmfd;
-	TM_Result	result;
+	bool		app_null;
+	bool		id_null;
+	bool		created_null;
+	Datum		row_app = slot_getattr(slot, counts->app_attnum, &app_null);
+	Datum		row_id = slot_getattr(slot, counts->id_attnum, &id_null);
+	Datum		row_created = slot_getattr(slot, counts->created_attnum, &created_null);
 
-	result = table_tuple_lock(counts->rel, &target, counts->snapshot, counts->found,
-							  GetCurrentCommandId(true), LockTupleNoKeyExclusive,
-							  LockWaitBlock,
-							  IsolationUsesXactSnapshot() ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
-							  &tmfd);
-	switch (result)
-	{
-		case TM_Ok:
-			return true;
-		case TM_Updated:
-			/* only when not following updates: this snapshot's rules */
-			ereport(ERROR,
-					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-					 errmsg("could not serialize access due to concurrent update")));
-			break;
-		case TM_Deleted:
-			if (IsolationUsesXactSnapshot())
-				ereport(ERROR,
-						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-						 errmsg("could not serialize access due to concurrent delete")));
-			return false;
-		default:
-			/* TM_SelfModified, TM_Invisible: one run per row, counted once a statement */
-			elog(ERROR, "unexpected result %d locking a stored event of %s to count its redeliveries",
-				 (int) result, RelationGetRelationName(counts->rel));
-	}
-	return false;				/* keep compiler quiet */
+	return !app_null && !id_null && !created_null &&
+		DatumGetTimestampTz(row_created) == created_at &&
+		DatumGetBool(DirectFunctionCall2Coll(texteq, C_COLLATION_OID, row_app,
+											 PointerGetDatum(app))) &&
+		DatumGetBool(DirectFunctionCall2Coll(texteq, C_COLLATION_OID, row_id,
+											 PointerGetDatum(event_id)));
 }
 
 /*
- * Add n redeliveries, the latest received at last_received, to the row at
- * tid, in place: what count_by_update_sql's SET does, on the row's version
- * the isolation level lets the transaction update.
+ * Under READ COMMITTED, after another transaction updated the row at *tid:
+ * lock its latest version into counts->latest and point *tid at it.  False,
+ * and nothing locked, if the row was deleted meanwhile or is no longer the
+ * event (app, event_id, created_at): an UPDATE's recheck would skip it too.
+ */
+static bool
+lock_latest(ChektDeliveryCounts *counts, ItemPointer tid, const text *app,
+			const text *event_id, TimestampTz created_at)
+{
+	TM_FailureData tmfd;
+	TM_Result	result;
+
+	result = table_tuple_lock(counts->rel, tid, counts->snapshot, counts->latest,
+							  GetCurrentCommandId(true), LockTupleNoKeyExclusive,
+							  LockWaitBlock, TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &tmfd);
+	if (result == TM_Ok && same_event(counts, counts->latest, app, event_id, created_at))
+	{
+		*tid = counts->latest->tts_tid;
+		return true;
+	}
+	if (result != TM_Ok && result != TM_Deleted && result != TM_SelfModified)
+		elog(ERROR, "unexpected result %d locking a stored event of %s to count its redeliveries",
+			 (int) result, RelationGetRelationName(counts->rel));
+	ExecClearTuple(counts->latest);
+	return false;
+}
+
+/*
+ * Make counts->counted_row the row in version with n more deliveries, the
+ * latest received at last_received: what count_by_update_sql's SET makes of
+ * it, checked against the table's constraints (the partition's is kept, as
+ * its key, created_at, is).
  */
 static void
-count_in_place(ChektDeliveryCounts *counts, ItemPointer tid, int32 n,
-			   TimestampTz last_received)
+count_onto(ChektDeliveryCounts *counts, TupleTableSlot *version, int32 n,
+		   TimestampTz last_received)
 {
 	TupleTableSlot *row = counts->counted_row;
-	EState	   *estate = counts->direct.estate;
 	int			c = counts->count_attnum - 1;
 	int			l = counts->last_attnum - 1;
 	int32		count;
 
-	if (!lock_latest(counts, tid))
-		return;
-	ExecCopySlot(row, counts->found);	/* values of its own */
+	ExecCopySlot(row, version); /* values of its own */
 
 	/* a NULL count stays NULL, and a NULL time is replaced, as in SQL */
 	if (!row->tts_isnull[c])
@@ -216,35 +234,90 @@ count_in_place(ChektDeliveryCounts *counts, ItemPointer tid, int32 n,
 	if (row->tts_isnull[l] || DatumGetTimestampTz(row->tts_values[l]) < last_received)
 		row->tts_values[l] = TimestampTzGetDatum(last_received);
 	row->tts_isnull[l] = false;
-
-	/*
-	 * The constraints an UPDATE checks; the partition's is kept, as its key,
-	 * created_at, is
-	 */
 	if (RelationGetDescr(counts->rel)->constr != NULL)
-		ExecConstraints(counts->direct.rri, row, estate);
-	chekt_update_index_tuples(counts->direct.rri, row, estate,
-							  chekt_update_row(counts->rel, &counts->found->tts_tid, row,
-											   counts->snapshot));
-	ExecClearTuple(counts->found);
-	ExecClearTuple(row);
-	ResetPerTupleExprContext(estate);
-	counts->counted++;
+		ExecConstraints(counts->direct.rri, row, counts->direct.estate);
 }
 
 /*
- * Count n redeliveries of the stored event (app, event_id, created_at)
- * that a probe under the counts' snapshot found at tid, the latest received
- * at last_received.
+ * Add n redeliveries to the stored event (app, event_id, created_at) whose
+ * row is in stored, in place, as an UPDATE of it would: waiting for a
+ * transaction that holds the row; under READ COMMITTED following it to its
+ * latest version if another transaction updated it (and not counting on a
+ * row deleted meanwhile); under REPEATABLE READ and SERIALIZABLE failing
+ * then, as the snapshot's rules say.
+ */
+static void
+count_in_place(ChektDeliveryCounts *counts, TupleTableSlot *stored,
+			   const text *app, const text *event_id, TimestampTz created_at,
+			   int32 n, TimestampTz last_received)
+{
+	CommandId	cid = GetCurrentCommandId(true);
+	TupleTableSlot *version = stored;
+	ItemPointerData tid = stored->tts_tid;
+	bool		done = false;
+
+	while (!done)
+	{
+		TM_FailureData tmfd;
+		ChektNewIndexEntries entries;
+
+		count_onto(counts, version, n, last_received);
+		switch (chekt_update_row(counts->rel, &tid, counts->counted_row, cid,
+								 counts->snapshot, &tmfd, &entries))
+		{
+			case TM_Ok:
+				chekt_update_index_tuples(counts->direct.rri, counts->counted_row,
+										  counts->direct.estate, entries);
+				counts->counted++;
+				done = true;
+				break;
+			case TM_Updated:
+				if (IsolationUsesXactSnapshot())
+					ereport(ERROR,
+							(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+							 errmsg("could not serialize access due to concurrent update")));
+				if (lock_latest(counts, &tid, app, event_id, created_at))
+					version = counts->latest;
+				else
+					done = true;
+				break;
+			case TM_Deleted:
+				if (IsolationUsesXactSnapshot())
+					ereport(ERROR,
+							(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+							 errmsg("could not serialize access due to concurrent delete")));
+				done = true;
+				break;
+			case TM_SelfModified:
+				/* counted on by this very command: once, as an UPDATE joining it twice */
+				if (tmfd.cmax != cid)
+					elog(ERROR, "a stored event of %s to count redeliveries on was changed by a later command",
+						 RelationGetRelationName(counts->rel));
+				done = true;
+				break;
+			default:
+				elog(ERROR, "unexpected result updating a stored event of %s to count its redeliveries",
+					 RelationGetRelationName(counts->rel));
+		}
+	}
+	ExecClearTuple(counts->latest);
+	ExecClearTuple(counts->counted_row);
+	ResetPerTupleExprContext(counts->direct.estate);
+}
+
+/*
+ * Count n redeliveries of the stored event (app, event_id, created_at),
+ * the latest received at last_received; stored holds its row as a probe
+ * under the counts' snapshot found it.
  */
 void
-chekt_delivery_counts_add(ChektDeliveryCounts *counts, ItemPointer tid,
+chekt_delivery_counts_add(ChektDeliveryCounts *counts, TupleTableSlot *stored,
 						  const text *app, const text *event_id,
 						  TimestampTz created_at, int32 n,
 						  TimestampTz last_received)
 {
 	if (counts->in_place)
-		count_in_place(counts, tid, n, last_received);
+		count_in_place(counts, stored, app, event_id, created_at, n, last_received);
 	else
 	{
 		Datum		values[COUNT_COLUMNS] = {

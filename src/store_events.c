@@ -538,7 +538,6 @@ settle_against_stored(const Runs *runs, bool careful)
 		bool		isnull;
 		int32		duplicates = 0;
 		TimestampTz last_received = 0;
-		ItemPointerData found;
 		int			j;
 
 		end = run_end(runs, start);
@@ -584,16 +583,15 @@ settle_against_stored(const Runs *runs, bool careful)
 		}
 		if (stored_body != NULL && (Pointer) stored_body != DatumGetPointer(stored))
 			pfree(stored_body);
-		found = probe->slot->tts_tid;
-		ExecClearTuple(probe->slot);
 		if (duplicates > 0)
 		{
 			if (probe->counts == NULL)
 				probe->counts = chekt_delivery_counts_begin(probe->relid, probes.snapshot);
-			chekt_delivery_counts_add(probe->counts, &found, first->delivery.app,
+			chekt_delivery_counts_add(probe->counts, probe->slot, first->delivery.app,
 									  first->event.event_id_text, created_at,
 									  duplicates, last_received);
 		}
+		ExecClearTuple(probe->slot);
 	}
 	probes_close(&probes);
 	for (i = 0; i < probes.n; i++)
