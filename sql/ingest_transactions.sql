@@ -49,6 +49,20 @@ COMMIT;
 ALTER TABLE chekt_private.inbox ENABLE ALWAYS TRIGGER inbox_flush;
 SELECT count(*) AS tx8_events FROM chekt_private.events WHERE event_id = 'tx-8';
 
+-- a read-only transaction (or a hot standby) cannot ingest: before, a new
+-- event was stored and a redelivery counted in it all the same
+SELECT chekt.ingest(app, signed_at, signature, body) FROM pg_temp.row('tx-9');
+BEGIN READ ONLY;
+SELECT chekt.ingest(app, signed_at, signature, body) FROM pg_temp.row('tx-9');
+ROLLBACK;
+BEGIN READ ONLY;
+SELECT chekt.ingest(app, signed_at, signature, body) FROM pg_temp.row('tx-10');
+ROLLBACK;
+SET default_transaction_read_only = on;
+SELECT chekt.retry_rejected();
+RESET default_transaction_read_only;
+SELECT event_id, delivery_count FROM chekt_private.events WHERE event_id IN ('tx-9', 'tx-10');
+
 -- clean up
 TRUNCATE chekt_private.events, chekt_private.rejected, chekt.device_events;
 DELETE FROM chekt_private.apps;

@@ -24,6 +24,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "utils/memutils.h"
 
 #include "compat.h"
@@ -179,6 +180,17 @@ chekt_batch_write(ChektBatch *batch)
 
 	if (batch->nitems == 0)
 		return;
+
+	/*
+	 * Ingest writes without the executor (writer.c, delivery_count.c), which
+	 * would check this for each statement
+	 */
+	if (XactReadOnly)
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot ingest deliveries in a read-only transaction"),
+				 errdetail("Ingest stores events, counts redeliveries and keeps refused deliveries."),
+				 errhint("Ingest in a read-write transaction, on the primary server.")));
 	old = MemoryContextSwitchTo(batch->items_cxt);
 	batch->writing = true;
 	batch->inserting_events = false;
