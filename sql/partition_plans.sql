@@ -155,6 +155,32 @@ SELECT s.relname, s.seq_scan + coalesce(s.idx_scan, 0) > b.scans AS read
 -- the months it was found in
 SELECT app, month FROM chekt.device_months WHERE device_id = 'cam-months' ORDER BY month;
 
+-- its onlines around the window looked for month by month (0.17.0), back
+-- past a month with no online and months with no event, and on past one
+-- with only an offline: the same outages as chekt.device_outages_of()
+-- finds, which asks every month at once
+INSERT INTO chekt_private.inbox (app, received_at, signed_at, signature, body)
+SELECT 'regress_plans', at + interval '1 minute', extract(epoch FROM at + interval '1 minute')::bigint::text,
+       'sha256=' || chekt.sign('plans-secret', extract(epoch FROM at + interval '1 minute')::bigint::text, b), b
+  FROM (VALUES (timestamptz '2024-01-05 10:00+00', '{"id":"evt_walk_1","type":"device.online","created_at":"2024-01-05T10:00:00Z","data":{"device_id":"cam-walk","site_id":"S-walk"}}'),
+               ('2024-01-06 10:00+00', '{"id":"evt_walk_2","type":"device.offline","created_at":"2024-01-06T10:00:00Z","data":{"device_id":"cam-walk","site_id":"S-walk","last_seen_at":"2024-01-06T09:59:00Z"}}'),
+               ('2024-03-10 10:00+00', '{"id":"evt_walk_3","type":"device.offline","created_at":"2024-03-10T10:00:00Z","data":{"device_id":"cam-walk","site_id":"S-walk","last_seen_at":"2024-03-10T09:00:00Z"}}'),
+               ('2024-05-10 10:00+00', '{"id":"evt_walk_4","type":"device.offline","created_at":"2024-05-10T10:00:00Z","data":{"device_id":"cam-walk","site_id":"S-walk"}}'),
+               ('2024-06-20 10:00+00', '{"id":"evt_walk_5","type":"device.online","created_at":"2024-06-20T10:00:00Z","data":{"device_id":"cam-walk","site_id":"S-walk","previous_status":"offline"}}'))
+       AS e (at, b);
+SELECT offline_at, online_at, in_window_s, ended_by
+  FROM chekt.device_downtime('cam-walk', '2024-04-01', '2024-04-15');
+SELECT count(*) AS windows, count(*) FILTER (WHERE d.differing > 0) AS outages_not_the_same
+  FROM (VALUES (timestamptz '2024-04-01', timestamptz '2024-04-15'), ('2024-01-01', '2024-01-05'),
+               ('2024-01-05 10:00', '2024-01-05 10:00'), ('2024-06-20 10:00', '2024-07-01'),
+               ('-infinity', 'infinity'), ('2023-01-01', '2023-02-01')) AS w (f, t),
+       LATERAL (SELECT count(*) AS differing
+                  FROM ((SELECT offline_at, online_at, ended_by FROM chekt.device_downtime('cam-walk', w.f, w.t)
+                         EXCEPT SELECT offline_at, online_at, ended_by FROM chekt.device_outages_of('regress_plans', 'cam-walk', w.f, w.t))
+                        UNION ALL
+                        (SELECT offline_at, online_at, ended_by FROM chekt.device_outages_of('regress_plans', 'cam-walk', w.f, w.t)
+                         EXCEPT SELECT offline_at, online_at, ended_by FROM chekt.device_downtime('cam-walk', w.f, w.t))) AS x) AS d;
+
 -- a site's completeness report over some days reads, of its devices'
 -- events, only the months around those days, and of its alarms only their
 -- first events (issue 13, contract 4): before 0.14.0 it worked out every

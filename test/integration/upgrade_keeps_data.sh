@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Databases created at the first release (0.1.0), at 0.4.0, 0.5.0, 0.6.0, 0.7.0, 0.9.0, 0.10.0, 0.11.0, 0.12.0, 0.13.0, 0.14.0 and 0.15.0,
+# Databases created at the first release (0.1.0), at 0.4.0, 0.5.0, 0.6.0, 0.7.0, 0.9.0, 0.10.0, 0.11.0, 0.12.0, 0.13.0, 0.14.0, 0.15.0 and 0.16.0,
 # holding apps, events and quarantined deliveries, are updated in place to
 # the default version:
 # the data stays, the new functions and views answer about it, ingest goes
@@ -590,6 +590,38 @@ got=$(ingest_in chekt_upgraded_15 "$e24" "$e21")
 got=$(sql chekt_upgraded_15 -c "SELECT string_agg(event_id, ' ' ORDER BY created_at) FROM chekt.alarm_trail")
 [ "$got" = "e20 e21 e22 e23 e24" ] || fail "after the update from 0.15.0, chekt.alarm_trail holds: $got"
 
+# 0.16.0: one device's downtime found its onlines around the window in
+# every month at once; 0.17.0 looks month by month and reads the outages
+# through chekt.device_outages_within(), which an analyst of 0.16.0 is
+# given by the update.  Same answers, for the owner and the analyst
+fresh_db chekt_upgraded_16 0.16.0
+sql chekt_upgraded_16 -c "SELECT chekt.add_secret('app-a', 'secret-a')" \
+                      -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
+# D-30 online in March, offline in March (seen again in April), offline in
+# May, online in July; nothing in June
+e30='{"id":"e30","type":"device.online","created_at":"2026-03-05T10:00:00Z","data":{"device_id":"D-30","site_id":"S-3"}}'
+e31='{"id":"e31","type":"device.offline","created_at":"2026-03-06T10:00:00Z","data":{"device_id":"D-30","site_id":"S-3","last_seen_at":"2026-03-06T09:59:00Z"}}'
+e32='{"id":"e32","type":"device.offline","created_at":"2026-04-10T10:00:00Z","data":{"device_id":"D-30","site_id":"S-3","last_seen_at":"2026-04-10T09:00:00Z"}}'
+e33='{"id":"e33","type":"device.offline","created_at":"2026-05-10T10:00:00Z","data":{"device_id":"D-30","site_id":"S-3"}}'
+e34='{"id":"e34","type":"device.online","created_at":"2026-07-02T10:00:00Z","data":{"device_id":"D-30","site_id":"S-3","previous_status":"offline","downtime_seconds":4492800}}'
+got=$(ingest_in chekt_upgraded_16 "$e30" "$e31" "$e32" "$e33" "$e34")
+[ "$got" = "accepted accepted accepted accepted accepted" ] || fail "0.16.0 ingested: $got"
+downtime_16="SELECT string_agg(concat_ws(' ', offline_at, online_at, in_window_s, ended_by), '; ' ORDER BY w, offline_at)
+               FROM (VALUES (1, timestamptz '2026-06-01', timestamptz '2026-06-15'), (2, '2026-03-01', '2026-08-01'),
+                            (3, '-infinity', 'infinity')) AS v (w, f, t),
+                    LATERAL chekt.device_downtime('D-30', v.f, v.t, 'app-a')"
+before=$(sql chekt_upgraded_16 -c "$downtime_16")
+[ -n "$before" ] || fail "0.16.0 answered nothing about D-30's downtime"
+before_counts=$(counted chekt_upgraded_16 "$counts")
+sql chekt_upgraded_16 -c 'ALTER EXTENSION chekt_events UPDATE' >/dev/null
+[ "$(counted chekt_upgraded_16 "$counts")" = "$before_counts" ] || fail "the update from 0.16.0 changed the counts"
+got=$(sql chekt_upgraded_16 -c "$downtime_16")
+[ "$got" = "$before" ] || fail "after the update from 0.16.0, D-30's downtime is: $got (before: $before)"
+got=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_16 -c "$downtime_16" 2>&1)
+[ "$got" = "$before" ] || fail "after the update from 0.16.0, the analyst sees D-30's downtime as: $got"
+got=$(ingest_in chekt_upgraded_16 "$e34")
+[ "$got" = "duplicate" ] || fail "after the update from 0.16.0, ingest answered: $got"
+
 fresh_db chekt_fresh
 sql chekt_fresh -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
 # the feeder's grants as README documents them, which the update gave the
@@ -647,7 +679,7 @@ ORDER BY 1;
 SQL
 }
 sql chekt_fresh -c "$documented_feeder" >/dev/null
-for upgraded in chekt_upgraded chekt_upgraded_04 chekt_upgraded_05 chekt_upgraded_06 chekt_upgraded_07 chekt_upgraded_09 chekt_upgraded_10 chekt_upgraded_11 chekt_upgraded_12 chekt_upgraded_13 chekt_upgraded_14 chekt_upgraded_15; do
+for upgraded in chekt_upgraded chekt_upgraded_04 chekt_upgraded_05 chekt_upgraded_06 chekt_upgraded_07 chekt_upgraded_09 chekt_upgraded_10 chekt_upgraded_11 chekt_upgraded_12 chekt_upgraded_13 chekt_upgraded_14 chekt_upgraded_15 chekt_upgraded_16; do
   [ $upgraded = chekt_upgraded ] && sql chekt_upgraded -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
   [ $upgraded = chekt_upgraded_07 ] || sql $upgraded -c "$documented_feeder" >/dev/null
   # the months the update made, made in the fresh install as ingest makes
@@ -670,4 +702,4 @@ SQL
     fail "the schema of $upgraded differs from a fresh install"
   fi
 done
-echo "0.1.0, 0.4.0 (two apps, an analyst), 0.5.0 (a lost online), 0.6.0 (a lost disarm), 0.7.0 (a feeder), 0.9.0 (months made by ingest), 0.10.0 (ids trimmed), 0.11.0 (a device's downtime), 0.12.0 (an alarm's lifecycle and timeline), 0.13.0 (a site's gaps), 0.14.0 (an alarm's first events, fed by this library) and 0.15.0 (indexes no question reads) with data updated to $default: data kept, new questions answered, the feeder still feeding, same schema as a fresh install"
+echo "0.1.0, 0.4.0 (two apps, an analyst), 0.5.0 (a lost online), 0.6.0 (a lost disarm), 0.7.0 (a feeder), 0.9.0 (months made by ingest), 0.10.0 (ids trimmed), 0.11.0 (a device's downtime), 0.12.0 (an alarm's lifecycle and timeline), 0.13.0 (a site's gaps), 0.14.0 (an alarm's first events, fed by this library), 0.15.0 (indexes no question reads) and 0.16.0 (a device's onlines month by month) with data updated to $default: data kept, new questions answered, the feeder still feeding, same schema as a fresh install"
