@@ -33,7 +33,7 @@ BEGIN ATOMIC
            max(e.created_at) FILTER (WHERE e.event_type = 'device.online') OVER w AS run_started_at
       FROM (SELECT * FROM chekt.device_events x
              WHERE x.app = device_outages_within.app AND x.device_id = device
-               AND x.created_at BETWEEN lower_ts AND upper_ts
+               AND x.created_at BETWEEN coalesce(lower_ts, '-infinity') AND coalesce(upper_ts, 'infinity')
             OFFSET 0) AS e
     WINDOW w AS (ORDER BY e.created_at, e.event_type, e.last_seen_at DESC NULLS LAST,
                           e.downtime_seconds DESC NULLS LAST, e.event_id
@@ -127,7 +127,7 @@ BEGIN ATOMIC
      AND (b.online_at IS NULL OR b.online_at > from_ts);
 END;
 COMMENT ON FUNCTION chekt.device_outages_within(text, text, timestamptz, timestamptz, timestamptz, timestamptz) IS
-  'the outages of one device of one app that overlap the window from_ts to to_ts, made of its events from lower_ts to upper_ts, which must be its last device.online at or before from_ts and its first at or after to_ts (-infinity and infinity if none): chekt.device_outages_of() finds them, chekt.device_downtime() month by month';
+  'the outages of one device of one app that overlap the window from_ts to to_ts, made of its events from lower_ts to upper_ts, which must be its last device.online at or before from_ts and its first at or after to_ts (NULL, or -infinity and infinity, if none): chekt.device_outages_of() finds them, chekt.device_downtime() month by month';
 REVOKE ALL ON FUNCTION chekt.device_outages_within(text, text, timestamptz, timestamptz, timestamptz, timestamptz) FROM PUBLIC;
 
 -- its onlines found as before, the rest its body
@@ -155,6 +155,8 @@ BEGIN ATOMIC
     FROM bounds b
    CROSS JOIN LATERAL chekt.device_outages_within(device_outages_of.app, device, from_ts, to_ts, b.lower, b.upper) AS o;
 END;
+COMMENT ON FUNCTION chekt.device_outages_of(text, text, timestamptz, timestamptz) IS
+  'the outages of one device of one app that overlap the window, computed from the events around it: an outage ends at the next device.online or, when that never arrived, at the first later device.offline whose last_seen_at proves the device was alive (ended_by seen_again); what device_outages_between(), device_outages, device_downtime() and delivery_gaps are made of, through device_outages_within() (0.17.0)';
 
 CREATE OR REPLACE FUNCTION chekt.device_downtime(device text, from_ts timestamptz, to_ts timestamptz,
                                                  app text DEFAULT NULL)
@@ -189,7 +191,7 @@ BEGIN
     -- where one over every month before the window set up a scan of each
     FOR one_app, lower_month, upper_month IN
         SELECT m.app, max(m.month) FILTER (WHERE m.month <= (from_ts AT TIME ZONE 'UTC')::date),
-               min(m.month) FILTER (WHERE m.month >= date_trunc('month', to_ts AT TIME ZONE 'UTC')::date)
+               min(m.month) FILTER (WHERE m.month + interval '1 month' > to_ts AT TIME ZONE 'UTC')
           FROM chekt.device_months m
          WHERE m.device_id = device AND (device_downtime.app IS NULL OR m.app = device_downtime.app)
          GROUP BY m.app ORDER BY m.app LOOP
@@ -221,8 +223,7 @@ BEGIN
              greatest(extract(epoch FROM least(coalesce(o.online_at, now()), to_ts)
                                        - greatest(o.offline_at, from_ts)), 0)::double precision,
              o.ongoing, o.ended_by, o.end_known, o.start_known, o.reported_downtime_s
-        FROM chekt.device_outages_within(one_app, device, from_ts, to_ts,
-                                         coalesce(lower_ts, '-infinity'), coalesce(upper_ts, 'infinity')) AS o
+        FROM chekt.device_outages_within(one_app, device, from_ts, to_ts, lower_ts, upper_ts) AS o
        ORDER BY o.offline_at;
     END LOOP;
     RETURN;

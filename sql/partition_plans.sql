@@ -180,6 +180,13 @@ SELECT count(*) AS windows, count(*) FILTER (WHERE d.differing > 0) AS outages_n
                         UNION ALL
                         (SELECT offline_at, online_at, ended_by FROM chekt.device_outages_of('regress_plans', 'cam-walk', w.f, w.t)
                          EXCEPT SELECT offline_at, online_at, ended_by FROM chekt.device_downtime('cam-walk', w.f, w.t))) AS x) AS d;
+-- NULL for an online there is none of, as -infinity and infinity are
+SELECT offline_at, online_at, ended_by
+  FROM chekt.device_outages_within('regress_plans', 'cam-walk', '2024-04-01', '2024-04-15', NULL, NULL);
+-- a window ending in the first month timestamps have: no rows, no error
+-- (a first 0.17.0 computed that month's start, which is out of range)
+SELECT count(*) AS outages_before_time_began
+  FROM chekt.device_downtime('cam-walk', '-infinity', '4714-11-24 00:00:00+00 BC');
 
 -- a site's completeness report over some days reads, of its devices'
 -- events, only the months around those days, and of its alarms only their
