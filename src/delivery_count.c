@@ -35,7 +35,6 @@
 #include "access/tableam.h"
 #include "access/sysattr.h"
 #include "access/xact.h"
-#include "catalog/namespace.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "common/int.h"
@@ -44,11 +43,11 @@
 #include "executor/tuptable.h"
 #include "parser/parse_relation.h"
 #include "utils/builtins.h"
-#include "utils/lsyscache.h"
 #include "utils/rel.h"
 
 #include "compat.h"
 #include "delivery_count.h"
+#include "schemas.h"
 #include "writer.h"
 
 struct ChektDeliveryCounts
@@ -345,9 +344,7 @@ chekt_delivery_counts_finish(ChektDeliveryCounts *counts)
 	}
 	else if (chekt_arrays_count(counts->arrays) > 0)
 		chekt_arrays_execute(counts->arrays,
-							 psprintf(count_by_update_sql,
-									  quote_qualified_identifier(get_namespace_name(get_rel_namespace(counts->relid)),
-																 get_rel_name(counts->relid))),
+							 psprintf(count_by_update_sql, chekt_relid_name(counts->relid)),
 							 SPI_OK_UPDATE);
 	pfree(counts);
 }

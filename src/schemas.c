@@ -140,3 +140,14 @@ chekt_relation_name(const char *name)
 		chekt_missing_relation(name);
 	return quote_qualified_identifier(schema, name);
 }
+
+/*
+ * The schema-qualified, quoted name of the relation relid (one of the
+ * extension's, or a month of one), for owner work's SQL
+ */
+char *
+chekt_relid_name(Oid relid)
+{
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+									  get_rel_name(relid));
+}

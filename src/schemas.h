@@ -21,5 +21,6 @@ extern Oid	chekt_relation_oid(const char *name, const char **schema);
 extern void chekt_missing_relation(const char *name);
 extern Relation chekt_relation_open(const char *name, LOCKMODE lockmode);
 extern char *chekt_relation_name(const char *name);
+extern char *chekt_relid_name(Oid relid);
 
 #endif							/* CHEKT_SCHEMAS_H */

@@ -429,14 +429,6 @@ probes_close(Probes *probes)
 	}
 }
 
-/* The schema-qualified, quoted name of a table */
-static char *
-qualified_name(Oid relid)
-{
-	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-									  get_rel_name(relid));
-}
-
 /* chekt_private.event_ids, InvalidOid in a schema before 0.9.0 (events then decides) */
 static Oid
 event_ids_relid(void)
@@ -816,7 +808,7 @@ insert_if_absent(const Runs *runs)
 	if (chekt_arrays_count(rows) == 0)
 		return;
 	chekt_arrays_execute(rows,
-						 with_ids ? psprintf(insert_ids_if_absent_sql, qualified_name(ids_relid)) :
+						 with_ids ? psprintf(insert_ids_if_absent_sql, chekt_relid_name(ids_relid)) :
 						 psprintf(insert_events_if_absent_sql, chekt_relation_name("events")),
 						 SPI_OK_SELECT);
 

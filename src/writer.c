@@ -290,8 +290,7 @@ chekt_writer_begin_relid(Oid relid, int ncolumns, const char *const *columns,
 	ChektWriter *writer = palloc0(sizeof(ChektWriter));
 	Relation	rel = table_open(relid, RowExclusiveLock);
 
-	writer->table = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
-											   RelationGetRelationName(rel));
+	writer->table = chekt_relid_name(relid);
 	writer->ncolumns = ncolumns;
 	writer->columns = columns;
 	writer->types = types;
