@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Databases created at the first release (0.1.0), at 0.4.0, 0.5.0, 0.6.0, 0.7.0, 0.9.0, 0.10.0, 0.11.0, 0.12.0, 0.13.0, 0.14.0, 0.15.0 and 0.16.0,
+# Databases created at the first release (0.1.0), at 0.4.0, 0.5.0, 0.6.0, 0.7.0, 0.9.0, 0.10.0, 0.11.0, 0.12.0, 0.13.0, 0.14.0, 0.15.0, 0.16.0 and 0.17.0,
 # holding apps, events and quarantined deliveries, are updated in place to
 # the default version:
 # the data stays, the new functions and views answer about it, ingest goes
@@ -622,6 +622,56 @@ got=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_16 -c "$downt
 got=$(ingest_in chekt_upgraded_16 "$e34")
 [ "$got" = "duplicate" ] || fail "after the update from 0.16.0, ingest answered: $got"
 
+# 0.17.0: every month of the four families linked to alarms has a key no
+# question reads, and the trail's index has an entry per event; the update
+# drops the keys and indexes the trail by alarm alone.  Same timeline and
+# lifecycle for the owner and the analyst, and ingest dedupes in the months
+# made before it as in those made after
+fresh_db chekt_upgraded_17 0.17.0
+sql chekt_upgraded_17 -c "SELECT chekt.add_secret('app-a', 'secret-a')" \
+                      -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
+e40='{"id":"e40","type":"alarm.created","created_at":"2026-04-30T23:58:00Z","data":{"alarm_id":"A-40","site_id":"S-4","device_id":"cam-40","priority":"HIGH"}}'
+e41='{"id":"e41","type":"verification.requested","created_at":"2026-04-30T23:59:00Z","data":{"alarm_id":"A-40","requested_by":"op-4","deadline_seconds":60}}'
+e42='{"id":"e42","type":"snapshot.created","created_at":"2026-05-01T00:00:10Z","data":{"snapshot_id":"s-42","alarm_id":"A-40","device_id":"cam-40","url":"https://x/42"}}'
+e43='{"id":"e43","type":"relay.activated","created_at":"2026-05-01T00:01:00Z","data":{"relay_id":"R-40","trigger":"alarm.created:A-40","duration_seconds":5}}'
+e44='{"id":"e44","type":"alarm.acknowledged","created_at":"2026-05-01T00:02:00Z","data":{"alarm_id":"A-40","operator_id":"op-4"}}'
+e45='{"id":"e45","type":"alarm.created","created_at":"2026-05-02T08:00:00Z","data":{"alarm_id":"A-41","site_id":"S-4"}}'
+got=$(ingest_in chekt_upgraded_17 "$e40" "$e41" "$e42" "$e43" "$e44" "$e45")
+[ "$got" = "accepted accepted accepted accepted accepted accepted" ] || fail "0.17.0 ingested: $got"
+keys_17="SELECT count(*) FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+          WHERE k.contype = 'p' AND c.relnamespace = 'chekt_private'::regnamespace
+            AND c.relname ~ '^(alarm|snapshot|verification|relay)_events_p'"
+trail_index_17="SELECT pg_get_indexdef('chekt.alarm_trail_alarm_idx'::regclass)"
+got=$(sql chekt_upgraded_17 -c "$keys_17")
+[ "$got" = "8" ] || fail "0.17.0's months of April and May have $got keys of the alarms' families, not 8"
+alarms_17="SELECT concat_ws(' | ',
+             (SELECT string_agg(concat_ws(' ', alarm_id, site_id, device_id, priority, acknowledged_by, state), '; ' ORDER BY alarm_id)
+                FROM chekt.alarm_lifecycle),
+             (SELECT string_agg(concat_ws(' ', at, event_type, event_id, actor, detail, since_created_s), '; ')
+                FROM chekt.alarm_timeline('A-40')))"
+before=$(sql chekt_upgraded_17 -c "$alarms_17")
+[ -n "$before" ] || fail "0.17.0 answered nothing about A-40"
+before_counts=$(counted chekt_upgraded_17 "$counts")
+sql chekt_upgraded_17 -c 'ALTER EXTENSION chekt_events UPDATE' >/dev/null
+got=$(sql chekt_upgraded_17 -c "$keys_17")
+[ "$got" = "0" ] || fail "after the update from 0.17.0, the alarms' months still have $got keys"
+got=$(sql chekt_upgraded_17 -c "$trail_index_17")
+[ "$got" = "CREATE INDEX alarm_trail_alarm_idx ON chekt.alarm_trail USING btree (alarm_id)" ] ||
+  fail "after the update from 0.17.0, the trail's index is: $got"
+[ "$(counted chekt_upgraded_17 "$counts")" = "$before_counts" ] || fail "the update from 0.17.0 changed the counts"
+got=$(sql chekt_upgraded_17 -c "$alarms_17")
+[ "$got" = "$before" ] || fail "after the update from 0.17.0, A-40's answers are: $got (before: $before)"
+got=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_17 -c "$alarms_17" 2>&1)
+[ "$got" = "$before" ] || fail "after the update from 0.17.0, the analyst sees A-40 as: $got"
+e46='{"id":"e46","type":"alarm.resolved","created_at":"2026-06-01T00:00:00Z","data":{"alarm_id":"A-40","resolution":"handled"}}'
+e41b='{"id":"e41","type":"verification.requested","created_at":"2026-04-30T23:59:00Z","data":{"alarm_id":"A-40","requested_by":"op-5","deadline_seconds":60}}'
+got=$(ingest_in chekt_upgraded_17 "$e46" "$e41" "$e42" "$e46" "$e41b")
+[ "$got" = "accepted duplicate duplicate duplicate id_conflict" ] || fail "after the update from 0.17.0, ingest answered: $got"
+got=$(sql chekt_upgraded_17 -c "SELECT string_agg(event_id, ' ' ORDER BY created_at) FROM chekt.alarm_trail WHERE alarm_id = 'A-40'")
+[ "$got" = "e40 e41 e42 e43 e44 e46" ] || fail "after the update from 0.17.0, A-40's trail holds: $got"
+got=$(sql chekt_upgraded_17 -c "SELECT string_agg(event_id || ':' || delivery_count, ' ' ORDER BY event_id) FROM chekt_private.events WHERE event_id IN ('e41', 'e42', 'e46')")
+[ "$got" = "e41:2 e42:2 e46:2" ] || fail "after the update from 0.17.0, the redeliveries were counted as: $got"
+
 fresh_db chekt_fresh
 sql chekt_fresh -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
 # the feeder's grants as README documents them, which the update gave the
@@ -679,7 +729,7 @@ ORDER BY 1;
 SQL
 }
 sql chekt_fresh -c "$documented_feeder" >/dev/null
-for upgraded in chekt_upgraded chekt_upgraded_04 chekt_upgraded_05 chekt_upgraded_06 chekt_upgraded_07 chekt_upgraded_09 chekt_upgraded_10 chekt_upgraded_11 chekt_upgraded_12 chekt_upgraded_13 chekt_upgraded_14 chekt_upgraded_15 chekt_upgraded_16; do
+for upgraded in chekt_upgraded chekt_upgraded_04 chekt_upgraded_05 chekt_upgraded_06 chekt_upgraded_07 chekt_upgraded_09 chekt_upgraded_10 chekt_upgraded_11 chekt_upgraded_12 chekt_upgraded_13 chekt_upgraded_14 chekt_upgraded_15 chekt_upgraded_16 chekt_upgraded_17; do
   [ $upgraded = chekt_upgraded ] && sql chekt_upgraded -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
   [ $upgraded = chekt_upgraded_07 ] || sql $upgraded -c "$documented_feeder" >/dev/null
   # the months the update made, made in the fresh install as ingest makes
@@ -702,4 +752,4 @@ SQL
     fail "the schema of $upgraded differs from a fresh install"
   fi
 done
-echo "0.1.0, 0.4.0 (two apps, an analyst), 0.5.0 (a lost online), 0.6.0 (a lost disarm), 0.7.0 (a feeder), 0.9.0 (months made by ingest), 0.10.0 (ids trimmed), 0.11.0 (a device's downtime), 0.12.0 (an alarm's lifecycle and timeline), 0.13.0 (a site's gaps), 0.14.0 (an alarm's first events, fed by this library), 0.15.0 (indexes no question reads) and 0.16.0 (a device's onlines month by month) with data updated to $default: data kept, new questions answered, the feeder still feeding, same schema as a fresh install"
+echo "0.1.0, 0.4.0 (two apps, an analyst), 0.5.0 (a lost online), 0.6.0 (a lost disarm), 0.7.0 (a feeder), 0.9.0 (months made by ingest), 0.10.0 (ids trimmed), 0.11.0 (a device's downtime), 0.12.0 (an alarm's lifecycle and timeline), 0.13.0 (a site's gaps), 0.14.0 (an alarm's first events, fed by this library), 0.15.0 (indexes no question reads), 0.16.0 (a device's onlines month by month) and 0.17.0 (keys no question reads) with data updated to $default: data kept, new questions answered, the feeder still feeding, same schema as a fresh install"
