@@ -624,12 +624,19 @@ got=$(ingest_in chekt_upgraded_16 "$e34")
 
 # 0.17.0: every month of the four families linked to alarms has a key no
 # question reads, and the trail's index has an entry per event; the update
-# drops the keys and indexes the trail by alarm alone.  Same timeline and
-# lifecycle for the owner and the analyst, and ingest dedupes in the months
-# made before it as in those made after
+# drops the keys and indexes the trail by alarm and app, while an ingest of
+# an alarm's event is open (it waits for it).  Same timeline and lifecycle
+# for the owner and the analyst, each app's alarm A-40 its own, and ingest
+# dedupes in the months made before it as in those made after
 fresh_db chekt_upgraded_17 0.17.0
 sql chekt_upgraded_17 -c "SELECT chekt.add_secret('app-a', 'secret-a')" \
+                      -c "SELECT chekt.add_secret('app-b', 'secret-b')" \
                       -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
+# app-b's own alarm A-40, in May
+sql chekt_upgraded_17 -v b='{"id":"e40","type":"alarm.created","created_at":"2026-05-03T08:00:00Z","data":{"alarm_id":"A-40","site_id":"S-9"}}' <<'SQL' |
+SELECT chekt.ingest('app-b', '1777795205', chekt.sign('secret-b', '1777795205', :'b'), :'b', '2026-05-03 08:00:05+00');
+SQL
+  grep -qx accepted || fail "0.17.0 did not accept app-b's A-40"
 e40='{"id":"e40","type":"alarm.created","created_at":"2026-04-30T23:58:00Z","data":{"alarm_id":"A-40","site_id":"S-4","device_id":"cam-40","priority":"HIGH"}}'
 e41='{"id":"e41","type":"verification.requested","created_at":"2026-04-30T23:59:00Z","data":{"alarm_id":"A-40","requested_by":"op-4","deadline_seconds":60}}'
 e42='{"id":"e42","type":"snapshot.created","created_at":"2026-05-01T00:00:10Z","data":{"snapshot_id":"s-42","alarm_id":"A-40","device_id":"cam-40","url":"https://x/42"}}'
@@ -645,20 +652,48 @@ trail_index_17="SELECT pg_get_indexdef('chekt.alarm_trail_alarm_idx'::regclass)"
 got=$(sql chekt_upgraded_17 -c "$keys_17")
 [ "$got" = "8" ] || fail "0.17.0's months of April and May have $got keys of the alarms' families, not 8"
 alarms_17="SELECT concat_ws(' | ',
-             (SELECT string_agg(concat_ws(' ', alarm_id, site_id, device_id, priority, acknowledged_by, state), '; ' ORDER BY alarm_id)
-                FROM chekt.alarm_lifecycle),
-             (SELECT string_agg(concat_ws(' ', at, event_type, event_id, actor, detail, since_created_s), '; ')
+             (SELECT string_agg(concat_ws(' ', app, alarm_id, site_id, device_id, priority, acknowledged_by, state), '; ' ORDER BY app)
+                FROM chekt.alarm_lifecycle WHERE alarm_id = 'A-40'),
+             (SELECT string_agg(concat_ws(' ', app, at, event_type, event_id, actor, detail, since_created_s), '; ')
                 FROM chekt.alarm_timeline('A-40')))"
 before=$(sql chekt_upgraded_17 -c "$alarms_17")
 [ -n "$before" ] || fail "0.17.0 answered nothing about A-40"
 before_counts=$(counted chekt_upgraded_17 "$counts")
-sql chekt_upgraded_17 -c 'ALTER EXTENSION chekt_events UPDATE' >/dev/null
+# an ingest of A-41's dispatch open across the update's start: the update
+# waits for it (its locks tried again), and both succeed
+e47='{"id":"e47","type":"alarm.dispatched","created_at":"2026-05-02T08:01:00Z","data":{"alarm_id":"A-41","responder_type":"guard"}}'
+open_ingest=$(mktemp)
+sql chekt_upgraded_17 -v b="$e47" >"$open_ingest" 2>&1 <<'SQL' &
+BEGIN;
+SELECT chekt.ingest('app-a', '1777708865', chekt.sign('secret-a', '1777708865', :'b'), :'b', '2026-05-02 08:01:05+00');
+SELECT pg_sleep(1.5) /* open ingest */;
+COMMIT;
+SQL
+open_pid=$!
+for _ in $(seq 100); do
+  [ "$(sql chekt_upgraded_17 -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%/* open ingest */%' AND pid <> pg_backend_pid()")" = 1 ] && break
+  sleep 0.05
+done
+sql chekt_upgraded_17 -c 'ALTER EXTENSION chekt_events UPDATE' >/dev/null || fail "the update from 0.17.0 failed beside an open ingest"
+wait "$open_pid" || fail "the ingest open across the update from 0.17.0 failed: $(cat "$open_ingest")"
+grep -qx accepted "$open_ingest" || fail "the ingest open across the update from 0.17.0 answered: $(cat "$open_ingest")"
+rm -f "$open_ingest"
 got=$(sql chekt_upgraded_17 -c "$keys_17")
 [ "$got" = "0" ] || fail "after the update from 0.17.0, the alarms' months still have $got keys"
 got=$(sql chekt_upgraded_17 -c "$trail_index_17")
-[ "$got" = "CREATE INDEX alarm_trail_alarm_idx ON chekt.alarm_trail USING btree (alarm_id)" ] ||
+[ "$got" = "CREATE INDEX alarm_trail_alarm_idx ON chekt.alarm_trail USING btree (alarm_id, app)" ] ||
   fail "after the update from 0.17.0, the trail's index is: $got"
-[ "$(counted chekt_upgraded_17 "$counts")" = "$before_counts" ] || fail "the update from 0.17.0 changed the counts"
+got=$(sql chekt_upgraded_17 -c "SELECT string_agg(event_id || ':' || delivery_count, ' ' ORDER BY app, event_id) FROM chekt_private.events")
+[ "$got" = "e40:1 e41:1 e42:1 e43:1 e44:1 e45:1 e47:1 e40:1" ] || fail "after the update from 0.17.0 beside an open ingest, the events are: $got"
+# every count as before, and the open ingest's event and alarm row
+expected_counts=$(echo "$before_counts" | awk '{ split($1, e, "/"); $1 = (e[1] + 1) "/" (e[2] + 1); $3 = $3 + 1; print }')
+got=$(counted chekt_upgraded_17 "$counts")
+[ "$got" = "$expected_counts" ] || fail "the update from 0.17.0 beside an open ingest left the counts $got (before: $before_counts)"
+got=$(sql chekt_upgraded_17 -c "SELECT string_agg(concat_ws(' ', app, event_id, event_type), '; ' ORDER BY app, at) FROM chekt.alarm_timeline('A-40')")
+[ "$got" = "app-a e40 alarm.created; app-a e41 verification.requested; app-a e42 snapshot.created; app-a e43 relay.activated; app-a e44 alarm.acknowledged; app-b e40 alarm.created" ] ||
+  fail "after the update from 0.17.0, A-40's timeline of both apps is: $got"
+got=$(sql chekt_upgraded_17 -c "SELECT string_agg(event_id, ' ') FROM chekt.alarm_timeline('A-40', 'app-b')")
+[ "$got" = "e40" ] || fail "after the update from 0.17.0, app-b's A-40 is: $got"
 got=$(sql chekt_upgraded_17 -c "$alarms_17")
 [ "$got" = "$before" ] || fail "after the update from 0.17.0, A-40's answers are: $got (before: $before)"
 got=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_17 -c "$alarms_17" 2>&1)
@@ -667,7 +702,9 @@ e46='{"id":"e46","type":"alarm.resolved","created_at":"2026-06-01T00:00:00Z","da
 e41b='{"id":"e41","type":"verification.requested","created_at":"2026-04-30T23:59:00Z","data":{"alarm_id":"A-40","requested_by":"op-5","deadline_seconds":60}}'
 got=$(ingest_in chekt_upgraded_17 "$e46" "$e41" "$e42" "$e46" "$e41b")
 [ "$got" = "accepted duplicate duplicate duplicate id_conflict" ] || fail "after the update from 0.17.0, ingest answered: $got"
-got=$(sql chekt_upgraded_17 -c "SELECT string_agg(event_id, ' ' ORDER BY created_at) FROM chekt.alarm_trail WHERE alarm_id = 'A-40'")
+got=$(sql chekt_upgraded_17 -c "$keys_17")
+[ "$got" = "0" ] || fail "the month of June, made after the update from 0.17.0, has $got keys of the alarms' families"
+got=$(sql chekt_upgraded_17 -c "SELECT string_agg(event_id, ' ' ORDER BY created_at) FROM chekt.alarm_trail WHERE alarm_id = 'A-40' AND app = 'app-a'")
 [ "$got" = "e40 e41 e42 e43 e44 e46" ] || fail "after the update from 0.17.0, A-40's trail holds: $got"
 got=$(sql chekt_upgraded_17 -c "SELECT string_agg(event_id || ':' || delivery_count, ' ' ORDER BY event_id) FROM chekt_private.events WHERE event_id IN ('e41', 'e42', 'e46')")
 [ "$got" = "e41:2 e42:2 e46:2" ] || fail "after the update from 0.17.0, the redeliveries were counted as: $got"
