@@ -23,6 +23,7 @@ packages=(
   python3-sqlalchemy python3-psycopg2 python3-pandas  # what SQLAlchemy lists; the pandas example
   nodejs                        # the node-postgres example (pg itself: scripts/node-pg.sh)
   bison flex zlib1g-dev bzip2   # building PostgreSQL 17 and 18 from Debian's source (scripts/pg-build.sh)
+  liblz4-dev libzstd-dev libkrb5-dev libselinux1-dev libpam0g-dev  # building Citus (scripts/citus-build.sh)
 )
 
 missing=()
