@@ -55,8 +55,8 @@
 
 /*
  * chekt.alarm_trail's columns: first the keys of chekt.alarm_firsts' index
- * (0.13.0; the trail's own index had them until 0.18.0, and is on alarm_id
- * alone since), in order, then what the families' events give the timeline
+ * (0.13.0; the trail's own index had them until 0.18.0, and is on
+ * (alarm_id, app) since), in order, then what the families' events give the timeline
  * and the lifecycle.  The first FIRST_COLUMNS are chekt.alarm_firsts', in
  * its order.
  */
