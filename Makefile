@@ -18,6 +18,7 @@ OBJS = \
 	src/batch.o \
 	src/catalog.o \
 	src/chekt_events.o \
+	src/citus.o \
 	src/delivery.o \
 	src/delivery_count.o \
 	src/entry.o \

@@ -15,10 +15,15 @@
  * Asking then costs a comparison, where a query of the view cost about as
  * much as the rest of a short question.
  *
+ * Once chekt.distribute() has made chekt_private.analysts a Citus reference
+ * table, its rows change in shards that have no such trigger, on every
+ * node; the scope is then read for each command, as in a parallel query.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "access/xact.h"
@@ -34,8 +39,10 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
-#include "compat.h"
 #include "analyst_scope.h"
+#include "citus.h"
+#include "compat.h"
+#include "schemas.h"
 
 /* The scope of one user, or nothing */
 typedef struct Scope
@@ -120,27 +127,31 @@ execute_latest(SPIPlanPtr plan, bool *keep)
 }
 
 /*
- * Read the current user's scope from chekt.analyst_scope, as the user (the
- * view reads chekt_private.analysts with its owner's rights and keeps the user's
- * rows), under a new snapshot: the scope is kept beyond this query, so it
- * must be the latest committed one, not what an older snapshot (a
- * REPEATABLE READ transaction's, a cursor's) would show.  Read in a
- * parallel query, under the query's snapshot, it serves that command only.
+ * The scope of user $1 among the rows of the analysts in %s, as
+ * chekt.analyst_scope shows it to the user
+ */
+static const char *const placement_scope_query =
+"SELECT coalesce(pg_catalog.bool_or(x.app IS NULL), false),"
+"       coalesce(pg_catalog.array_agg(DISTINCT x.app) FILTER (WHERE x.app IS NOT NULL),"
+"                '{}'::pg_catalog.text[])"
+"  FROM %s a"
+"  CROSS JOIN LATERAL pg_catalog.unnest(coalesce(a.apps, ARRAY[NULL::pg_catalog.text])) AS x (app)"
+" WHERE pg_catalog.pg_has_role($1, a.analyst::pg_catalog.oid, 'USAGE')";
+
+/*
+ * Read the current user's scope from chekt.analyst_scope, as the user (the view reads
+ * chekt_private.analysts with its owner's rights and keeps the user's rows),
+ * under a new snapshot: the scope is kept beyond this query, so it must be
+ * the latest committed one, not what an older snapshot (a REPEATABLE READ
+ * transaction's, a cursor's) would show.  In a parallel query, under the
+ * query's snapshot, for that command only (*keep false).  SPI is connected.
  */
 static void
-read_scope(Oid user)
+query_scope_view(bool *keep)
 {
-	uint64		invalidations = scope_invalidations;
-	bool		every_app = false;
-	ArrayType  *apps = NULL;
-	bool		isnull;
-	Datum		value;
 	SPIPlanPtr	plan;
 	int			rc;
-	bool		keep;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
 	plan = SPI_prepare("SELECT coalesce(pg_catalog.bool_or(s.app IS NULL), false),"
 					   "       coalesce(pg_catalog.array_agg(DISTINCT s.app) FILTER (WHERE s.app IS NOT NULL),"
 					   "                '{}'::pg_catalog.text[])"
@@ -150,12 +161,91 @@ read_scope(Oid user)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("could not read chekt.analyst_scope: %s", SPI_result_code_string(SPI_result)),
 				 errhint("Update the extension (ALTER EXTENSION chekt_events UPDATE), or reinstall it.")));
-	rc = execute_latest(plan, &keep);
+	rc = execute_latest(plan, keep);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("could not read chekt.analyst_scope: %s", SPI_result_code_string(rc)),
 				 errhint("Update the extension (ALTER EXTENSION chekt_events UPDATE), or reinstall it.")));
+}
+
+/*
+ * Read user's scope from this node's own copy (placement) of
+ * chekt_private.analysts, a Citus reference table since chekt.distribute():
+ * the row level security of the distributed tables asks on the workers,
+ * inside Citus's queries of the shards, where Citus refuses a query of the
+ * reference table itself ("cannot execute a distributed query from a query
+ * on a shard").  Read as the table's owner, whose rights the view would
+ * have lent, under the command's snapshot, for that command only: no
+ * trigger tells of a change to a Citus table's rows.  SPI is connected.
+ */
+static void
+query_scope_placement(Oid user, Oid analysts, bool *keep)
+{
+	Oid			types[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(user)};
+	Oid			owner = InvalidOid;
+	Oid			saved_user;
+	int			saved_context;
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(analysts));
+
+	*keep = false;
+	if (HeapTupleIsValid(tuple))
+	{
+		owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+		ReleaseSysCache(tuple);
+	}
+	if (!OidIsValid(owner))
+		elog(ERROR, "cache lookup failed for relation %u", analysts);
+	GetUserIdAndSecContext(&saved_user, &saved_context);
+	SetUserIdAndSecContext(owner, saved_context | SECURITY_LOCAL_USERID_CHANGE);
+	PG_TRY();
+	{
+		char	   *placement;
+
+		if (SPI_execute("SELECT pg_catalog.format('chekt_private.%I', 'analysts_' OPERATOR(pg_catalog.||) s.shardid)"
+						"  FROM pg_catalog.pg_dist_shard s"
+						" WHERE s.logicalrelid OPERATOR(pg_catalog.=) 'chekt_private.analysts'::pg_catalog.regclass",
+						true, 0) != SPI_OK_SELECT || SPI_processed != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("chekt_private.analysts has no placement on this node"),
+					 errdetail("The row level security of the family tables reads it on every node of the Citus cluster."),
+					 errhint("Replicate the reference tables to every node: SELECT replicate_reference_tables().")));
+		placement = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		if (SPI_execute_with_args(psprintf(placement_scope_query, placement), 1, types, values,
+								  NULL, true, 0) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "could not read the scope from %s", placement);
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(saved_user, saved_context);
+	}
+	PG_END_TRY();
+}
+
+/*
+ * Read the scope of user (the current user), keep it, and say for how
+ * long: as chekt.analyst_scope shows it, or, once Citus holds the analysts,
+ * as this node's copy of them does
+ */
+static void
+read_scope(Oid user)
+{
+	uint64		invalidations = scope_invalidations;
+	Oid			analysts = chekt_relation_oid("analysts", NULL);
+	bool		every_app = false;
+	ArrayType  *apps = NULL;
+	bool		isnull;
+	Datum		value;
+	bool		keep;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (OidIsValid(analysts) && chekt_citus_distributes(analysts))
+		query_scope_placement(user, analysts, &keep);
+	else
+		query_scope_view(&keep);
 	every_app = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
 	if (!every_app)

@@ -25,11 +25,13 @@
 #include "access/stratnum.h"
 #include "access/tableam.h"
 #include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "utils/fmgroids.h"
 #include "utils/snapmgr.h"
 
 #include "catalog.h"
+#include "citus.h"
 #include "compat.h"
 #include "listing.h"
 #include "store_devices.h"
@@ -131,31 +133,16 @@ batch_device_months(ChektBatch *batch, int family, int column, int *n)
 }
 
 /*
- * Record the months of the batch's accepted device events that
- * chekt.device_months lacks (nothing for a schema before 0.12.0)
+ * Mark listed[i] for each of months[0..n) (sorted, each once) that
+ * chekt.device_months holds, looked up in its index under SnapshotSelf
  */
-void
-chekt_store_device_months(ChektBatch *batch)
+static void
+listed_in_index(Relation rel, Relation index, const DeviceMonth *months, int n, bool *listed)
 {
-	const ChektCatalog *catalog = chekt_judge_catalog(batch->judge);
-	Relation	rel;
-	Relation	index;
-	IndexScanDesc scan;
-	TupleTableSlot *slot;
-	ChektWriter *writer = NULL;
-	DeviceMonth *months;
-	int			n;
-	int			family;
-	int			column;
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	IndexScanDesc scan = chekt_index_beginscan(rel, index, SnapshotSelf, MONTH_COLUMNS, 0);
 	int			i;
 
-	if (!device_family(catalog, &family, &column))
-		return;
-	months = batch_device_months(batch, family, column, &n);
-	if (n == 0 || !chekt_listing_open(&device_months, &rel, &index))
-		return;
-	slot = table_slot_create(rel, NULL);
-	scan = chekt_index_beginscan(rel, index, SnapshotSelf, MONTH_COLUMNS, 0);
 	for (i = 0; i < n; i++)
 	{
 		ScanKeyData keys[MONTH_COLUMNS];
@@ -167,23 +154,100 @@ chekt_store_device_months(ChektBatch *batch)
 		keys[1].sk_collation = index->rd_indcollation[1];
 		keys[2].sk_collation = index->rd_indcollation[2];
 		index_rescan(scan, keys, MONTH_COLUMNS, NULL, 0);
-		if (index_getnext_slot(scan, ForwardScanDirection, slot))
-			continue;
-
-		if (writer == NULL)
-			writer = chekt_writer_begin_relid(RelationGetRelid(rel), MONTH_COLUMNS, month_columns, month_column_types);
-		{
-			Datum		values[MONTH_COLUMNS];
-			bool		nulls[MONTH_COLUMNS] = {false, false, false};
-
-			values[0] = PointerGetDatum(months[i].device_id);
-			values[1] = PointerGetDatum(months[i].app);
-			values[2] = DateADTGetDatum(months[i].month);
-			chekt_writer_add(writer, values, nulls);
-		}
+		listed[i] = index_getnext_slot(scan, ForwardScanDirection, slot);
 	}
 	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
+}
+
+/*
+ * Mark listed[i] for each of months[0..n) (sorted, each once) that
+ * chekt.device_months holds, read through SQL: the table is Citus's (its
+ * index, on the coordinator, is an empty shell's).  One query for the
+ * batch's devices, which Citus sends to their shards.
+ */
+static void
+listed_through_sql(const DeviceMonth *months, int n, bool *listed)
+{
+	static const Oid types[1] = {TEXTOID};
+	ChektArrays *devices = chekt_arrays_begin(1, types);
+	uint64		r;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		Datum		value = PointerGetDatum(months[i].device_id);
+		bool		isnull = false;
+
+		listed[i] = false;
+		chekt_arrays_add(devices, &value, &isnull);
+	}
+	chekt_arrays_execute(devices,
+						 "SELECT device_id, app, month FROM chekt.device_months"
+						 " WHERE device_id OPERATOR(pg_catalog.=) ANY ($1)",
+						 SPI_OK_SELECT);
+	for (r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		DeviceMonth key;
+		DeviceMonth *found;
+		bool		isnull[MONTH_COLUMNS];
+
+		key.device_id = DatumGetTextPP(SPI_getbinval(tuple, desc, 1, &isnull[0]));
+		key.app = DatumGetTextPP(SPI_getbinval(tuple, desc, 2, &isnull[1]));
+		key.month = DatumGetDateADT(SPI_getbinval(tuple, desc, 3, &isnull[2]));
+		if (isnull[0] || isnull[1] || isnull[2])
+			continue;
+		found = bsearch(&key, months, n, sizeof(DeviceMonth), compare_device_months);
+		if (found != NULL)
+			listed[found - months] = true;
+	}
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * Record the months of the batch's accepted device events that
+ * chekt.device_months lacks (nothing for a schema before 0.12.0)
+ */
+void
+chekt_store_device_months(ChektBatch *batch)
+{
+	const ChektCatalog *catalog = chekt_judge_catalog(batch->judge);
+	Relation	rel;
+	Relation	index;
+	ChektWriter *writer = NULL;
+	DeviceMonth *months;
+	bool	   *listed;
+	int			n;
+	int			family;
+	int			column;
+	int			i;
+
+	if (!device_family(catalog, &family, &column))
+		return;
+	months = batch_device_months(batch, family, column, &n);
+	if (n == 0 || !chekt_listing_open(&device_months, &rel, &index))
+		return;
+	listed = palloc(sizeof(bool) * n);
+	if (chekt_citus_distributes(RelationGetRelid(rel)))
+		listed_through_sql(months, n, listed);
+	else
+		listed_in_index(rel, index, months, n, listed);
+	for (i = 0; i < n; i++)
+	{
+		Datum		values[MONTH_COLUMNS];
+		bool		nulls[MONTH_COLUMNS] = {false, false, false};
+
+		if (listed[i])
+			continue;
+		if (writer == NULL)
+			writer = chekt_writer_begin_relid(RelationGetRelid(rel), MONTH_COLUMNS, month_columns, month_column_types);
+		values[0] = PointerGetDatum(months[i].device_id);
+		values[1] = PointerGetDatum(months[i].app);
+		values[2] = DateADTGetDatum(months[i].month);
+		chekt_writer_add(writer, values, nulls);
+	}
 	chekt_listing_close(rel, index);
 	if (writer != NULL)
 		chekt_writer_finish(writer);

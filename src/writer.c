@@ -42,6 +42,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
+#include "citus.h"
 #include "compat.h"
 #include "owner.h"
 #include "schemas.h"
@@ -134,20 +135,6 @@ chekt_arrays_execute(ChektArrays *arrays, const char *sql, int expected)
 	chekt_owner_execute(sql, arrays->ncolumns, argtypes, args, NULL, false, expected);
 }
 
-/* Is the table one that Citus distributes (its rows live elsewhere)? */
-static bool
-distributed_by_citus(Oid relid)
-{
-	Oid			argtypes[1] = {OIDOID};
-	Datum		args[1] = {ObjectIdGetDatum(relid)};
-
-	if (!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
-		return false;
-	chekt_owner_execute("SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1",
-						1, argtypes, args, NULL, true, SPI_OK_SELECT);
-	return SPI_processed > 0;
-}
-
 /* Has rel a trigger that an INSERT or UPDATE (cmd) fires, row or statement level? */
 static bool
 has_triggers(Relation rel, CmdType cmd)
@@ -178,7 +165,7 @@ chekt_writable_directly(Relation rel, CmdType cmd)
 	return rel->rd_rel->relkind == RELKIND_RELATION && !has_triggers(rel, cmd) &&
 		!rel->rd_rel->relhasrules && !rel->rd_rel->relforcerowsecurity &&
 		rel->rd_tableam == GetHeapamTableAmRoutine() &&
-		!distributed_by_citus(RelationGetRelid(rel));
+		!chekt_citus_distributes(RelationGetRelid(rel));
 }
 
 /*
