@@ -1,0 +1,70 @@
+-- Every stored row and every question's answer of a database, as one line
+-- per table, view or question: name, rows, md5 of the rows in text order.
+-- test/integration/citus_matches_single_node.sh runs it on a single node
+-- and on a Citus coordinator, and the two outputs must be the same.
+--
+--   psql -X -q -A -t -v ON_ERROR_STOP=1 -f test/citus/answers.sql
+--
+-- Only what a stream determines is compared: no serial number, no time of
+-- the clock (rejected_at, now()-based durations are left out or bounded).
+
+\set ON_ERROR_STOP on
+SET client_min_messages = warning;
+SET TimeZone = 'UTC';
+-- (on Citus, the temporary function below stays on this node, unannounced)
+SET citus.enable_ddl_propagation = off;
+\o /dev/null
+
+CREATE TEMP TABLE answer (name text PRIMARY KEY, n bigint, digest text);
+
+-- rows of a query, digested in text order (or the error it raised)
+CREATE FUNCTION pg_temp.digest(name text, query text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('INSERT INTO answer SELECT %L, count(*), md5(coalesce(string_agg(r::text, E''\n'' ORDER BY r::text), '''')) FROM (%s) r',
+                 name, query);
+EXCEPTION WHEN OTHERS THEN
+  -- a question that fails is an answer that differs: the diff shows why
+  INSERT INTO answer VALUES (name, -1, 'error: ' || SQLERRM);
+END
+$$;
+
+-- what was stored
+SELECT pg_temp.digest('events', 'SELECT app, event_id, event_type, created_at, received_at, body, delivery_count, last_received_at FROM chekt_private.events');
+SELECT pg_temp.digest('event_ids', 'SELECT * FROM chekt_private.event_ids');
+SELECT pg_temp.digest('rejected', 'SELECT app, received_at, signed_at, signature, body, reason, detail, event_id, retries, body_bytes, body_length, body_sha256, truncated FROM chekt_private.rejected');
+SELECT pg_temp.digest(f.family || '_events', format('SELECT * FROM chekt.%I', f.family || '_events'))
+  FROM chekt.event_families f;
+SELECT pg_temp.digest('alarm_trail', 'SELECT * FROM chekt.alarm_trail');
+SELECT pg_temp.digest('device_months', 'SELECT DISTINCT * FROM chekt.device_months');
+
+-- the views (what depends on the clock aside)
+SELECT pg_temp.digest('alarm_lifecycle', 'SELECT * FROM chekt.alarm_lifecycle');
+SELECT pg_temp.digest('device_status', 'SELECT * FROM chekt.device_status');
+SELECT pg_temp.digest('device_outages', 'SELECT app, device_id, site_id, offline_at, online_at, CASE WHEN NOT ongoing THEN downtime_s END, ongoing, ended_by, end_known, start_known, reported_downtime_s FROM chekt.device_outages');
+SELECT pg_temp.digest('partition_status', 'SELECT * FROM chekt.partition_status');
+SELECT pg_temp.digest('partition_periods', 'SELECT app, partition_id, site_id, state, mode, initiated_by, operator_id, started_at, ended_at, ongoing, end_known, CASE WHEN NOT ongoing THEN duration_s END, started_by_event_id FROM chekt.partition_periods');
+SELECT pg_temp.digest('site_daily_summary', 'SELECT * FROM chekt.site_daily_summary');
+SELECT pg_temp.digest('quarantine_daily', 'SELECT app, day, reason, deliveries FROM chekt.quarantine_daily');
+SELECT pg_temp.digest('delivery_gaps', 'SELECT app, site_id, day, kind, reason, occurrences FROM chekt.delivery_gaps');
+
+-- the functions, over every alarm, device, site and partition there is
+-- (their arguments gathered first, into tables of this node)
+CREATE TEMP TABLE alarm_arg AS SELECT DISTINCT app, alarm_id FROM chekt.alarm_trail;
+CREATE TEMP TABLE device_arg AS SELECT DISTINCT app, device_id FROM chekt.device_months;
+CREATE TEMP TABLE site_arg AS
+  SELECT DISTINCT app, site_id FROM chekt.alarm_trail WHERE site_id IS NOT NULL
+  UNION SELECT DISTINCT app, site_id FROM chekt.device_events WHERE site_id IS NOT NULL;
+CREATE TEMP TABLE partition_arg AS SELECT DISTINCT app, partition_id FROM chekt.partition_events;
+SELECT min(created_at) - interval '1 day' AS t0, max(created_at) + interval '1 day' AS t1
+  FROM chekt_private.events \gset
+
+SELECT pg_temp.digest('alarm_timeline', 'SELECT a.app, t.* FROM alarm_arg a, LATERAL chekt.alarm_timeline(a.alarm_id, a.app) t');
+SELECT pg_temp.digest('device_downtime', format('SELECT d.app, t.* FROM device_arg d, LATERAL chekt.device_downtime(d.device_id, %L, %L, d.app) t', :'t0', :'t1'));
+SELECT pg_temp.digest('device_outages_between', format('SELECT d.app, t.* FROM device_arg d, LATERAL chekt.device_outages_between(d.device_id, %L, %L, d.app) t', :'t0', :'t1'));
+SELECT pg_temp.digest('device_gaps_of', format('SELECT d.app, t.* FROM device_arg d, LATERAL chekt.device_gaps_of(d.app, d.device_id, %L::date, %L::date) t', :'t0', :'t1'));
+SELECT pg_temp.digest('site_delivery_gaps', format('SELECT s.app, t.* FROM site_arg s, LATERAL chekt.site_delivery_gaps(s.site_id, %L::date, %L::date, s.app) t', :'t0', :'t1'));
+SELECT pg_temp.digest('partition_periods_of', format('SELECT t.* FROM partition_arg p, LATERAL chekt.partition_periods_of(p.app, p.partition_id, %L, %L) t', :'t0', :'t1'));
+
+\o
+SELECT name, n, digest FROM answer ORDER BY name;
