@@ -30,9 +30,18 @@ pg_config=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 major=$("$pg_config" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
 staged=$cache/citus-$version-pg$major
 
-# copy a finished build over the server's directories
+# copy a finished build over the server's directories: only the files
+# that differ, each written beside its place and renamed into it, so that
+# a running server that has citus.so loaded keeps its copy (written over
+# in place, it crashed with a general protection fault in citus.so)
 install_staged() {
-  cp -a "$staged/root/." / || exit 1
+  local file target
+  while IFS= read -r -d '' file; do
+    target=/${file#"$staged/root/"}
+    cmp -s "$file" "$target" && continue
+    mkdir -p "$(dirname "$target")"
+    cp -a "$file" "$target.chekt-new" && mv -f "$target.chekt-new" "$target" || exit 1
+  done < <(find "$staged/root" \( -type f -o -type l \) -print0)
   echo "$staged"
 }
 # a finished build: its library and control file staged, and the stamp

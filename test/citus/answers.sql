@@ -44,7 +44,7 @@ SELECT pg_temp.digest('device_status', 'SELECT * FROM chekt.device_status');
 SELECT pg_temp.digest('device_outages', 'SELECT app, device_id, site_id, offline_at, online_at, CASE WHEN NOT ongoing THEN downtime_s END, ongoing, ended_by, end_known, start_known, reported_downtime_s FROM chekt.device_outages');
 SELECT pg_temp.digest('partition_status', 'SELECT * FROM chekt.partition_status');
 SELECT pg_temp.digest('partition_periods', 'SELECT app, partition_id, site_id, state, mode, initiated_by, operator_id, started_at, ended_at, ongoing, end_known, CASE WHEN NOT ongoing THEN duration_s END, started_by_event_id FROM chekt.partition_periods');
-SELECT pg_temp.digest('site_daily_summary', 'SELECT * FROM chekt.site_daily_summary');
+
 SELECT pg_temp.digest('quarantine_daily', 'SELECT app, day, reason, deliveries FROM chekt.quarantine_daily');
 SELECT pg_temp.digest('delivery_gaps', 'SELECT app, site_id, day, kind, reason, occurrences FROM chekt.delivery_gaps');
 
@@ -59,12 +59,14 @@ CREATE TEMP TABLE partition_arg AS SELECT DISTINCT app, partition_id FROM chekt.
 SELECT min(created_at) - interval '1 day' AS t0, max(created_at) + interval '1 day' AS t1
   FROM chekt_private.events \gset
 
+-- (ongoing outages reach into every day up to today: the stream's days only)
+SELECT pg_temp.digest('site_daily_summary', format('SELECT * FROM chekt.site_daily_summary WHERE day <= %L::date', :'t1'));
 SELECT pg_temp.digest('alarm_timeline', 'SELECT a.app, t.* FROM alarm_arg a, LATERAL chekt.alarm_timeline(a.alarm_id, a.app) t');
-SELECT pg_temp.digest('device_downtime', format('SELECT d.app, t.* FROM device_arg d, LATERAL chekt.device_downtime(d.device_id, %L, %L, d.app) t', :'t0', :'t1'));
-SELECT pg_temp.digest('device_outages_between', format('SELECT d.app, t.* FROM device_arg d, LATERAL chekt.device_outages_between(d.device_id, %L, %L, d.app) t', :'t0', :'t1'));
+SELECT pg_temp.digest('device_downtime', format('SELECT d.app, t.app, t.device_id, t.site_id, t.offline_at, t.online_at, CASE WHEN NOT t.ongoing THEN t.downtime_s END, t.in_window_s, t.ongoing, t.ended_by, t.end_known, t.start_known, t.reported_downtime_s FROM device_arg d, LATERAL chekt.device_downtime(d.device_id, %L, %L, d.app) t', :'t0', :'t1'));
+SELECT pg_temp.digest('device_outages_between', format('SELECT d.app, t.app, t.device_id, t.site_id, t.offline_at, t.online_at, CASE WHEN NOT t.ongoing THEN t.downtime_s END, t.ongoing, t.ended_by, t.end_known, t.start_known, t.reported_downtime_s FROM device_arg d, LATERAL chekt.device_outages_between(d.device_id, %L, %L, d.app) t', :'t0', :'t1'));
 SELECT pg_temp.digest('device_gaps_of', format('SELECT d.app, t.* FROM device_arg d, LATERAL chekt.device_gaps_of(d.app, d.device_id, %L::date, %L::date) t', :'t0', :'t1'));
 SELECT pg_temp.digest('site_delivery_gaps', format('SELECT s.app, t.* FROM site_arg s, LATERAL chekt.site_delivery_gaps(s.site_id, %L::date, %L::date, s.app) t', :'t0', :'t1'));
-SELECT pg_temp.digest('partition_periods_of', format('SELECT t.* FROM partition_arg p, LATERAL chekt.partition_periods_of(p.app, p.partition_id, %L, %L) t', :'t0', :'t1'));
+SELECT pg_temp.digest('partition_periods_of', format('SELECT t.app, t.partition_id, t.site_id, t.state, t.mode, t.initiated_by, t.operator_id, t.started_at, t.ended_at, t.ongoing, t.end_known, CASE WHEN NOT t.ongoing THEN t.duration_s END, t.started_by_event_id FROM partition_arg p, LATERAL chekt.partition_periods_of(p.app, p.partition_id, %L, %L) t', :'t0', :'t1'));
 
 \o
 SELECT name, n, digest FROM answer ORDER BY name;
