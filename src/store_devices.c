@@ -12,7 +12,9 @@
  * After a batch's events are stored, each device month its accepted device
  * events bring is looked up in the table's index, and those not there are
  * written, as listing.c describes; readers take the rows DISTINCT.  A row
- * whose events are gone only costs its readers a probe.
+ * whose events are gone only costs its readers a probe.  Once Citus holds
+ * the table (chekt.distribute()), its index on the coordinator is an empty
+ * shell's, and the batch's devices are looked up by one query instead.
  *
  * Owner work (owner.c).
  *

@@ -77,8 +77,10 @@ csql -c "$(copy_in "$work/second.csv")" & d=$!
 for p in $a $b $c $d; do wait "$p" || fail "a concurrent COPY failed"; done
 
 # chekt.ingest(): a new alarm, its redelivery, its id with another body
-# (id_conflict), and a relay.activated and a device.online without the
-# field their table is distributed by (invalid_payload, quarantined)
+# (id_conflict), a relay.activated and a device.online without the field
+# their table is distributed by (invalid_payload, quarantined), and a relay
+# and a snapshot of no alarm (alarm_id NULL, which failed a whole batch
+# when Citus distributed them by it: accepted)
 { n=0
   while read -r body; do
     n=$((n + 1))
@@ -89,6 +91,8 @@ for p in $a $b $c $d; do wait "$p" || fail "a concurrent COPY failed"; done
 {"id":"ct-x1","type":"alarm.created","created_at":"2026-04-20T10:00:00Z","data":{"alarm_id":"CT-A1","site_id":"site_1","device_id":"dev_1","priority":"LOW","trigger":"motion","location":"Gate"}}
 {"id":"ct-x2","type":"relay.activated","created_at":"2026-04-20T10:01:00Z","data":{"device_id":"dev_1","duration_seconds":30,"trigger":"alarm.created:CT-A1"}}
 {"id":"ct-x3","type":"device.online","created_at":"2026-04-20T10:02:00Z","data":{"site_id":"site_1"}}
+{"id":"ct-x4","type":"relay.activated","created_at":"2026-04-20T10:03:00Z","data":{"relay_id":"rel_1","device_id":"dev_1","duration_seconds":30,"trigger":"schedule"}}
+{"id":"ct-x5","type":"snapshot.created","created_at":"2026-04-20T10:04:00Z","data":{"snapshot_id":"snap_1","device_id":"dev_1","url":"https://media.chekt.com/snap/snap_1"}}
 EOF
 } >"$work/ingest.sql"
 ingested_single=$(sql "$single" -f "$work/ingest.sql")
@@ -97,6 +101,8 @@ echo "chekt.ingest(): $(tr '\n' ' ' <<<"$ingested_citus")"
 [ "$ingested_single" = "$ingested_citus" ] || fail "chekt.ingest() outcomes differ: single '$ingested_single', Citus '$ingested_citus'"
 grep -q '^3|id_conflict$' <<<"$ingested_citus" || fail "no id_conflict: $ingested_citus"
 grep -q '^4|invalid_payload$' <<<"$ingested_citus" || fail "relay without relay_id: $ingested_citus"
+grep -q '^6|accepted$' <<<"$ingested_citus" || fail "relay of no alarm: $ingested_citus"
+grep -q '^7|accepted$' <<<"$ingested_citus" || fail "snapshot of no alarm: $ingested_citus"
 
 # chekt-ingest --replay, pointed at each
 replay_single=$("$RECEIVER" --replay "$work/replay.jsonl" --db "dbname=$single" 2>>"$RECEIVER_LOG") ||
