@@ -19,77 +19,18 @@
 --   - on the coordinator, as before: the inbox, the quarantine, the
 --     events with their ids, the apps and their secrets, the backfillers,
 --     the storage policy and the type catalog.
--- - chekt.alarm_lifecycle lists the alarms without an alarm.created by
---   (app, alarm_id), the order of its other branch: Citus pushes the union
---   down to the shards only then (it failed with "complex joins are only
---   supported when all distributed tables are co-located and joined on
---   their distribution columns").  The rows are the same.
 -- - chekt.site_delivery_gaps() fences the devices and partitions it asks
 --   (OFFSET 0 on a UNION and a DISTINCT, which a single node never pulls
 --   up) and asks EXISTS (SELECT 1 ...): Citus then asks them from the
 --   coordinator.  chekt.grant_analyst() computes its row before writing it.
 -- - chekt.distribute() first replaces the questions Citus cannot plan as
---   written by forms it can (chekt_private.use_citus_forms()), with the
+--   written (the lifecycle filtered by site or time failed with "complex
+--   joins are only supported when all distributed tables are co-located
+--   and joined on their distribution columns") by forms it can
+--   (chekt_private.use_citus_forms()), with the
 --   same rows: test/integration/citus_matches_single_node.sh compares them.
 
 \echo Use "ALTER EXTENSION chekt_events UPDATE TO '0.19.0'" to load this file. \quit
-
--- as in 0.15.0 (0.13.0's view over the trail), the second branch's
--- DISTINCT in the order of the first branch's columns
-CREATE OR REPLACE VIEW chekt.alarm_lifecycle WITH (security_invoker = true) AS
-SELECT a.app,
-       a.alarm_id,
-       a.site_id,
-       a.device_id,
-       a.priority,
-       a.trigger,
-       a.location,
-       a.created_at,
-       k.created_at AS acknowledged_at,
-       k.operator_id AS acknowledged_by,
-       d.created_at AS dispatched_at,
-       d.responder_type,
-       d.eta_seconds,
-       r.created_at AS resolved_at,
-       r.resolution,
-       extract(epoch FROM k.created_at - a.created_at)::double precision AS time_to_acknowledge_s,
-       extract(epoch FROM d.created_at - a.created_at)::double precision AS time_to_dispatch_s,
-       extract(epoch FROM r.created_at - a.created_at)::double precision AS time_to_resolve_s,
-       CASE WHEN r.created_at IS NOT NULL THEN 'resolved'
-            WHEN d.created_at IS NOT NULL THEN 'dispatched'
-            WHEN k.created_at IS NOT NULL THEN 'acknowledged'
-            ELSE 'open' END AS state,
-       r.resolution = 'false-positive' AS is_false_positive
-  FROM (-- each alarm's first alarm.created (a filter on its site or time
-        -- reaches an index), and the alarms whose alarm.created never came
-        SELECT c.app, c.alarm_id, c.site_id, c.device_id, c.priority, c.trigger, c.location, c.created_at
-          FROM chekt.alarm_trail c
-         WHERE c.event_type = 'alarm.created'
-           AND NOT EXISTS (SELECT FROM chekt.alarm_trail e
-                            WHERE e.alarm_id = c.alarm_id AND e.app = c.app
-                              AND e.event_type = 'alarm.created'
-                              AND (e.created_at, e.event_id) < (c.created_at, c.event_id))
-        UNION ALL
-        SELECT x.app, x.alarm_id, NULL, NULL, NULL, NULL, NULL, NULL
-          FROM (-- the alarm family's types are alarm.* (sql/catalog_hygiene.sql)
-                SELECT DISTINCT f.app, f.alarm_id FROM chekt.alarm_trail f
-                 WHERE f.event_type LIKE 'alarm.%') AS x
-         WHERE NOT EXISTS (SELECT FROM chekt.alarm_trail e
-                            WHERE e.alarm_id = x.alarm_id AND e.app = x.app
-                              AND e.event_type = 'alarm.created')) AS a
-  -- the first event of each other kind wins
-  LEFT JOIN LATERAL (SELECT e.created_at, e.operator_id FROM chekt.alarm_trail e
-                      WHERE e.alarm_id = a.alarm_id AND e.app = a.app
-                        AND e.event_type = 'alarm.acknowledged'
-                      ORDER BY e.created_at, e.event_id LIMIT 1) AS k ON true
-  LEFT JOIN LATERAL (SELECT e.created_at, e.responder_type, e.eta_seconds FROM chekt.alarm_trail e
-                      WHERE e.alarm_id = a.alarm_id AND e.app = a.app
-                        AND e.event_type = 'alarm.dispatched'
-                      ORDER BY e.created_at, e.event_id LIMIT 1) AS d ON true
-  LEFT JOIN LATERAL (SELECT e.created_at, e.resolution FROM chekt.alarm_trail e
-                      WHERE e.alarm_id = a.alarm_id AND e.app = a.app
-                        AND e.event_type = 'alarm.resolved'
-                      ORDER BY e.created_at, e.event_id LIMIT 1) AS r ON true;
 
 -- as in 0.8.0, the apps listed and the time given before the row is
 -- written: once chekt_private.analysts is a Citus reference table, Citus
@@ -331,6 +272,69 @@ BEGIN
   PERFORM chekt_private.sql_as_plpgsql('chekt.device_outages_within(text, text, timestamptz, timestamptz, timestamptz, timestamptz)');
   PERFORM chekt_private.sql_as_plpgsql('chekt.partition_periods_of(text, text, timestamptz, timestamptz)',
                                        'chekt.partition_periods_of_plpgsql');
+
+  -- as in 0.15.0 (0.13.0's view over the trail), the alarms whose
+  -- alarm.created never came found by one scan grouped by alarm, not by a
+  -- join: a filter on a column that branch has no value for (site_id,
+  -- created_at, ...) empties it, PostgreSQL then plans none of its tables,
+  -- and Citus, shown no shard of them, refused the union ("complex joins
+  -- are only supported when all distributed tables are co-located").  On a single
+  -- node the join's form stays: there the empty branch costs nothing,
+  -- where the grouped one's parallel scan is started (19 ms against 0.8
+  -- for a site's lifecycles of 337k trail rows)
+  CREATE OR REPLACE VIEW chekt.alarm_lifecycle WITH (security_invoker = true) AS
+  SELECT a.app,
+         a.alarm_id,
+         a.site_id,
+         a.device_id,
+         a.priority,
+         a.trigger,
+         a.location,
+         a.created_at,
+         k.created_at AS acknowledged_at,
+         k.operator_id AS acknowledged_by,
+         d.created_at AS dispatched_at,
+         d.responder_type,
+         d.eta_seconds,
+         r.created_at AS resolved_at,
+         r.resolution,
+         extract(epoch FROM k.created_at - a.created_at)::double precision AS time_to_acknowledge_s,
+         extract(epoch FROM d.created_at - a.created_at)::double precision AS time_to_dispatch_s,
+         extract(epoch FROM r.created_at - a.created_at)::double precision AS time_to_resolve_s,
+         CASE WHEN r.created_at IS NOT NULL THEN 'resolved'
+              WHEN d.created_at IS NOT NULL THEN 'dispatched'
+              WHEN k.created_at IS NOT NULL THEN 'acknowledged'
+              ELSE 'open' END AS state,
+         r.resolution = 'false-positive' AS is_false_positive
+    FROM (-- each alarm's first alarm.created (a filter on its site or time
+          -- reaches an index), and the alarms whose alarm.created never came
+          SELECT c.app, c.alarm_id, c.site_id, c.device_id, c.priority, c.trigger, c.location, c.created_at
+            FROM chekt.alarm_trail c
+           WHERE c.event_type = 'alarm.created'
+             AND NOT EXISTS (SELECT FROM chekt.alarm_trail e
+                              WHERE e.alarm_id = c.alarm_id AND e.app = c.app
+                                AND e.event_type = 'alarm.created'
+                                AND (e.created_at, e.event_id) < (c.created_at, c.event_id))
+          UNION ALL
+          SELECT f.app, f.alarm_id, NULL, NULL, NULL, NULL, NULL, NULL
+            FROM chekt.alarm_trail f
+           -- the alarm family's types are alarm.* (sql/catalog_hygiene.sql)
+           WHERE f.event_type LIKE 'alarm.%'
+           GROUP BY f.app, f.alarm_id
+          HAVING NOT bool_or(f.event_type = 'alarm.created')) AS a
+    -- the first event of each other kind wins
+    LEFT JOIN LATERAL (SELECT e.created_at, e.operator_id FROM chekt.alarm_trail e
+                        WHERE e.alarm_id = a.alarm_id AND e.app = a.app
+                          AND e.event_type = 'alarm.acknowledged'
+                        ORDER BY e.created_at, e.event_id LIMIT 1) AS k ON true
+    LEFT JOIN LATERAL (SELECT e.created_at, e.responder_type, e.eta_seconds FROM chekt.alarm_trail e
+                        WHERE e.alarm_id = a.alarm_id AND e.app = a.app
+                          AND e.event_type = 'alarm.dispatched'
+                        ORDER BY e.created_at, e.event_id LIMIT 1) AS d ON true
+    LEFT JOIN LATERAL (SELECT e.created_at, e.resolution FROM chekt.alarm_trail e
+                        WHERE e.alarm_id = a.alarm_id AND e.app = a.app
+                          AND e.event_type = 'alarm.resolved'
+                        ORDER BY e.created_at, e.event_id LIMIT 1) AS r ON true;
 
   -- as in 0.17.0, the bounds found first
   CREATE OR REPLACE FUNCTION chekt.device_outages_of(app text, device text, from_ts timestamptz, to_ts timestamptz)

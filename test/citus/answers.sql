@@ -68,5 +68,43 @@ SELECT pg_temp.digest('device_gaps_of', format('SELECT d.app, t.* FROM device_ar
 SELECT pg_temp.digest('site_delivery_gaps', format('SELECT s.app, t.* FROM site_arg s, LATERAL chekt.site_delivery_gaps(s.site_id, %L::date, %L::date, s.app) t', :'t0', :'t1'));
 SELECT pg_temp.digest('partition_periods_of', format('SELECT t.app, t.partition_id, t.site_id, t.state, t.mode, t.initiated_by, t.operator_id, t.started_at, t.ended_at, t.ongoing, t.end_known, CASE WHEN NOT t.ongoing THEN t.duration_s END, t.started_by_event_id FROM partition_arg p, LATERAL chekt.partition_periods_of(p.app, p.partition_id, %L, %L) t', :'t0', :'t1'));
 
+
+-- the views as a BI tool filters them, by literals: by a site (and a
+-- time), by an alarm, by a state; each name's rows together (a filter
+-- that fails is an answer that differs)
+CREATE TEMP TABLE filtered (name text, r text);
+CREATE FUNCTION pg_temp.filtered(name text, query text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('INSERT INTO filtered SELECT %L, r::text FROM (%s) r', name, query);
+EXCEPTION WHEN OTHERS THEN
+  INSERT INTO filtered VALUES (name, 'error: ' || SQLERRM);
+END
+$$;
+CREATE TEMP TABLE some_site AS SELECT DISTINCT site_id FROM site_arg ORDER BY 1 LIMIT 25;
+SELECT pg_temp.filtered('alarm_lifecycle, a site since a time',
+         format('SELECT * FROM chekt.alarm_lifecycle WHERE site_id = %L AND created_at >= %L', site_id, :'t0'::timestamptz + interval '1 day 2 hours'))
+  FROM some_site;
+SELECT pg_temp.filtered('alarm_lifecycle, an alarm', format('SELECT * FROM chekt.alarm_lifecycle WHERE alarm_id = %L', alarm_id))
+  FROM (SELECT DISTINCT alarm_id FROM alarm_arg ORDER BY 1 LIMIT 25) a;
+SELECT pg_temp.filtered('alarm_lifecycle, a state', format('SELECT * FROM chekt.alarm_lifecycle WHERE state = %L', state))
+  FROM unnest(ARRAY['open', 'acknowledged', 'dispatched', 'resolved']) AS state;
+SELECT pg_temp.filtered('alarm_lifecycle, no alarm.created', 'SELECT * FROM chekt.alarm_lifecycle WHERE created_at IS NULL');
+SELECT pg_temp.filtered('device_status, a site', format('SELECT * FROM chekt.device_status WHERE site_id = %L', site_id))
+  FROM some_site;
+SELECT pg_temp.filtered('device_outages, a site',
+         format('SELECT app, device_id, site_id, offline_at, online_at, CASE WHEN NOT ongoing THEN downtime_s END, ongoing, ended_by, end_known, start_known, reported_downtime_s FROM chekt.device_outages WHERE site_id = %L', site_id))
+  FROM some_site;
+SELECT pg_temp.filtered('partition_periods, a site',
+         format('SELECT app, partition_id, site_id, state, mode, initiated_by, operator_id, started_at, ended_at, ongoing, end_known, CASE WHEN NOT ongoing THEN duration_s END, started_by_event_id FROM chekt.partition_periods WHERE site_id = %L', site_id))
+  FROM some_site;
+SELECT pg_temp.filtered('site_daily_summary, a site', format('SELECT * FROM chekt.site_daily_summary WHERE site_id = %L AND day <= %L::date', site_id, :'t1'))
+  FROM some_site;
+SELECT pg_temp.filtered('delivery_gaps, a site', format('SELECT app, site_id, day, kind, reason, occurrences FROM chekt.delivery_gaps WHERE site_id = %L', site_id))
+  FROM some_site;
+INSERT INTO answer SELECT name, -1, min(r) FROM filtered WHERE r LIKE 'error: %' GROUP BY name;
+SELECT pg_temp.digest(name, format('SELECT r FROM filtered WHERE name = %L', name))
+  FROM (SELECT DISTINCT name FROM filtered) n WHERE NOT EXISTS (SELECT FROM answer a WHERE a.name = n.name);
+
 \o
 SELECT name, n, digest FROM answer ORDER BY name;
