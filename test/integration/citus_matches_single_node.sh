@@ -22,7 +22,6 @@ if [ "$status" -eq 77 ]; then
 fi
 [ "$status" -eq 0 ] || fail "scripts/citus-build.sh failed"
 
-version=0.19.0
 work=$(mktemp -d /tmp/chekt-citus-test.XXXXXX)
 chmod 755 "$work"
 cleanup() {
@@ -36,13 +35,13 @@ trap cleanup EXIT
 
 # --- the two installations ---------------------------------------------
 single=chekt_citus_single
-fresh_db "$single" "$version"
+fresh_db "$single"
 bash scripts/citus-cluster.sh start "$work/citus" 2
 bash scripts/citus-cluster.sh createdb "$work/citus" chekt
 citus_env=$(bash scripts/citus-cluster.sh env "$work/citus")
 # run SQL on the coordinator
 csql() { ( eval "$citus_env"; sql chekt "$@" ); }
-csql -c "CREATE EXTENSION chekt_events VERSION '$version'"
+csql -c "CREATE EXTENSION chekt_events"
 layout=$(csql -c "SELECT string_agg(table_name || coalesce(' by ' || distribution_column, ' reference') || ' ' || shards, ', ') FROM chekt.distribute()")
 echo "distributed: $layout"
 grep -q 'chekt.device_events by device_id 8' <<<"$layout" || fail "layout: $layout"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Databases created at the first release (0.1.0), at 0.4.0, 0.5.0, 0.6.0, 0.7.0, 0.9.0, 0.10.0, 0.11.0, 0.12.0, 0.13.0, 0.14.0, 0.15.0, 0.16.0 and 0.17.0,
+# Databases created at the first release (0.1.0), at 0.4.0, 0.5.0, 0.6.0, 0.7.0, 0.9.0, 0.10.0, 0.11.0, 0.12.0, 0.13.0, 0.14.0, 0.15.0, 0.16.0, 0.17.0 and 0.18.0,
 # holding apps, events and quarantined deliveries, are updated in place to
 # the default version:
 # the data stays, the new functions and views answer about it, ingest goes
@@ -709,6 +709,86 @@ got=$(sql chekt_upgraded_17 -c "SELECT string_agg(event_id, ' ' ORDER BY created
 got=$(sql chekt_upgraded_17 -c "SELECT string_agg(event_id || ':' || delivery_count, ' ' ORDER BY event_id) FROM chekt_private.events WHERE event_id IN ('e41', 'e42', 'e46')")
 [ "$got" = "e41:2 e42:2 e46:2" ] || fail "after the update from 0.17.0, the redeliveries were counted as: $got"
 
+# 0.18.0: the update restates the lifecycle (its branch of alarms whose
+# alarm.created never came lists them in the other branch's column order),
+# a site's gaps (fenced, as Citus plans them) and grant_analyst() (its row
+# computed before it is written), and adds chekt.distribute().  Site S-8
+# has, for app-a, an alarm resolved and never acknowledged, an alarm known
+# only by its acknowledgement, a device whose online disagrees with its outage, and a
+# disarm after a disarm; app-b has its own A-80, acknowledged.  The lifecycle,
+# the gaps and the daily summary are the same after the update, for the
+# owner and for an analyst of app-a; the analyst's scope, changed after
+# it, is app-b's at once; chekt.distribute() refuses a database without
+# Citus and changes nothing
+fresh_db chekt_upgraded_18 0.18.0
+sql chekt_upgraded_18 -c "SELECT chekt.add_secret('app-a', 'secret-a')" \
+                      -c "SELECT chekt.add_secret('app-b', 'secret-b')" \
+                      -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst', ARRAY['app-a'])" >/dev/null
+sql chekt_upgraded_18 -v b='{"id":"b80","type":"alarm.created","created_at":"2026-05-04T09:30:00Z","data":{"alarm_id":"A-80","site_id":"S-8"}}' \
+                      -v k='{"id":"b81","type":"alarm.acknowledged","created_at":"2026-05-04T09:31:00Z","data":{"alarm_id":"A-80","operator_id":"op-b"}}' <<'SQL' |
+SELECT chekt.ingest('app-b', '1777887005', chekt.sign('secret-b', '1777887005', :'b'), :'b', '2026-05-04 09:30:05+00');
+SELECT chekt.ingest('app-b', '1777887065', chekt.sign('secret-b', '1777887065', :'k'), :'k', '2026-05-04 09:31:05+00');
+SQL
+  tr '\n' ' ' | grep -qx 'accepted accepted ' || fail "0.18.0 did not accept app-b's A-80"
+e80='{"id":"e80","type":"alarm.created","created_at":"2026-05-04T09:00:00Z","data":{"alarm_id":"A-80","site_id":"S-8","device_id":"cam-80","priority":"HIGH"}}'
+e81='{"id":"e81","type":"alarm.resolved","created_at":"2026-05-04T09:20:00Z","data":{"alarm_id":"A-80","resolution":"false_alarm"}}'
+e82='{"id":"e82","type":"alarm.acknowledged","created_at":"2026-05-04T10:00:00Z","data":{"alarm_id":"A-81","operator_id":"op-8"}}'
+e83='{"id":"e83","type":"device.offline","created_at":"2026-05-04T11:00:00Z","data":{"device_id":"D-80","site_id":"S-8"}}'
+e84='{"id":"e84","type":"device.online","created_at":"2026-05-04T12:00:00Z","data":{"device_id":"D-80","site_id":"S-8","previous_status":"offline","downtime_seconds":600}}'
+e85='{"id":"e85","type":"partition.disarmed","created_at":"2026-05-05T07:00:00Z","data":{"partition_id":"P-80","site_id":"S-8"}}'
+e86='{"id":"e86","type":"partition.disarmed","created_at":"2026-05-06T07:00:00Z","data":{"partition_id":"P-80","site_id":"S-8"}}'
+got=$(ingest_in chekt_upgraded_18 "$e80" "$e81" "$e82" "$e83" "$e84" "$e85" "$e86")
+[ "$got" = "accepted accepted accepted accepted accepted accepted accepted" ] || fail "0.18.0 ingested: $got"
+site_18="SELECT concat_ws(' | ',
+           (SELECT string_agg(concat_ws(' ', app, alarm_id, site_id, acknowledged_by, resolution, state), '; ' ORDER BY app, alarm_id)
+              FROM chekt.alarm_lifecycle),
+           (SELECT string_agg(concat_ws(':', app, day, kind, reason, occurrences, example_id), ' ' ORDER BY app, day, kind)
+              FROM chekt.site_delivery_gaps('S-8', '2026-05-01', '2026-05-31')),
+           (SELECT string_agg(concat_ws(':', app, day, kind, occurrences, example_id), ' ' ORDER BY app, day, kind)
+              FROM chekt.delivery_gaps WHERE site_id = 'S-8'),
+           (SELECT string_agg(concat_ws(' ', app, day, alarms, downtime_s), '; ' ORDER BY app, day)
+              FROM chekt.site_daily_summary WHERE site_id = 'S-8'))"
+before=$(sql chekt_upgraded_18 -c "$site_18")
+case $before in
+  "app-a A-80 S-8 false_alarm resolved; app-a A-81 op-8 acknowledged; app-b A-80 S-8 op-b acknowledged | "*":alarm_acknowledgement_missing:1:A-80 "*":downtime_disagrees:1:D-80 "*":partition_arm_missing:1:P-80 | "*" | app-a 2026-05-04 1 "*"; app-b 2026-05-04 1 "*) ;;
+  *) fail "0.18.0 answers about S-8: $before" ;;
+esac
+before_analyst=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_18 -c "$site_18")
+case $before_analyst in
+  *app-b*|"") fail "0.18.0's analyst of app-a reads about S-8: $before_analyst" ;;
+esac
+before_counts=$(counted chekt_upgraded_18 "$counts")
+sql chekt_upgraded_18 -c 'ALTER EXTENSION chekt_events UPDATE' >/dev/null
+[ "$(counted chekt_upgraded_18 "$counts")" = "$before_counts" ] || fail "the update from 0.18.0 changed the counts"
+got=$(sql chekt_upgraded_18 -c "$site_18")
+[ "$got" = "$before" ] || fail "after the update from 0.18.0, S-8's answers are: $got (before: $before)"
+got=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_18 -c "$site_18" 2>&1)
+[ "$got" = "$before_analyst" ] || fail "after the update from 0.18.0, the analyst reads S-8 as: $got (before: $before_analyst)"
+# the scope changed by the restated grant_analyst(), read by the analyst's
+# next statement in the same session
+got=$(sql chekt_upgraded_18 <<'SQL' 2>&1
+SET ROLE chekt_upgrade_analyst;
+SELECT string_agg(DISTINCT app, ' ') FROM chekt.alarm_lifecycle;
+RESET ROLE;
+SELECT FROM chekt.grant_analyst('chekt_upgrade_analyst', ARRAY['app-b']);
+SET ROLE chekt_upgrade_analyst;
+SELECT string_agg(DISTINCT app, ' ') FROM chekt.alarm_lifecycle;
+RESET ROLE;
+SELECT analyst::text || ':' || coalesce(apps::text, 'every app') FROM chekt_private.analysts;
+SQL
+)
+[ "$(echo $got)" = "app-a app-b chekt_upgrade_analyst:{app-b}" ] || fail "after the update from 0.18.0, the analyst's scope changed as: $got"
+sql chekt_upgraded_18 -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst', ARRAY['app-a'])" >/dev/null
+got=$(sql chekt_upgraded_18 -c "SELECT chekt.distribute()" 2>&1) && fail "chekt.distribute() ran on a database without Citus: $got"
+case $got in
+  *"Citus is not installed in this database"*"HINT:  Run CREATE EXTENSION citus"*) ;;
+  *) fail "chekt.distribute() without Citus said: $got" ;;
+esac
+got=$(sql chekt_upgraded_18 -c "$site_18")
+[ "$got" = "$before" ] || fail "after chekt.distribute() refused, S-8's answers are: $got"
+got=$(ingest_in chekt_upgraded_18 "$e85" "$e80")
+[ "$got" = "duplicate duplicate" ] || fail "after the update from 0.18.0, ingest answered: $got"
+
 fresh_db chekt_fresh
 sql chekt_fresh -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
 # the feeder's grants as README documents them, which the update gave the
@@ -766,7 +846,7 @@ ORDER BY 1;
 SQL
 }
 sql chekt_fresh -c "$documented_feeder" >/dev/null
-for upgraded in chekt_upgraded chekt_upgraded_04 chekt_upgraded_05 chekt_upgraded_06 chekt_upgraded_07 chekt_upgraded_09 chekt_upgraded_10 chekt_upgraded_11 chekt_upgraded_12 chekt_upgraded_13 chekt_upgraded_14 chekt_upgraded_15 chekt_upgraded_16 chekt_upgraded_17; do
+for upgraded in chekt_upgraded chekt_upgraded_04 chekt_upgraded_05 chekt_upgraded_06 chekt_upgraded_07 chekt_upgraded_09 chekt_upgraded_10 chekt_upgraded_11 chekt_upgraded_12 chekt_upgraded_13 chekt_upgraded_14 chekt_upgraded_15 chekt_upgraded_16 chekt_upgraded_17 chekt_upgraded_18; do
   [ $upgraded = chekt_upgraded ] && sql chekt_upgraded -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
   [ $upgraded = chekt_upgraded_07 ] || sql $upgraded -c "$documented_feeder" >/dev/null
   # the months the update made, made in the fresh install as ingest makes
@@ -789,4 +869,4 @@ SQL
     fail "the schema of $upgraded differs from a fresh install"
   fi
 done
-echo "0.1.0, 0.4.0 (two apps, an analyst), 0.5.0 (a lost online), 0.6.0 (a lost disarm), 0.7.0 (a feeder), 0.9.0 (months made by ingest), 0.10.0 (ids trimmed), 0.11.0 (a device's downtime), 0.12.0 (an alarm's lifecycle and timeline), 0.13.0 (a site's gaps), 0.14.0 (an alarm's first events, fed by this library), 0.15.0 (indexes no question reads), 0.16.0 (a device's onlines month by month) and 0.17.0 (keys no question reads) with data updated to $default: data kept, new questions answered, the feeder still feeding, same schema as a fresh install"
+echo "0.1.0, 0.4.0 (two apps, an analyst), 0.5.0 (a lost online), 0.6.0 (a lost disarm), 0.7.0 (a feeder), 0.9.0 (months made by ingest), 0.10.0 (ids trimmed), 0.11.0 (a device's downtime), 0.12.0 (an alarm's lifecycle and timeline), 0.13.0 (a site's gaps), 0.14.0 (an alarm's first events, fed by this library), 0.15.0 (indexes no question reads), 0.16.0 (a device's onlines month by month), 0.17.0 (keys no question reads) and 0.18.0 (a site's answers, an analyst's scope) with data updated to $default: data kept, new questions answered, the feeder still feeding, same schema as a fresh install"
