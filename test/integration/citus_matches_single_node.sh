@@ -25,6 +25,7 @@ fi
 work=$(mktemp -d /tmp/chekt-citus-test.XXXXXX)
 chmod 755 "$work"
 cleanup() {
+  [ ! -f "$work/bouncer/pgbouncer.pid" ] || kill "$(cat "$work/bouncer/pgbouncer.pid")" 2>/dev/null || true
   bash scripts/citus-cluster.sh stop "$work/citus" >/dev/null 2>&1 || true
   receiver_cleanup
   drop_test_databases
@@ -132,9 +133,47 @@ for level in 'repeatable read' serializable; do
   cmp -s "$work/single.txt" "$work/citus_level.txt" ||
     fail "the answers on Citus at $level differ: $(diff "$work/single.txt" "$work/citus_level.txt" | head -6)"
 done
+# and through pgbouncer (Debian's) in transaction mode in front of the
+# coordinator, three server connections taking turns: the answers asked
+# in one transaction, as a pooled session must
+command -v pgbouncer >/dev/null || fail "pgbouncer is not installed (scripts/install-deps.sh installs it)"
+mkdir "$work/bouncer"
+for port in $(seq 16532 16632); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+done
+cat >"$work/bouncer/pgbouncer.ini" <<INI
+[databases]
+* = host=$(eval "$citus_env"; echo "$PGHOST") port=$(eval "$citus_env"; echo "$PGPORT")
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $port
+unix_socket_dir =
+auth_type = trust
+auth_file = $work/bouncer/users.txt
+pool_mode = transaction
+default_pool_size = 3
+min_pool_size = 3
+server_round_robin = 1
+logfile = $work/bouncer/pgbouncer.log
+pidfile = $work/bouncer/pgbouncer.pid
+INI
+printf '"%s" ""\n' postgres >"$work/bouncer/users.txt"
+if [ "$(id -u)" -eq 0 ]; then
+  chown -R postgres "$work/bouncer"
+  runuser -u postgres -- pgbouncer -d "$work/bouncer/pgbouncer.ini" >/dev/null 2>&1 || fail "pgbouncer did not start"
+else
+  pgbouncer -d "$work/bouncer/pgbouncer.ini" >/dev/null 2>&1 || fail "pgbouncer did not start"
+fi
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres sql chekt -1 -f test/citus/answers.sql >"$work/citus_bouncer.txt" 2>&1 ||
+  fail "the answers through pgbouncer failed: $(tail -3 "$work/citus_bouncer.txt")"
+kill "$(cat "$work/bouncer/pgbouncer.pid")" 2>/dev/null || true
+cmp -s "$work/single.txt" "$work/citus_bouncer.txt" ||
+  fail "the answers through pgbouncer differ: $(diff "$work/single.txt" "$work/citus_bouncer.txt" | head -6)"
 events=$(csql -c "SELECT count(*) || ' events, ' || sum(delivery_count) || ' deliveries' FROM chekt_private.events")
 rejected=$(csql -c "SELECT string_agg(reason || ' ' || n, ', ' ORDER BY reason) FROM (SELECT reason, count(*) n FROM chekt_private.rejected GROUP BY 1) r")
-echo "same on both: $compared tables and questions (on Citus at read committed, repeatable read and serializable); $events; quarantined: $rejected"
+echo "same on both: $compared tables and questions (on Citus at read committed, repeatable read and serializable, and through pgbouncer); $events; quarantined: $rejected"
 
 # --- tenancy: an analyst of one app reads that app's rows only ----------
 both -c "CREATE ROLE chekt_citus_analyst LOGIN" 2>/dev/null || true
