@@ -42,11 +42,12 @@ grant_passage() {
 
 # Print a TCP port on 127.0.0.1 that nothing listens on: the cluster's port
 # of last time if it is still free (clients keep their settings across a
-# restart), else the first free one from 55432.
+# restart), else the first free one from $1 (default 55432).
 free_port() {
   local port last=
   [ -f "$dir/env" ] && last=$(sed -n 's/.* PGPORT=\([0-9]*\) .*/\1/p' "$dir/env")
-  for port in $last $(seq 55432 55632); do
+  [ -z "${1:-}" ] || last=
+  for port in $last $(seq "${1:-55432}" 55632); do
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return 0
@@ -69,11 +70,21 @@ start)
       { cat "$dir/initdb.log" >&2; exit 1; }
   fi
   port=$(free_port)
-  opts="-c port=$port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir"
-  for setting in "$@"; do opts+=" -c $setting"; done
-  as_owner "$PG_BINDIR/pg_ctl" --pgdata="$dir/data" --log="$dir/server.log" \
-    --options="$opts" --wait --silent start ||
-    { tail -20 "$dir/server.log" >&2; exit 1; }
+  # a port nothing listens on may still be taken, as the local end of a
+  # client's connection (ports from 32768 are handed out so): then the next
+  for attempt in 1 2 3 4 5; do
+    opts="-c port=$port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir"
+    for setting in "$@"; do opts+=" -c $setting"; done
+    logged=$(stat -c %s "$dir/server.log" 2>/dev/null || echo 0)
+    as_owner "$PG_BINDIR/pg_ctl" --pgdata="$dir/data" --log="$dir/server.log" \
+      --options="$opts" --wait --silent start && break
+    if [ "$attempt" -lt 5 ] && tail -c +"$((logged + 1))" "$dir/server.log" | grep -q 'could not create any TCP/IP sockets'; then
+      port=$(free_port $((port + 1)))
+      continue
+    fi
+    tail -20 "$dir/server.log" >&2
+    exit 1
+  done
   printf 'export PGHOST=%q PGPORT=%s PGUSER=postgres PGDATABASE=postgres\n' \
     "$dir" "$port" >"$dir/env"
   ;;
