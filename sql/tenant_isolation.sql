@@ -158,8 +158,14 @@ SELECT object, apps AS seen_by_owner FROM pg_temp.apps_seen();
 SET ROLE regress_analyst_b;
 SELECT object, apps AS seen_by_analyst_of_app_b FROM pg_temp.apps_seen();
 SELECT * FROM chekt.analyst_scope;
+-- its form on Citus (chekt.analyst_scope_rows(), which reads the analysts
+-- as their owner): the view's rows, for the role and for a member of it
+SELECT * FROM chekt.analyst_scope_rows();
 RESET ROLE;
 SET ROLE regress_bi_user;
+SELECT (SELECT array_agg((analyst, app)::text ORDER BY analyst, app) FROM chekt.analyst_scope)
+       = (SELECT array_agg((analyst, app)::text ORDER BY analyst, app) FROM chekt.analyst_scope_rows()) AS scope_rows_are_the_view,
+       (SELECT string_agg(analyst || ':' || app, ' ') FROM chekt.analyst_scope_rows()) AS scope_of_member;
 SELECT object, apps AS seen_by_member_of_analyst_b FROM pg_temp.apps_seen() WHERE apps IS DISTINCT FROM 'app-b';
 RESET ROLE;
 SET ROLE regress_analyst_all;

@@ -18,6 +18,8 @@
  * Once chekt.distribute() has made chekt_private.analysts a Citus reference
  * table, its rows change in shards that have no such trigger, on every
  * node; the scope is then read for each command, as in a parallel query.
+ * There chekt.analyst_scope itself reads the rows through
+ * chekt.analyst_scope_rows(), as the table's owner on the node that asks.
  *
  *-------------------------------------------------------------------------
  */
@@ -29,6 +31,7 @@
 #include "access/xact.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
 #include "utils/array.h"
@@ -38,6 +41,7 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
+#include "utils/tuplestore.h"
 
 #include "analyst_scope.h"
 #include "citus.h"
@@ -127,16 +131,21 @@ execute_latest(SPIPlanPtr plan, bool *keep)
 }
 
 /*
- * The scope of user $1 among the rows of the analysts in %s, as
- * chekt.analyst_scope shows it to the user
+ * The rows of chekt.analyst_scope for user $1 among the analysts in %s:
+ * the view's own query, with the user given
  */
-static const char *const placement_scope_query =
-"SELECT coalesce(pg_catalog.bool_or(x.app IS NULL), false),"
-"       coalesce(pg_catalog.array_agg(DISTINCT x.app) FILTER (WHERE x.app IS NOT NULL),"
-"                '{}'::pg_catalog.text[])"
-"  FROM %s a"
-"  CROSS JOIN LATERAL pg_catalog.unnest(coalesce(a.apps, ARRAY[NULL::pg_catalog.text])) AS x (app)"
-" WHERE pg_catalog.pg_has_role($1, a.analyst::pg_catalog.oid, 'USAGE')";
+#define SCOPE_ROWS_QUERY \
+"SELECT a.analyst::pg_catalog.text AS analyst, x.app" \
+"  FROM %s a" \
+"  CROSS JOIN LATERAL pg_catalog.unnest(coalesce(a.apps, ARRAY[NULL::pg_catalog.text])) AS x (app)" \
+" WHERE pg_catalog.pg_has_role($1, a.analyst::pg_catalog.oid, 'USAGE')"
+
+/* A scope of such rows s: may read every app, else which apps */
+#define SCOPE_OF_ROWS \
+"SELECT coalesce(pg_catalog.bool_or(s.app IS NULL), false)," \
+"       coalesce(pg_catalog.array_agg(DISTINCT s.app) FILTER (WHERE s.app IS NOT NULL)," \
+"                '{}'::pg_catalog.text[])" \
+"  FROM "
 
 /*
  * Read the current user's scope from chekt.analyst_scope, as the user (the view reads
@@ -152,10 +161,7 @@ query_scope_view(bool *keep)
 	SPIPlanPtr	plan;
 	int			rc;
 
-	plan = SPI_prepare("SELECT coalesce(pg_catalog.bool_or(s.app IS NULL), false),"
-					   "       coalesce(pg_catalog.array_agg(DISTINCT s.app) FILTER (WHERE s.app IS NOT NULL),"
-					   "                '{}'::pg_catalog.text[])"
-					   "  FROM chekt.analyst_scope s", 0, NULL);
+	plan = SPI_prepare(SCOPE_OF_ROWS "chekt.analyst_scope s", 0, NULL);
 	if (plan == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -170,17 +176,19 @@ query_scope_view(bool *keep)
 }
 
 /*
- * Read user's scope from this node's own copy (placement) of
- * chekt_private.analysts, a Citus reference table since chekt.distribute():
- * the row level security of the distributed tables asks on the workers,
- * inside Citus's queries of the shards, where Citus refuses a query of the
- * reference table itself ("cannot execute a distributed query from a query
- * on a shard").  Read as the table's owner, whose rights the view would
- * have lent, under the command's snapshot, for that command only: no
- * trigger tells of a change to a Citus table's rows.  SPI is connected.
+ * Run query (a format with one %s, the analysts' relation, and one
+ * parameter, user) over chekt_private.analysts, or, once chekt.distribute()
+ * has made it a Citus reference table, over this node's own copy
+ * (placement) of it: the row level security of the distributed tables asks
+ * on the workers, inside Citus's queries of the shards, where Citus refuses
+ * a query of the reference table itself ("cannot execute a distributed
+ * query from a query on a shard"), and Citus would run a query of the table
+ * as the user on a worker, where the view's rights are not lent.  Read as
+ * the table's owner, whose rights the view would have lent, under the
+ * command's snapshot.  SPI is connected; the result is in SPI_tuptable.
  */
 static void
-query_scope_placement(Oid user, Oid analysts, bool *keep)
+query_analysts_as_owner(Oid user, Oid analysts, const char *query)
 {
 	Oid			types[1] = {OIDOID};
 	Datum		values[1] = {ObjectIdGetDatum(user)};
@@ -189,7 +197,6 @@ query_scope_placement(Oid user, Oid analysts, bool *keep)
 	int			saved_context;
 	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(analysts));
 
-	*keep = false;
 	if (HeapTupleIsValid(tuple))
 	{
 		owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
@@ -201,21 +208,24 @@ query_scope_placement(Oid user, Oid analysts, bool *keep)
 	SetUserIdAndSecContext(owner, saved_context | SECURITY_LOCAL_USERID_CHANGE);
 	PG_TRY();
 	{
-		char	   *placement;
+		const char *relation = "chekt_private.analysts";
 
-		if (SPI_execute("SELECT pg_catalog.format('chekt_private.%I', 'analysts_' OPERATOR(pg_catalog.||) s.shardid)"
-						"  FROM pg_catalog.pg_dist_shard s"
-						" WHERE s.logicalrelid OPERATOR(pg_catalog.=) 'chekt_private.analysts'::pg_catalog.regclass",
-						true, 0) != SPI_OK_SELECT || SPI_processed != 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("chekt_private.analysts has no placement on this node"),
-					 errdetail("The row level security of the family tables reads it on every node of the Citus cluster."),
-					 errhint("Replicate the reference tables to every node: SELECT replicate_reference_tables().")));
-		placement = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-		if (SPI_execute_with_args(psprintf(placement_scope_query, placement), 1, types, values,
-								  NULL, true, 0) != SPI_OK_SELECT || SPI_processed != 1)
-			elog(ERROR, "could not read the scope from %s", placement);
+		if (chekt_citus_distributes(analysts))
+		{
+			if (SPI_execute("SELECT pg_catalog.format('chekt_private.%I', 'analysts_' OPERATOR(pg_catalog.||) s.shardid)"
+							"  FROM pg_catalog.pg_dist_shard s"
+							" WHERE s.logicalrelid OPERATOR(pg_catalog.=) 'chekt_private.analysts'::pg_catalog.regclass",
+							true, 0) != SPI_OK_SELECT || SPI_processed != 1)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("chekt_private.analysts has no placement on this node"),
+						 errdetail("The row level security of the family tables reads it on every node of the Citus cluster."),
+						 errhint("Replicate the reference tables to every node: SELECT replicate_reference_tables().")));
+			relation = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		}
+		if (SPI_execute_with_args(psprintf(query, relation), 1, types, values,
+								  NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read the analysts from %s", relation);
 	}
 	PG_FINALLY();
 	{
@@ -243,7 +253,13 @@ read_scope(Oid user)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (OidIsValid(analysts) && chekt_citus_distributes(analysts))
-		query_scope_placement(user, analysts, &keep);
+	{
+		/* no trigger tells of a change to a Citus table's rows */
+		keep = false;
+		query_analysts_as_owner(user, analysts, SCOPE_OF_ROWS "(" SCOPE_ROWS_QUERY ") s");
+		if (SPI_processed != 1)
+			elog(ERROR, "could not read the scope of role %u", user);
+	}
 	else
 		query_scope_view(&keep);
 	every_app = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -293,6 +309,47 @@ chekt_visible_apps(PG_FUNCTION_ARGS)
 	if (scope.every_app)
 		PG_RETURN_NULL();
 	PG_RETURN_ARRAYTYPE_P(DatumGetArrayTypePCopy(PointerGetDatum(scope.apps)));
+}
+
+PG_FUNCTION_INFO_V1(chekt_analyst_scope_rows);
+
+/*
+ * chekt.analyst_scope_rows() RETURNS TABLE (analyst text, app text)
+ *
+ * The rows of chekt.analyst_scope for the current user, read as the
+ * analysts' owner: the view's form on a Citus cluster, where a query of
+ * the reference table would reach a worker as the user, without the
+ * view's rights ("permission denied for schema chekt_private")
+ */
+Datum
+chekt_analyst_scope_rows(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			user = GetUserId();
+	Oid			analysts = chekt_relation_oid("analysts", NULL);
+	uint64		row;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (!OidIsValid(analysts))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("chekt_private.analysts does not exist"),
+				 errhint("Update the extension (ALTER EXTENSION chekt_events UPDATE), or reinstall it.")));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	query_analysts_as_owner(user, analysts, SCOPE_ROWS_QUERY);
+	for (row = 0; row < SPI_processed; row++)
+	{
+		Datum		values[2];
+		bool		nulls[2];
+
+		values[0] = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 1, &nulls[0]);
+		values[1] = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 2, &nulls[1]);
+		/* (copied into the tuplestore, which outlives SPI's memory) */
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	SPI_finish();
+	PG_RETURN_VOID();
 }
 
 PG_FUNCTION_INFO_V1(chekt_analysts_changed);

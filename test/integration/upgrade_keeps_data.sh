@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Databases created at the first release (0.1.0), at 0.4.0, 0.5.0, 0.6.0, 0.7.0, 0.9.0, 0.10.0, 0.11.0, 0.12.0, 0.13.0, 0.14.0, 0.15.0, 0.16.0, 0.17.0 and 0.18.0,
+# Databases created at the first release (0.1.0), at 0.4.0, 0.5.0, 0.6.0, 0.7.0, 0.9.0, 0.10.0, 0.11.0, 0.12.0, 0.13.0, 0.14.0, 0.15.0, 0.16.0, 0.17.0, 0.18.0 and 0.19.0,
 # holding apps, events and quarantined deliveries, are updated in place to
 # the default version:
 # the data stays, the new functions and views answer about it, ingest goes
@@ -789,6 +789,49 @@ got=$(sql chekt_upgraded_18 -c "$site_18")
 got=$(ingest_in chekt_upgraded_18 "$e85" "$e80")
 [ "$got" = "duplicate duplicate" ] || fail "after the update from 0.18.0, ingest answered: $got"
 
+# 0.19.0: the update adds chekt.analyst_scope_rows() and the Citus forms of
+# chekt.analyst_scope and chekt.quarantine_daily, which a database not
+# distributed does not take.  An analyst of app-a, app-b's deliveries
+# refused (a forged one and a malformed one) beside app-a's: the scope, the
+# quarantine by day and the gaps it shows, for the owner and for the
+# analyst, are the same after the update, and the scope's rows are the
+# view's
+fresh_db chekt_upgraded_19 0.19.0
+sql chekt_upgraded_19 -c "SELECT chekt.add_secret('app-a', 'secret-a')" \
+                      -c "SELECT chekt.add_secret('app-b', 'secret-b')" \
+                      -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst', ARRAY['app-a'])" >/dev/null
+e90='{"id":"e90","type":"alarm.created","created_at":"2026-05-07T09:00:00Z","data":{"alarm_id":"A-90","site_id":"S-9"}}'
+got=$(sql chekt_upgraded_19 -v b="$e90" <<'SQL' | tr '\n' ' '
+SELECT chekt.ingest('app-b', '1778144400', chekt.sign('not-secret-b', '1778144400', :'b'), :'b', '2026-05-07 09:00:05+00');
+SELECT chekt.ingest('app-b', '1778144400', chekt.sign('secret-b', '1778144400', '{"id":'), '{"id":', '2026-05-07 09:00:05+00');
+SQL
+)
+[ "$got" = "bad_signature malformed_json " ] || fail "0.19.0 answered app-b's deliveries: $got"
+got=$(ingest_in chekt_upgraded_19 "$e90" '{"id":"e91","type":"alarm.created","created_at":"2026-05-07T09:01:00Z","data":{"site_id":"S-9"}}')
+[ "$got" = "accepted invalid_payload" ] || fail "0.19.0 ingested: $got"
+quarantine_19="SELECT concat_ws(' | ',
+                 (SELECT string_agg(concat_ws(':', analyst, app), ' ' ORDER BY analyst, app) FROM chekt.analyst_scope),
+                 (SELECT string_agg(concat_ws(':', app, day, reason, deliveries, example_rejected_id IS NOT NULL), ' ' ORDER BY app, reason)
+                    FROM chekt.quarantine_daily),
+                 (SELECT string_agg(concat_ws(':', app, day, kind, reason, occurrences), ' ' ORDER BY app, kind, reason)
+                    FROM chekt.delivery_gaps))"
+before=$(sql chekt_upgraded_19 -c "$quarantine_19")
+before_analyst=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_19 -c "$quarantine_19")
+[ "$before_analyst" = "chekt_upgrade_analyst:app-a | app-a:2026-05-07:invalid_payload:1:f | app-a:2026-05-07:quarantined:invalid_payload:1" ] ||
+  fail "0.19.0's analyst of app-a reads: $before_analyst"
+before_counts=$(counted chekt_upgraded_19 "$counts")
+sql chekt_upgraded_19 -c 'ALTER EXTENSION chekt_events UPDATE' >/dev/null
+[ "$(counted chekt_upgraded_19 "$counts")" = "$before_counts" ] || fail "the update from 0.19.0 changed the counts"
+got=$(sql chekt_upgraded_19 -c "$quarantine_19")
+[ "$got" = "$before" ] || fail "after the update from 0.19.0, the owner reads: $got (before: $before)"
+got=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_19 -c "$quarantine_19")
+[ "$got" = "$before_analyst" ] || fail "after the update from 0.19.0, the analyst reads: $got (before: $before_analyst)"
+got=$(PGOPTIONS="-c role=chekt_upgrade_analyst" sql chekt_upgraded_19 \
+        -c "SELECT string_agg(concat_ws(':', analyst, app), ' ' ORDER BY analyst, app) FROM chekt.analyst_scope_rows()")
+[ "$got" = "chekt_upgrade_analyst:app-a" ] || fail "after the update from 0.19.0, chekt.analyst_scope_rows() gives the analyst: $got"
+got=$(ingest_in chekt_upgraded_19 "$e90")
+[ "$got" = "duplicate" ] || fail "after the update from 0.19.0, ingest answered: $got"
+
 fresh_db chekt_fresh
 sql chekt_fresh -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
 # the feeder's grants as README documents them, which the update gave the
@@ -846,7 +889,7 @@ ORDER BY 1;
 SQL
 }
 sql chekt_fresh -c "$documented_feeder" >/dev/null
-for upgraded in chekt_upgraded chekt_upgraded_04 chekt_upgraded_05 chekt_upgraded_06 chekt_upgraded_07 chekt_upgraded_09 chekt_upgraded_10 chekt_upgraded_11 chekt_upgraded_12 chekt_upgraded_13 chekt_upgraded_14 chekt_upgraded_15 chekt_upgraded_16 chekt_upgraded_17 chekt_upgraded_18; do
+for upgraded in chekt_upgraded chekt_upgraded_04 chekt_upgraded_05 chekt_upgraded_06 chekt_upgraded_07 chekt_upgraded_09 chekt_upgraded_10 chekt_upgraded_11 chekt_upgraded_12 chekt_upgraded_13 chekt_upgraded_14 chekt_upgraded_15 chekt_upgraded_16 chekt_upgraded_17 chekt_upgraded_18 chekt_upgraded_19; do
   [ $upgraded = chekt_upgraded ] && sql chekt_upgraded -c "SELECT chekt.grant_analyst('chekt_upgrade_analyst')" >/dev/null
   [ $upgraded = chekt_upgraded_07 ] || sql $upgraded -c "$documented_feeder" >/dev/null
   # the months the update made, made in the fresh install as ingest makes
@@ -869,4 +912,4 @@ SQL
     fail "the schema of $upgraded differs from a fresh install"
   fi
 done
-echo "0.1.0, 0.4.0 (two apps, an analyst), 0.5.0 (a lost online), 0.6.0 (a lost disarm), 0.7.0 (a feeder), 0.9.0 (months made by ingest), 0.10.0 (ids trimmed), 0.11.0 (a device's downtime), 0.12.0 (an alarm's lifecycle and timeline), 0.13.0 (a site's gaps), 0.14.0 (an alarm's first events, fed by this library), 0.15.0 (indexes no question reads), 0.16.0 (a device's onlines month by month), 0.17.0 (keys no question reads) and 0.18.0 (a site's answers, an analyst's scope) with data updated to $default: data kept, new questions answered, the feeder still feeding, same schema as a fresh install"
+echo "0.1.0, 0.4.0 (two apps, an analyst), 0.5.0 (a lost online), 0.6.0 (a lost disarm), 0.7.0 (a feeder), 0.9.0 (months made by ingest), 0.10.0 (ids trimmed), 0.11.0 (a device's downtime), 0.12.0 (an alarm's lifecycle and timeline), 0.13.0 (a site's gaps), 0.14.0 (an alarm's first events, fed by this library), 0.15.0 (indexes no question reads), 0.16.0 (a device's onlines month by month), 0.17.0 (keys no question reads), 0.18.0 (a site's answers, an analyst's scope) and 0.19.0 (the quarantine an analyst reads) with data updated to $default: data kept, new questions answered, the feeder still feeding, same schema as a fresh install"
