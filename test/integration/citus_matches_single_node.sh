@@ -5,8 +5,11 @@
 # the same answers: COPY into the inbox with redeliveries and bad
 # deliveries, months made by ingest as deliveries need them, two writers
 # racing with the same deliveries, chekt.ingest() with an id_conflict and a
-# delivery without its distribution value, chekt-ingest --replay, and an
-# analyst who may read one app of two.  Every stored row and every
+# delivery without its distribution value, chekt-ingest --replay and
+# chekt-ingest through pgbouncer, an analyst who may read one app of two
+# (its views of the coordinator's tables read beside distributed ones
+# too), chekt.maintain() and chekt.drop_events_before(), and a database
+# distributed at 0.19.0 and updated.  Every stored row and every
 # question's rows are compared (test/citus/answers.sql).
 #
 # Citus is built by scripts/citus-build.sh when no build is cached (about
@@ -158,7 +161,7 @@ server_round_robin = 1
 logfile = $work/bouncer/pgbouncer.log
 pidfile = $work/bouncer/pgbouncer.pid
 INI
-printf '"%s" ""\n' postgres >"$work/bouncer/users.txt"
+printf '"%s" ""\n' postgres chekt_citus_feeder >"$work/bouncer/users.txt"
 if [ "$(id -u)" -eq 0 ]; then
   chown -R postgres "$work/bouncer"
   runuser -u postgres -- pgbouncer -d "$work/bouncer/pgbouncer.ini" >/dev/null 2>&1 || fail "pgbouncer did not start"
@@ -168,9 +171,28 @@ fi
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres sql chekt -1 -f test/citus/answers.sql >"$work/citus_bouncer.txt" 2>&1 ||
   fail "the answers through pgbouncer failed: $(tail -3 "$work/citus_bouncer.txt")"
-kill "$(cat "$work/bouncer/pgbouncer.pid")" 2>/dev/null || true
 cmp -s "$work/single.txt" "$work/citus_bouncer.txt" ||
   fail "the answers through pgbouncer differ: $(diff "$work/single.txt" "$work/citus_bouncer.txt" | head -6)"
+# chekt-ingest through the same pgbouncer to the coordinator of a database
+# distributed for it, as a role with only the grants README names: 100
+# connections posting a stream of every type with duplicates, forged,
+# stale and malformed deliveries; each gets its status, every event is
+# stored once, each refusal quarantined (stream_through_receiver)
+pooled=$( eval "$citus_env"
+  trap '[ -z "$RECEIVER_PID" ] || kill -KILL "$RECEIVER_PID" 2>/dev/null' EXIT
+  bash scripts/citus-cluster.sh createdb "$work/citus" chekt_pooled >/dev/null
+  # (the role made where Citus is, which makes it on the workers too)
+  sql chekt_pooled -c "CREATE EXTENSION chekt_events" -c "SELECT count(*) FROM chekt.distribute()" \
+                   -c "SELECT chekt.add_secret('centre', 'centre-secret')" \
+                   -c "CREATE ROLE chekt_citus_feeder LOGIN" \
+                   -c "GRANT USAGE ON SCHEMA chekt, chekt_private TO chekt_citus_feeder" \
+                   -c "GRANT INSERT ON chekt_private.inbox TO chekt_citus_feeder" >/dev/null
+  stream_through_receiver chekt_pooled "host=127.0.0.1 port=$port dbname=chekt_pooled user=chekt_citus_feeder" \
+    100 100 citus-pooled --writers 3
+  sql postgres -c "DROP DATABASE chekt_pooled WITH (FORCE)" -c "DROP ROLE chekt_citus_feeder" >/dev/null ) ||
+  fail "chekt-ingest through pgbouncer to the coordinator"
+echo "chekt-ingest through pgbouncer to the coordinator: $pooled"
+kill "$(cat "$work/bouncer/pgbouncer.pid")" 2>/dev/null || true
 events=$(csql -c "SELECT count(*) || ' events, ' || sum(delivery_count) || ' deliveries' FROM chekt_private.events")
 rejected=$(csql -c "SELECT string_agg(reason || ' ' || n, ', ' ORDER BY reason) FROM (SELECT reason, count(*) n FROM chekt_private.rejected GROUP BY 1) r")
 echo "same on both: $compared tables and questions (on Citus at read committed, repeatable read and serializable, and through pgbouncer); $events; quarantined: $rejected"
@@ -205,18 +227,28 @@ echo "one session, the scope changed: $(tr '\n' ' ' <<<"$scope_citus")"
 [ "$scope_single" = "$scope_citus" ] || fail "scope change: Citus '$scope_citus', single node '$scope_single'"
 grep -q '^after|1|bench-app$' <<<"$scope_citus" || fail "the new scope did not hold: $scope_citus"
 # the analyst's questions (their functions read only what the analyst may),
-# each a statement of its own: on Citus a statement that reads both the
-# quarantine (through chekt.quarantine_daily or chekt.delivery_gaps) and a
-# distributed table is refused to an analyst (docs/scale-out.md)
+# its scope, and statements that read the views over the coordinator's
+# quarantine and the analysts with distributed tables (which Citus refused
+# to an analyst at 0.19.0: "permission denied for schema chekt_private")
 asks=(
   "SELECT count(*) || ' outages' FROM chekt.device_downtime(NULL, '2026-01-01', '2026-06-01')"
   "SELECT count(*) || ' gap rows' FROM chekt.delivery_gaps"
   "SELECT sum(g.n) || ' of sites' FROM (SELECT DISTINCT site_id FROM chekt.delivery_gaps WHERE site_id IS NOT NULL) s,
           LATERAL (SELECT count(*) n FROM chekt.site_delivery_gaps(s.site_id, '-infinity', 'infinity')) g"
   "SELECT count(*) || ' partition periods' FROM chekt.partition_periods"
-  "SELECT count(*) || ' site days' FROM chekt.site_daily_summary WHERE day < '2026-06-01'")
-ask_all() { local q; for q in "${asks[@]}"; do "$@" -c "$q"; done | paste -sd, -; }
+  "SELECT count(*) || ' site days' FROM chekt.site_daily_summary WHERE day < '2026-06-01'"
+  "SELECT 'scope ' || string_agg(analyst || ':' || coalesce(app, 'every app'), ' ' ORDER BY analyst, app) FROM chekt.analyst_scope"
+  "SELECT count(*) || ' alarm events in scope' FROM chekt.analyst_scope s JOIN chekt.alarm_events a USING (app)"
+  "SELECT count(*) || ' refused days with alarms' FROM chekt.quarantine_daily q
+          JOIN chekt.alarm_events a ON a.app = q.app AND (a.created_at AT TIME ZONE 'UTC')::date = q.day"
+  "SELECT coalesce(sum(q.deliveries), 0) || ' refused on days of outages' FROM chekt.quarantine_daily q
+    WHERE q.day IN (SELECT (o.offline_at AT TIME ZONE 'UTC')::date FROM chekt.device_outages o)"
+  "SELECT count(*) || ' gaps at sites with lifecycles' FROM chekt.delivery_gaps g
+          JOIN (SELECT DISTINCT app, site_id FROM chekt.alarm_lifecycle) l USING (app, site_id)")
+# (an error is an answer, compared: the single node's must have none)
+ask_all() { local q; for q in "${asks[@]}"; do "$@" -c "$q" 2>&1 | tr '\n' ' ' || true; echo; done | paste -sd, -; }
 asked_single=$(PGUSER=chekt_citus_analyst ask_all sql "$single")
+! grep -q 'ERROR' <<<"$asked_single" || fail "the analyst's questions fail on a single node: $asked_single"
 asked_citus=$( eval "$citus_env"; PGUSER=chekt_citus_analyst ask_all sql chekt)
 echo "the analyst of bench-app asks: $asked_citus"
 [ "$asked_single" = "$asked_citus" ] || fail "the analyst's questions: Citus '$asked_citus', single node '$asked_single'"
@@ -225,3 +257,66 @@ both -c "SELECT chekt.revoke_analyst('chekt_citus_analyst')" >/dev/null
 out=$( eval "$citus_env"; PGUSER=chekt_citus_analyst sql chekt -c 'SELECT count(*) FROM chekt.alarm_events' 2>&1) &&
   fail "a revoked analyst still reads: $out"
 echo "revoked: $(head -1 <<<"$out")"
+
+# --- maintenance: chekt.maintain() and chekt.drop_events_before() --------
+# as on a single node: the months ahead made on the distributed tables too,
+# the ids trimmed, the months before March dropped, the same rows after
+maintained() { "$@" -c "SELECT string_agg(action || ' ' || count, ', ' ORDER BY action) FROM chekt.maintain()" \
+                    -c "SELECT 'months dropped ' || chekt.drop_events_before('2026-03-01')"; }
+maintained_single=$(maintained sql "$single" | paste -sd, -)
+maintained_citus=$(maintained csql | paste -sd, -)
+echo "maintained: $maintained_citus"
+[ "$maintained_single" = "$maintained_citus" ] || fail "maintenance: Citus '$maintained_citus', single node '$maintained_single'"
+grep -q 'months dropped [1-9]' <<<"$maintained_citus" || fail "no month dropped: $maintained_citus"
+# then the first half again, into months dropped and made again
+sql "$single" -c "$(copy_in "$work/first.csv")"
+csql -c "$(copy_in "$work/first.csv")"
+sql "$single" -f test/citus/answers.sql >"$work/single.txt"
+csql -f test/citus/answers.sql >"$work/citus.txt"
+cmp -s "$work/single.txt" "$work/citus.txt" ||
+  fail "after the maintenance and the first half again, the answers differ: $(diff "$work/single.txt" "$work/citus.txt" | head -6)"
+
+# --- a cluster distributed at 0.19.0, updated ----------------------------
+# the same stream to a database distributed at 0.19.0 and to a single
+# node; the update (which Citus runs on the workers too) gives the
+# analyst's views their Citus forms: the answers, the owner's and the
+# analyst's, are the single node's, and the forms those of a database
+# distributed at the new version
+( eval "$citus_env"; bash scripts/citus-cluster.sh createdb "$work/citus" chekt_updated >/dev/null )
+usql() { ( eval "$citus_env"; sql chekt_updated "$@" ); }
+twin=chekt_citus_twin
+fresh_db "$twin"
+usql -c "CREATE EXTENSION chekt_events VERSION '0.19.0'" -c "SELECT count(*) FROM chekt.distribute()" >/dev/null
+for run in "sql $twin" usql; do
+  # (each database fed by one COPY of each half)
+  $run -c "SELECT chekt.add_secret('bench-app', 'bench-secret'), chekt.add_secret('centre', 'replay-secret')" \
+       -c "$(copy_in "$work/first.csv")" -c "$(copy_in "$work/second.csv")" \
+       -c "SELECT chekt.grant_analyst('chekt_citus_analyst', ARRAY['bench-app'])" >/dev/null
+done
+asked_before=$( eval "$citus_env"; PGUSER=chekt_citus_analyst ask_all sql chekt_updated)
+echo "the analyst, distributed at 0.19.0: $asked_before"
+usql -c 'ALTER EXTENSION chekt_events UPDATE'
+versions=$(usql -c "SELECT string_agg(result, ' ') FROM run_command_on_all_nodes(\$\$SELECT extversion FROM pg_extension WHERE extname = 'chekt_events'\$\$)")
+[ "$versions" = "$(sql "$twin" -c "SELECT string_agg(extversion, ' ') FROM pg_extension, generate_series(1, 3) WHERE extname = 'chekt_events'")" ] ||
+  fail "after the update the nodes are at $versions"
+sql "$twin" -f test/citus/answers.sql >"$work/twin.txt"
+usql -f test/citus/answers.sql >"$work/updated.txt"
+cmp -s "$work/twin.txt" "$work/updated.txt" ||
+  fail "updated from 0.19.0, the answers differ: $(diff "$work/twin.txt" "$work/updated.txt" | head -6)"
+asked_twin=$(PGUSER=chekt_citus_analyst ask_all sql "$twin")
+asked_updated=$( eval "$citus_env"; PGUSER=chekt_citus_analyst ask_all sql chekt_updated)
+echo "updated: $asked_updated"
+[ "$asked_twin" = "$asked_updated" ] || fail "updated from 0.19.0, the analyst's questions: Citus '$asked_updated', single node '$asked_twin'"
+# the views and functions, their comments and privileges (the analyst's
+# grants gone, as from chekt), and the policies
+usql -c "SELECT chekt.revoke_analyst('chekt_citus_analyst')" >/dev/null
+forms="SELECT md5(string_agg(d, E'\n' ORDER BY d)) FROM (
+         SELECT format('%s %s %s', c.oid::regclass, obj_description(c.oid, 'pg_class'), pg_get_viewdef(c.oid)) d
+           FROM pg_class c WHERE c.relnamespace IN ('chekt'::regnamespace, 'chekt_private'::regnamespace) AND c.relkind = 'v'
+         UNION ALL
+         SELECT format('%s %s %s', p.oid::regprocedure, p.proacl, obj_description(p.oid, 'pg_proc')) || pg_get_functiondef(p.oid)
+           FROM pg_proc p WHERE p.pronamespace IN ('chekt'::regnamespace, 'chekt_private'::regnamespace)
+         UNION ALL
+         SELECT format('%s %s %s', p.polname, p.polrelid::regclass, pg_get_expr(p.polqual, p.polrelid))
+           FROM pg_policy p) f"
+[ "$(usql -c "$forms")" = "$(csql -c "$forms")" ] || fail "updated from 0.19.0, the views and functions are not those of a database distributed at the new version"
