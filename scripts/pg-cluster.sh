@@ -78,7 +78,7 @@ start)
     logged=$(stat -c %s "$dir/server.log" 2>/dev/null || echo 0)
     as_owner "$PG_BINDIR/pg_ctl" --pgdata="$dir/data" --log="$dir/server.log" \
       --options="$opts" --wait --silent start && break
-    if [ "$attempt" -lt 5 ] && tail -c +"$((logged + 1))" "$dir/server.log" | grep -q 'could not create any TCP/IP sockets'; then
+    if [ "$attempt" -lt 5 ] && [[ $(tail -c +"$((logged + 1))" "$dir/server.log") == *'could not create any TCP/IP sockets'* ]]; then
       port=$(free_port $((port + 1)))
       continue
     fi

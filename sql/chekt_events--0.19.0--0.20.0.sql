@@ -85,16 +85,17 @@ COMMENT ON FUNCTION chekt_private.use_citus_forms() IS
 REVOKE ALL ON FUNCTION chekt_private.use_citus_forms() FROM PUBLIC;
 
 -- a database distributed at 0.19.0 takes the new forms now (the question
--- forms it has); on a Citus worker, whose copy of the extension is
--- updated beside the coordinator's, they are the same views
+-- forms it has), on the coordinator, where chekt.distribute() puts them:
+-- Citus runs this update on the workers too, which keep the single node's
 DO $$
 DECLARE
   distributed boolean := false;
 BEGIN
   IF EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
-    -- (by name: the catalog exists only with Citus)
-    EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition
-                             WHERE logicalrelid = ''chekt.alarm_trail''::pg_catalog.regclass)'
+    -- (by name: the catalog and the function exist only with Citus)
+    EXECUTE 'SELECT pg_catalog.citus_is_coordinator()
+                    AND EXISTS (SELECT FROM pg_catalog.pg_dist_partition
+                                 WHERE logicalrelid = ''chekt.alarm_trail''::pg_catalog.regclass)'
        INTO distributed;
   END IF;
   IF distributed THEN

@@ -204,23 +204,35 @@ query_analysts_as_owner(Oid user, Oid analysts, const char *query)
 	}
 	if (!OidIsValid(owner))
 		elog(ERROR, "cache lookup failed for relation %u", analysts);
+	/* (as PostgreSQL runs code as a table's owner: nothing may be left behind) */
 	GetUserIdAndSecContext(&saved_user, &saved_context);
-	SetUserIdAndSecContext(owner, saved_context | SECURITY_LOCAL_USERID_CHANGE);
+	SetUserIdAndSecContext(owner, saved_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
 	PG_TRY();
 	{
-		const char *relation = "chekt_private.analysts";
+		char	   *relation = chekt_relid_name(analysts);
 
 		if (chekt_citus_distributes(analysts))
 		{
-			if (SPI_execute("SELECT pg_catalog.format('chekt_private.%I', 'analysts_' OPERATOR(pg_catalog.||) s.shardid)"
-							"  FROM pg_catalog.pg_dist_shard s"
-							" WHERE s.logicalrelid OPERATOR(pg_catalog.=) 'chekt_private.analysts'::pg_catalog.regclass",
-							true, 0) != SPI_OK_SELECT || SPI_processed != 1)
+			Oid			relid_type[1] = {OIDOID};
+			Datum		relid_value[1] = {ObjectIdGetDatum(analysts)};
+
+			/* the placement this node holds, if any */
+			if (SPI_execute_with_args("SELECT pg_catalog.format('%I.%I', n.nspname,"
+									  "                        c.relname OPERATOR(pg_catalog.||) '_' OPERATOR(pg_catalog.||) s.shardid)"
+									  "  FROM pg_catalog.pg_dist_shard s"
+									  "  JOIN pg_catalog.pg_dist_placement p ON p.shardid OPERATOR(pg_catalog.=) s.shardid"
+									  "  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) s.logicalrelid"
+									  "  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+									  " WHERE s.logicalrelid OPERATOR(pg_catalog.=) $1"
+									  "   AND p.groupid OPERATOR(pg_catalog.=) (SELECT l.groupid FROM pg_catalog.pg_dist_local_group l)",
+									  1, relid_type, relid_value, NULL, true, 0) != SPI_OK_SELECT ||
+				SPI_processed != 1)
 				ereport(ERROR,
 						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 						 errmsg("chekt_private.analysts has no placement on this node"),
-						 errdetail("The row level security of the family tables reads it on every node of the Citus cluster."),
-						 errhint("Replicate the reference tables to every node: SELECT replicate_reference_tables().")));
+						 errdetail("The row level security of the family tables and chekt.analyst_scope read it on every node of the Citus cluster."),
+						 errhint("Add the coordinator to the cluster's metadata (citus_set_coordinator_host()), and replicate the reference tables to every node: SELECT replicate_reference_tables().")));
 			relation = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 		}
 		if (SPI_execute_with_args(psprintf(query, relation), 1, types, values,

@@ -178,7 +178,7 @@ cmp -s "$work/single.txt" "$work/citus_bouncer.txt" ||
 # connections posting a stream of every type with duplicates, forged,
 # stale and malformed deliveries; each gets its status, every event is
 # stored once, each refusal quarantined (stream_through_receiver)
-pooled=$( eval "$citus_env"
+pooled=$( set -e; eval "$citus_env"
   trap '[ -z "$RECEIVER_PID" ] || kill -KILL "$RECEIVER_PID" 2>/dev/null' EXIT
   bash scripts/citus-cluster.sh createdb "$work/citus" chekt_pooled >/dev/null
   # (the role made where Citus is, which makes it on the workers too)
@@ -295,6 +295,9 @@ for run in "sql $twin" usql; do
 done
 asked_before=$( eval "$citus_env"; PGUSER=chekt_citus_analyst ask_all sql chekt_updated)
 echo "the analyst, distributed at 0.19.0: $asked_before"
+# (what 0.19.0 answered: the reproduction this update mends)
+[ "$(grep -o 'permission denied for schema chekt_private' <<<"$asked_before" | wc -l)" -eq 4 ] ||
+  fail "0.19.0 did not refuse the analyst's four statements: $asked_before"
 usql -c 'ALTER EXTENSION chekt_events UPDATE'
 versions=$(usql -c "SELECT string_agg(result, ' ') FROM run_command_on_all_nodes(\$\$SELECT extversion FROM pg_extension WHERE extname = 'chekt_events'\$\$)")
 [ "$versions" = "$(sql "$twin" -c "SELECT string_agg(extversion, ' ') FROM pg_extension, generate_series(1, 3) WHERE extname = 'chekt_events'")" ] ||
@@ -304,13 +307,15 @@ usql -f test/citus/answers.sql >"$work/updated.txt"
 cmp -s "$work/twin.txt" "$work/updated.txt" ||
   fail "updated from 0.19.0, the answers differ: $(diff "$work/twin.txt" "$work/updated.txt" | head -6)"
 asked_twin=$(PGUSER=chekt_citus_analyst ask_all sql "$twin")
+! grep -q 'ERROR' <<<"$asked_twin" || fail "the analyst's questions fail on a single node: $asked_twin"
 asked_updated=$( eval "$citus_env"; PGUSER=chekt_citus_analyst ask_all sql chekt_updated)
 echo "updated: $asked_updated"
 [ "$asked_twin" = "$asked_updated" ] || fail "updated from 0.19.0, the analyst's questions: Citus '$asked_updated', single node '$asked_twin'"
 # the views and functions, their comments and privileges (the analyst's
-# grants gone, as from chekt), and the policies
+# grants gone, as from chekt), and the policies, on every node
 usql -c "SELECT chekt.revoke_analyst('chekt_citus_analyst')" >/dev/null
-forms="SELECT md5(string_agg(d, E'\n' ORDER BY d)) FROM (
+forms="SELECT string_agg(result, ' ' ORDER BY nodeid) FROM run_command_on_all_nodes(\$f\$
+       SELECT md5(string_agg(d, E'\n' ORDER BY d)) FROM (
          SELECT format('%s %s %s', c.oid::regclass, obj_description(c.oid, 'pg_class'), pg_get_viewdef(c.oid)) d
            FROM pg_class c WHERE c.relnamespace IN ('chekt'::regnamespace, 'chekt_private'::regnamespace) AND c.relkind = 'v'
          UNION ALL
@@ -318,5 +323,10 @@ forms="SELECT md5(string_agg(d, E'\n' ORDER BY d)) FROM (
            FROM pg_proc p WHERE p.pronamespace IN ('chekt'::regnamespace, 'chekt_private'::regnamespace)
          UNION ALL
          SELECT format('%s %s %s', p.polname, p.polrelid::regclass, pg_get_expr(p.polqual, p.polrelid))
-           FROM pg_policy p) f"
-[ "$(usql -c "$forms")" = "$(csql -c "$forms")" ] || fail "updated from 0.19.0, the views and functions are not those of a database distributed at the new version"
+           FROM pg_policy p) f \$f\$)"
+forms_updated=$(usql -c "$forms")
+forms_fresh=$(csql -c "$forms")
+echo "the forms of each node, updated: $forms_updated"
+[ "$(wc -w <<<"$forms_updated")" -eq 3 ] || fail "the forms of the updated nodes: $forms_updated"
+[ "$forms_updated" = "$forms_fresh" ] ||
+  fail "updated from 0.19.0, the views and functions ($forms_updated) are not those of a database distributed at the new version ($forms_fresh)"
