@@ -247,11 +247,16 @@ asks=(
           JOIN (SELECT DISTINCT app, site_id FROM chekt.alarm_lifecycle) l USING (app, site_id)")
 # (an error is an answer, compared: the single node's must have none)
 ask_all() { local q; for q in "${asks[@]}"; do "$@" -c "$q" 2>&1 | tr '\n' ' ' || true; echo; done | paste -sd, -; }
-asked_single=$(PGUSER=chekt_citus_analyst ask_all sql "$single")
-! grep -q 'ERROR' <<<"$asked_single" || fail "the analyst's questions fail on a single node: $asked_single"
-asked_citus=$( eval "$citus_env"; PGUSER=chekt_citus_analyst ask_all sql chekt)
-echo "the analyst of bench-app asks: $asked_citus"
-[ "$asked_single" = "$asked_citus" ] || fail "the analyst's questions: Citus '$asked_citus', single node '$asked_single'"
+# analyst_asks_agree SINGLE_DB CITUS_DB WHAT: the analyst's answers the same
+analyst_asks_agree() {
+  local asked_single asked_citus
+  asked_single=$(PGUSER=chekt_citus_analyst ask_all sql "$1")
+  ! grep -q 'ERROR' <<<"$asked_single" || fail "the analyst's questions fail on a single node: $asked_single"
+  asked_citus=$( eval "$citus_env"; PGUSER=chekt_citus_analyst ask_all sql "$2")
+  echo "$3: $asked_citus"
+  [ "$asked_single" = "$asked_citus" ] || fail "$3: Citus '$asked_citus', single node '$asked_single'"
+}
+analyst_asks_agree "$single" chekt "the analyst of bench-app asks"
 # revoked, at once, on every node
 both -c "SELECT chekt.revoke_analyst('chekt_citus_analyst')" >/dev/null
 out=$( eval "$citus_env"; PGUSER=chekt_citus_analyst sql chekt -c 'SELECT count(*) FROM chekt.alarm_events' 2>&1) &&
@@ -306,11 +311,7 @@ sql "$twin" -f test/citus/answers.sql >"$work/twin.txt"
 usql -f test/citus/answers.sql >"$work/updated.txt"
 cmp -s "$work/twin.txt" "$work/updated.txt" ||
   fail "updated from 0.19.0, the answers differ: $(diff "$work/twin.txt" "$work/updated.txt" | head -6)"
-asked_twin=$(PGUSER=chekt_citus_analyst ask_all sql "$twin")
-! grep -q 'ERROR' <<<"$asked_twin" || fail "the analyst's questions fail on a single node: $asked_twin"
-asked_updated=$( eval "$citus_env"; PGUSER=chekt_citus_analyst ask_all sql chekt_updated)
-echo "updated: $asked_updated"
-[ "$asked_twin" = "$asked_updated" ] || fail "updated from 0.19.0, the analyst's questions: Citus '$asked_updated', single node '$asked_twin'"
+analyst_asks_agree "$twin" chekt_updated "updated from 0.19.0, the analyst asks"
 # the views and functions, their comments and privileges (the analyst's
 # grants gone, as from chekt), and the policies, on every node
 usql -c "SELECT chekt.revoke_analyst('chekt_citus_analyst')" >/dev/null
