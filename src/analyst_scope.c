@@ -210,9 +210,11 @@ query_analysts_as_owner(Oid user, Oid analysts, const char *query)
 						   SECURITY_RESTRICTED_OPERATION);
 	PG_TRY();
 	{
-		char	   *relation = chekt_relid_name(analysts);
+		char	   *relation;
 
-		if (chekt_citus_distributes(analysts))
+		if (!chekt_citus_distributes(analysts))
+			relation = chekt_relid_name(analysts);
+		else
 		{
 			Oid			relid_type[1] = {OIDOID};
 			Datum		relid_value[1] = {ObjectIdGetDatum(analysts)};
