@@ -181,12 +181,9 @@ cmp -s "$work/single.txt" "$work/citus_bouncer.txt" ||
 pooled=$( set -e; eval "$citus_env"
   trap '[ -z "$RECEIVER_PID" ] || kill -KILL "$RECEIVER_PID" 2>/dev/null' EXIT
   bash scripts/citus-cluster.sh createdb "$work/citus" chekt_pooled >/dev/null
-  # (the role made where Citus is, which makes it on the workers too)
   sql chekt_pooled -c "CREATE EXTENSION chekt_events" -c "SELECT count(*) FROM chekt.distribute()" \
-                   -c "SELECT chekt.add_secret('centre', 'centre-secret')" \
-                   -c "CREATE ROLE chekt_citus_feeder LOGIN" \
-                   -c "GRANT USAGE ON SCHEMA chekt, chekt_private TO chekt_citus_feeder" \
-                   -c "GRANT INSERT ON chekt_private.inbox TO chekt_citus_feeder" >/dev/null
+                   -c "SELECT chekt.add_secret('centre', 'centre-secret')" >/dev/null
+  feeder_role chekt_pooled chekt_citus_feeder
   stream_through_receiver chekt_pooled "host=127.0.0.1 port=$port dbname=chekt_pooled user=chekt_citus_feeder" \
     100 100 citus-pooled --writers 3
   sql postgres -c "DROP DATABASE chekt_pooled WITH (FORCE)" -c "DROP ROLE chekt_citus_feeder" >/dev/null ) ||

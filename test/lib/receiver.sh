@@ -132,10 +132,11 @@ stream_through_receiver() {
 
 # feeder_role DB ROLE: a login role with only the grants the README names
 # for a receiver (USAGE on schemas chekt and chekt_private, INSERT on
-# chekt_private.inbox); dropped when the test ends.
+# chekt_private.inbox); dropped when the test ends.  Made from DB, so that
+# Citus, when DB has it, makes the role on its workers too.
 feeder_role() {
   local db=$1 role=$2
-  sql postgres -c "DROP ROLE IF EXISTS $role" -c "CREATE ROLE $role LOGIN" >/dev/null 2>&1
+  sql "$db" -c "DROP ROLE IF EXISTS $role" -c "CREATE ROLE $role LOGIN" >/dev/null 2>&1
   sql "$db" -c "GRANT USAGE ON SCHEMA chekt, chekt_private TO $role" -c "GRANT INSERT ON chekt_private.inbox TO $role" >/dev/null
   FEEDER_ROLES+=("$role")
 }
